@@ -1,0 +1,199 @@
+//! The configuration: one TOML file, every section with documented defaults.
+//!
+//! Every struct denies unknown fields, so a typo is an error, and [`Config::validate`] reports
+//! every problem at once with its key path. `configs/default.toml` holds the same defaults as
+//! the `Default` impls here, with a comment on each key; a test keeps the two equal.
+
+mod allowlist;
+mod correlate;
+mod input;
+mod netdata;
+mod score;
+mod signals;
+mod windows;
+
+pub use allowlist::{AllowEntry, Allowlist};
+pub use correlate::CorrelateConfig;
+pub use input::{FieldMap, InputConfig};
+pub use netdata::NetDataConfig;
+pub use score::{ScoreConfig, Weights};
+pub use signals::SignalsConfig;
+pub use windows::{LatePolicy, WindowSpec, WindowsConfig};
+
+use serde::{Deserialize, Serialize};
+
+/// The documented default configuration, embedded.
+pub const DEFAULT_TOML: &str = include_str!("../../../../configs/default.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Written into every verdict.
+    pub config_version: String,
+    /// Shadow mode: verdicts are written but marked `enforced: false`.
+    pub shadow: bool,
+    /// Input contract: field names, limits, dedupe.
+    pub input: InputConfig,
+    /// Event-time windows, lateness and state expiry.
+    pub windows: WindowsConfig,
+    /// Per-account signal parameters.
+    pub signals: SignalsConfig,
+    /// Cross-account correlation.
+    pub correlate: CorrelateConfig,
+    /// Weights, thresholds and hysteresis.
+    pub score: ScoreConfig,
+    /// Optional IP→ASN table and CIDR lists.
+    pub netdata: NetDataConfig,
+    /// Accounts and orgs whose action is capped at monitor.
+    pub allowlist: Allowlist,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            config_version: "default-1".into(),
+            shadow: false,
+            input: InputConfig::default(),
+            windows: WindowsConfig::default(),
+            signals: SignalsConfig::default(),
+            correlate: CorrelateConfig::default(),
+            score: ScoreConfig::default(),
+            netdata: NetDataConfig::default(),
+            allowlist: Allowlist::default(),
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// TOML syntax or an unknown / mistyped key.
+    #[error("{0}")]
+    Parse(String),
+    /// Values that parse but make no sense, every one of them.
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
+/// One problem found by validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted key path, e.g. `score.thresholds.throttle`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Collects problems during validation.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// Record a problem at `path`.
+    pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem { path: path.into(), message: message.into() });
+    }
+    /// Require `lo <= v <= hi`.
+    pub fn range(&mut self, path: &str, v: f64, lo: f64, hi: f64) {
+        if !(lo..=hi).contains(&v) || v.is_nan() {
+            self.add(path, format!("must be between {lo} and {hi}, got {v}"));
+        }
+    }
+    /// Require a positive duration.
+    pub fn positive(&mut self, path: &str, d: std::time::Duration) {
+        if d.is_zero() {
+            self.add(path, "must be greater than zero");
+        }
+    }
+}
+
+impl Config {
+    /// Parse TOML text (unknown keys are errors) without validating values.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))
+    }
+
+    /// Parse and validate.
+    pub fn load_str(text: &str) -> Result<Config, ConfigError> {
+        let c = Config::from_toml(text)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Check every value; report every problem at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut p = Problems::default();
+        if self.config_version.trim().is_empty() {
+            p.add("config_version", "must not be empty");
+        }
+        self.input.validate(&mut p);
+        self.windows.validate(&mut p);
+        self.signals.validate(&mut p);
+        self.correlate.validate(&mut p);
+        self.score.validate(&mut p);
+        self.netdata.validate(&mut p);
+        self.allowlist.validate(&mut p);
+        if p.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(p.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_default_toml_equals_code_defaults() {
+        let parsed = Config::load_str(DEFAULT_TOML).expect("configs/default.toml is valid");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(Config::load_str("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let e = Config::from_toml("[score]\nthrotle = 0.5\n").unwrap_err().to_string();
+        assert!(e.contains("throtle"), "{e}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = r#"
+            config_version = ""
+            [score.thresholds]
+            monitor = 0.9
+            throttle = 0.5
+            suspend = 1.5
+            [windows]
+            allowed_lateness = "0s"
+            [input]
+            reject_share_limit = 2.0
+        "#;
+        let Err(ConfigError::Invalid(problems)) = Config::load_str(text) else {
+            panic!("expected invalid")
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        for want in [
+            "config_version",
+            "score.thresholds",
+            "score.thresholds.suspend",
+            "windows.allowed_lateness",
+            "input.reject_share_limit",
+        ] {
+            assert!(paths.contains(&want), "missing {want} in {paths:?}");
+        }
+    }
+}

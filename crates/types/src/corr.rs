@@ -1,0 +1,155 @@
+//! Messages between the per-account stage and the cross-account (correlation) stage.
+//!
+//! The per-account stage sends an [`Observation`] for each correlation key an account touches;
+//! the correlation stage, keyed by [`CorrKey`], answers with [`Evidence`] keyed by account. In
+//! replay both stages run in one process and messages pass synchronously; in live mode they
+//! travel over repartition topics (observations keyed by key, evidence keyed by account).
+
+use crate::event::AccountId;
+use serde::{Deserialize, Serialize};
+
+/// Family of a correlation key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// An LSH band of a prompt skeleton (a template cluster).
+    Template,
+    /// A system-prompt skeleton.
+    System,
+    /// An exact IP (IPv6: its /64).
+    Ip,
+    /// An IPv4 /24 or IPv6 /48.
+    Prefix,
+    /// An origin ASN.
+    Asn,
+    /// A payment fingerprint.
+    Payment,
+    /// An API key.
+    ApiKey,
+}
+
+impl KeyKind {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Template => "template",
+            KeyKind::System => "system_prompt",
+            KeyKind::Ip => "ip",
+            KeyKind::Prefix => "ip_prefix",
+            KeyKind::Asn => "asn",
+            KeyKind::Payment => "payment",
+            KeyKind::ApiKey => "api_key",
+        }
+    }
+    /// The view a key family belongs to.
+    pub fn view(self) -> View {
+        match self {
+            KeyKind::Template | KeyKind::System => View::Template,
+            KeyKind::Ip | KeyKind::Prefix | KeyKind::Asn => View::IpPool,
+            KeyKind::Payment | KeyKind::ApiKey => View::Identity,
+        }
+    }
+}
+
+/// The three (plus identity) views that tie accounts together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Shared prompt templates.
+    Template,
+    /// Shared IPs, prefixes, ASNs.
+    IpPool,
+    /// Shared payment fingerprints or API keys.
+    Identity,
+    /// Synchronized timing.
+    Timing,
+}
+
+impl View {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Template => "template",
+            View::IpPool => "ip_pool",
+            View::Identity => "identity",
+            View::Timing => "timing",
+        }
+    }
+}
+
+/// A correlation key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CorrKey {
+    /// Family.
+    pub kind: KeyKind,
+    /// Value (stable hash).
+    pub hash: u64,
+}
+
+impl CorrKey {
+    /// A short printable form, `template:1f2e…`.
+    pub fn display(&self) -> String {
+        format!("{}:{:016x}", self.kind.as_str(), self.hash)
+    }
+    /// Partitioning hash (for repartition topics and sharding).
+    pub fn route_hash(&self) -> u64 {
+        crate::hash::combine(self.kind as u64, self.hash)
+    }
+}
+
+/// A campaign label: the oldest suspicious key of a linked group. Labels propagate between
+/// accounts and keys by taking the minimum, so a connected group converges on one label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CampaignLabel {
+    /// Event time the key became suspicious.
+    pub since_ms: i64,
+    /// The key's route hash.
+    pub key: u64,
+}
+
+impl CampaignLabel {
+    /// The campaign id derived from the label (`cmp-` + 12 hex digits).
+    pub fn campaign_id(&self) -> String {
+        format!("cmp-{:012x}", crate::hash::combine(self.since_ms as u64, self.key) >> 16)
+    }
+}
+
+/// An account touched a key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The key.
+    pub key: CorrKey,
+    /// The account.
+    pub account: AccountId,
+    /// Event time.
+    pub ts_ms: i64,
+    /// The account was fresh (young at its first request seen).
+    pub fresh: bool,
+    /// Stable hash of the account's org, when known (accounts of one org are not independent).
+    pub org: Option<u64>,
+    /// The account's activity: bit i set when it was active in sync bucket `bucket(ts) - i`.
+    pub activity: u64,
+    /// The account's current campaign label.
+    pub label: Option<CampaignLabel>,
+}
+
+/// What a key says about one of its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The account the evidence is for.
+    pub account: AccountId,
+    /// The key.
+    pub key: CorrKey,
+    /// Event time of the observation it answers.
+    pub ts_ms: i64,
+    /// Suspicion of the key, 0..1 (fresh share × support × rarity).
+    pub strength: f64,
+    /// Distinct fresh members of the key.
+    pub fresh_members: u32,
+    /// Distinct members of the key (estimate beyond the member cap).
+    pub members: u32,
+    /// Correlation of the account's activity with the key's other members (-1..1).
+    pub sync: f64,
+    /// The key's campaign label, when it is linked to one.
+    pub label: Option<CampaignLabel>,
+}

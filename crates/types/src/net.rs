@@ -1,0 +1,200 @@
+//! Network reference data: IP→ASN ranges and hosting (datacenter / VPN / cloud) CIDR sets, plus
+//! the prefix keys (/24 for IPv4, /48 for IPv6) used to group addresses.
+//!
+//! The structures are pure lookups; the io crate loads them from files named in `[netdata]`.
+
+use std::net::IpAddr;
+
+/// The routing prefix of an address as a `u64` key: /24 for IPv4, /48 for IPv6.
+#[inline]
+pub fn prefix_key(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => 0x4_0000_0000 | u64::from(u32::from(v4) >> 8),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            (6u64 << 56) ^ (u64::from(s[0]) << 32 | u64::from(s[1]) << 16 | u64::from(s[2]))
+        }
+    }
+}
+
+/// The address itself as a `u64` key (IPv6 folded to its /64).
+#[inline]
+pub fn ip_key(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => u64::from(u32::from(v4)),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            (u64::from(s[0]) << 48 | u64::from(s[1]) << 32 | u64::from(s[2]) << 16 | u64::from(s[3]))
+                ^ (1u64 << 63)
+        }
+    }
+}
+
+/// IPv4 ranges → ASN, sorted by start, non-overlapping.
+#[derive(Debug, Clone, Default)]
+pub struct AsnTable {
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+    asns: Vec<u32>,
+}
+
+impl AsnTable {
+    /// Build from `(start, end, asn)` ranges (any order; overlaps resolve to the later start).
+    pub fn from_ranges(mut ranges: Vec<(u32, u32, u32)>) -> AsnTable {
+        ranges.sort_unstable();
+        let mut t = AsnTable::default();
+        for (s, e, a) in ranges {
+            if e < s {
+                continue;
+            }
+            t.starts.push(s);
+            t.ends.push(e);
+            t.asns.push(a);
+        }
+        t
+    }
+    /// Number of ranges.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+    /// ASN of an address, when a range holds it.
+    pub fn lookup(&self, ip: IpAddr) -> Option<u32> {
+        let IpAddr::V4(v4) = ip else { return None };
+        let x = u32::from(v4);
+        let i = self.starts.partition_point(|s| *s <= x);
+        (i > 0 && x <= self.ends[i - 1]).then(|| self.asns[i - 1])
+    }
+}
+
+/// A set of IPv4 / IPv6 CIDRs with membership lookup.
+#[derive(Debug, Clone, Default)]
+pub struct CidrSet {
+    v4: Vec<(u32, u32)>,
+    v6: Vec<(u128, u128)>,
+}
+
+impl CidrSet {
+    /// Add a CIDR such as `10.0.0.0/8` or `2001:db8::/32`; returns false when it does not parse.
+    pub fn insert(&mut self, cidr: &str) -> bool {
+        let (addr, len) = match cidr.trim().split_once('/') {
+            Some((a, l)) => (a, l.parse::<u32>().ok()),
+            None => (cidr.trim(), None),
+        };
+        match addr.parse::<IpAddr>() {
+            Ok(IpAddr::V4(a)) => {
+                let len = len.unwrap_or(32);
+                if len > 32 {
+                    return false;
+                }
+                let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+                let s = u32::from(a) & mask;
+                self.v4.push((s, s | !mask));
+                true
+            }
+            Ok(IpAddr::V6(a)) => {
+                let len = len.unwrap_or(128);
+                if len > 128 {
+                    return false;
+                }
+                let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+                let s = u128::from(a) & mask;
+                self.v6.push((s, s | !mask));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+    /// Sort and merge (call once after inserting).
+    pub fn finish(&mut self) {
+        fn merge<T: Ord + Copy>(v: &mut Vec<(T, T)>) {
+            v.sort_unstable();
+            let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
+            for (s, e) in v.drain(..) {
+                match out.last_mut() {
+                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                    _ => out.push((s, e)),
+                }
+            }
+            *v = out;
+        }
+        merge(&mut self.v4);
+        merge(&mut self.v6);
+    }
+    /// Number of merged ranges.
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Whether a CIDR holds the address (after [`CidrSet::finish`]).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn find<T: Ord + Copy>(v: &[(T, T)], x: T) -> bool {
+            let i = v.partition_point(|(s, _)| *s <= x);
+            i > 0 && x <= v[i - 1].1
+        }
+        match ip {
+            IpAddr::V4(a) => find(&self.v4, u32::from(a)),
+            IpAddr::V6(a) => find(&self.v6, u128::from(a)),
+        }
+    }
+}
+
+/// All network reference data the engine uses (empty when none is configured).
+#[derive(Debug, Clone, Default)]
+pub struct NetData {
+    /// IP → ASN for records without `asn`.
+    pub asn: AsnTable,
+    /// Datacenter / VPN / cloud ranges.
+    pub hosting: CidrSet,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn asn_lookup_by_range() {
+        let t = AsnTable::from_ranges(vec![(100, 200, 7), (10, 20, 3)]);
+        let at = |x: u32| t.lookup(IpAddr::V4(x.into()));
+        assert_eq!(at(10), Some(3));
+        assert_eq!(at(20), Some(3));
+        assert_eq!(at(21), None);
+        assert_eq!(at(150), Some(7));
+        assert_eq!(at(5), None);
+        assert_eq!(t.lookup(ip("::1")), None);
+    }
+
+    #[test]
+    fn cidr_membership_v4_v6() {
+        let mut c = CidrSet::default();
+        assert!(c.insert("10.0.0.0/8"));
+        assert!(c.insert("10.1.0.0/16"));
+        assert!(c.insert("2001:db8::/32"));
+        assert!(!c.insert("not a cidr"));
+        assert!(!c.insert("1.2.3.4/40"));
+        c.finish();
+        assert_eq!(c.len(), 2);
+        assert!(c.contains(ip("10.200.3.4")));
+        assert!(!c.contains(ip("11.0.0.1")));
+        assert!(c.contains(ip("2001:db8:1::5")));
+        assert!(!c.contains(ip("2001:db9::1")));
+    }
+
+    #[test]
+    fn prefixes_group_neighbours() {
+        assert_eq!(prefix_key(ip("1.2.3.4")), prefix_key(ip("1.2.3.250")));
+        assert_ne!(prefix_key(ip("1.2.3.4")), prefix_key(ip("1.2.4.4")));
+        assert_eq!(prefix_key(ip("2001:db8:1:2::1")), prefix_key(ip("2001:db8:1:ffff::9")));
+        assert_ne!(ip_key(ip("1.2.3.4")), ip_key(ip("1.2.3.5")));
+    }
+}
