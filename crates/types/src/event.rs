@@ -7,6 +7,29 @@
 use crate::prompt::PromptPrint;
 use std::net::IpAddr;
 
+/// Hash tags of the identifier fields (so equal strings in different fields never collide).
+pub mod tags {
+    /// `request_id`.
+    pub const REQUEST: u8 = b'r';
+    /// `api_key_id`.
+    pub const API_KEY: u8 = b'k';
+    /// `org_id`.
+    pub const ORG: u8 = b'o';
+    /// `payment_fingerprint`.
+    pub const PAYMENT: u8 = b'p';
+    /// `model`.
+    pub const MODEL: u8 = b'm';
+    /// `user_agent`.
+    pub const USER_AGENT: u8 = b'u';
+    /// `endpoint`.
+    pub const ENDPOINT: u8 = b'e';
+}
+
+/// The stable hash an `org_id` string becomes in [`Event::org`].
+pub fn org_hash(org: &str) -> u64 {
+    crate::hash::tagged_hash(tags::ORG, org.as_bytes())
+}
+
 /// Account identifier as given by the gateway (inline for ids up to 24 bytes).
 pub type AccountId = compact_str::CompactString;
 

@@ -45,6 +45,11 @@ pub struct CorrelateConfig {
     pub sync_bucket: Duration,
     /// Correlation of an account's activity with its key's other members: start, full.
     pub sync_corr: [f64; 2],
+    /// Evidence for an account that is not fresh is multiplied by this: an established customer
+    /// that shares a cloud region or a public template with a young group is not the group.
+    pub established_factor: f64,
+    /// Evidence from an ASN key is multiplied by this (an ASN is a coarse, widely shared key).
+    pub asn_factor: f64,
     /// Key evidence at or above which an account is linked into the key's campaign.
     pub link_strength: f64,
     /// A linked group becomes a campaign at this many accounts.
@@ -65,9 +70,9 @@ impl Default for CorrelateConfig {
             fresh_age: Duration::from_secs(7 * 86_400),
             min_prompt_tokens: 8,
             min_fresh_members: 6,
-            fresh_share: [0.5, 0.9],
+            fresh_share: [0.5, 0.85],
             prior_fresh_share: 0.05,
-            prior_weight: 10.0,
+            prior_weight: 4.0,
             support_full: 20.0,
             common_members: 20_000,
             member_cap: 64,
@@ -77,6 +82,8 @@ impl Default for CorrelateConfig {
             evidence_half_life: Duration::from_secs(3 * 86_400),
             sync_bucket: Duration::from_secs(3600),
             sync_corr: [0.3, 0.8],
+            established_factor: 0.25,
+            asn_factor: 0.5,
             link_strength: 0.5,
             campaign_min_size: 5,
             campaign_members_listed: 1000,
@@ -98,6 +105,8 @@ impl CorrelateConfig {
         ramp(p, "correlate.sync_corr", self.sync_corr);
         p.range("correlate.prior_fresh_share", self.prior_fresh_share, 0.0, 1.0);
         p.range("correlate.link_strength", self.link_strength, 0.0, 1.0);
+        p.range("correlate.established_factor", self.established_factor, 0.0, 1.0);
+        p.range("correlate.asn_factor", self.asn_factor, 0.0, 1.0);
         if self.prior_weight < 0.0 {
             p.add("correlate.prior_weight", "must not be negative");
         }

@@ -27,7 +27,7 @@ impl Default for InputConfig {
     fn default() -> Self {
         InputConfig {
             max_record_bytes: 1 << 20,
-            max_future: Duration::from_secs(600),
+            max_future: Duration::from_secs(86_400),
             reject_share_limit: 0.05,
             dedupe_window: Duration::from_secs(3600),
             fields: FieldMap::default(),

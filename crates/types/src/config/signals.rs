@@ -11,7 +11,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SignalsConfig {
-    /// Short-term request-rate window (the "current" rate).
+    /// Window of the current request rate compared with the account's own history.
     pub rate_window: WindowSpec,
     /// Daily-volume window.
     pub volume_window: WindowSpec,
@@ -62,7 +62,7 @@ pub struct SignalsConfig {
 impl Default for SignalsConfig {
     fn default() -> Self {
         SignalsConfig {
-            rate_window: WindowSpec::secs(3600, 300),
+            rate_window: WindowSpec::secs(86_400, 3600),
             volume_window: WindowSpec::secs(86_400, 3600),
             history_half_life: Duration::from_secs(7 * 86_400),
             history_ratio: [3.0, 10.0],

@@ -1,0 +1,146 @@
+//! The state of one shared key.
+
+use distillguard_features::distinct::Hll64;
+use distillguard_features::ramp;
+use distillguard_types::config::CorrelateConfig;
+use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind, Observation};
+use distillguard_types::hash::finalize;
+use serde::{Deserialize, Serialize};
+
+/// One tracked member of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Stable hash of the account id.
+    pub account: u64,
+    /// Fresh account.
+    pub fresh: bool,
+    /// Activity bitmap (bit i = bucket `bucket - i`).
+    pub activity: u64,
+    /// Sync bucket of bit 0.
+    pub bucket: i64,
+}
+
+/// A key shared by two or more accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyState {
+    /// The key.
+    pub key: CorrKey,
+    /// Tracked members (at most `member_cap`).
+    pub members: Vec<Member>,
+    /// All distinct members.
+    pub all: Hll64,
+    /// Distinct fresh members.
+    pub fresh: Hll64,
+    /// Latest observation time.
+    pub last_ms: i64,
+    /// When the key first became suspicious.
+    pub suspicious_since: Option<i64>,
+    /// Campaign label (minimum seen among strongly linked accounts and itself).
+    pub label: Option<CampaignLabel>,
+}
+
+/// Independence unit of a member: identity keys (payment, API key) count orgs, not accounts,
+/// since one org's accounts legitimately share a card or a key.
+fn unit(o: &Observation, acct: u64) -> u64 {
+    match (o.key.kind, o.org) {
+        (KeyKind::Payment | KeyKind::ApiKey, Some(org)) => finalize(org ^ 0x0A6),
+        _ => acct,
+    }
+}
+
+impl KeyState {
+    /// A new shared key.
+    pub fn new(key: CorrKey) -> Self {
+        KeyState {
+            key,
+            members: Vec::new(),
+            all: Hll64::default(),
+            fresh: Hll64::default(),
+            last_ms: i64::MIN,
+            suspicious_since: None,
+            label: None,
+        }
+    }
+
+    /// The member a single-account key had before it was shared (identity keys lose the org
+    /// of that first member, so it counts as its own unit).
+    pub fn add_first(&mut self, account: u64, fresh: bool, activity: u64, bucket: i64) {
+        self.all.insert(account);
+        if fresh {
+            self.fresh.insert(account);
+        }
+        self.members.push(Member { account, fresh, activity, bucket });
+    }
+
+    /// Add or refresh a member from an observation; returns the member's index (when tracked).
+    pub fn observe(&mut self, o: &Observation, acct: u64, bucket: i64, cap: usize) -> Option<usize> {
+        let u = unit(o, acct);
+        self.all.insert(u);
+        if o.fresh {
+            self.fresh.insert(u);
+        }
+        self.last_ms = self.last_ms.max(o.ts_ms);
+        if let Some(i) = self.members.iter().position(|m| m.account == acct) {
+            let m = &mut self.members[i];
+            m.activity = o.activity;
+            m.bucket = bucket;
+            return Some(i);
+        }
+        if self.members.len() < cap {
+            self.members.push(Member { account: acct, fresh: o.fresh, activity: o.activity, bucket });
+            return Some(self.members.len() - 1);
+        }
+        None
+    }
+
+    /// (fresh members, all members): exact while under the cap, estimated beyond.
+    pub fn counts(&self, cap: usize) -> (f64, f64) {
+        if self.members.len() < cap {
+            let f = self.members.iter().filter(|m| m.fresh).count() as f64;
+            let all = if matches!(self.key.kind, KeyKind::Payment | KeyKind::ApiKey) {
+                // Identity keys count units (orgs), which the HLLs hold.
+                self.all.estimate().min(self.members.len() as f64).max(1.0)
+            } else {
+                self.members.len() as f64
+            };
+            (f.min(all), all)
+        } else {
+            let all = self.all.estimate().max(cap as f64);
+            (self.fresh.estimate().min(all), all)
+        }
+    }
+
+    /// Suspicion 0..1 of the key: smoothed fresh share × support, 0 for common keys.
+    pub fn strength(&self, c: &CorrelateConfig) -> f64 {
+        let (fresh, all) = self.counts(c.member_cap);
+        if all > f64::from(c.common_members) || fresh < f64::from(c.min_fresh_members) {
+            return 0.0;
+        }
+        let share = (fresh + c.prior_fresh_share * c.prior_weight) / (all + c.prior_weight);
+        let support = ((1.0 + fresh).ln() / (1.0 + c.support_full).ln()).min(1.0);
+        ramp(share, c.fresh_share) * support
+    }
+
+    /// Mean Jaccard similarity of `activity` (at `bucket`) with the other tracked members.
+    pub fn sync(&self, me: Option<usize>, activity: u64, bucket: i64) -> f64 {
+        let (mut sum, mut n) = (0.0, 0u32);
+        for (i, m) in self.members.iter().enumerate() {
+            if Some(i) == me {
+                continue;
+            }
+            let shift = bucket - m.bucket;
+            let other = if !(0..64).contains(&shift) { 0 } else { m.activity << shift };
+            let union = (activity | other).count_ones();
+            if union == 0 {
+                continue;
+            }
+            sum += f64::from((activity & other).count_ones()) / f64::from(union);
+            n += 1;
+        }
+        if n == 0 {
+            0.0
+        } else {
+            sum / f64::from(n)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The key stage: single-account keys waiting for a second account, shared keys, evidence.
+
+use crate::key::KeyState;
+use distillguard_types::config::Config;
+use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, KeyKind, Observation};
+use distillguard_types::hash::stable_hash;
+use distillguard_types::time::HOUR_MS;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A key seen by one account so far.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Single {
+    account: u64,
+    ts_ms: i64,
+    activity: u64,
+    fresh: bool,
+}
+
+type Map<V> = HashMap<u64, V, ahash::RandomState>;
+
+/// The cross-account stage.
+#[derive(Debug)]
+pub struct KeyStage {
+    cfg: Arc<Config>,
+    singles: Map<Single>,
+    shared: Map<KeyState>,
+    last_sweep_ms: i64,
+    horizon_ms: i64,
+}
+
+/// Serializable form of the stage's state.
+#[derive(Serialize, Deserialize)]
+pub struct KeyStageState {
+    singles: Vec<(u64, Single)>,
+    shared: Vec<(u64, KeyState)>,
+    last_sweep_ms: i64,
+    horizon_ms: i64,
+}
+
+impl KeyStage {
+    /// An empty stage.
+    pub fn new(cfg: Arc<Config>) -> Self {
+        let horizon_ms = cfg.correlate.single_horizon.as_millis() as i64;
+        KeyStage { cfg, singles: Map::default(), shared: Map::default(), last_sweep_ms: i64::MIN, horizon_ms }
+    }
+
+    /// Take one observation; append evidence for the observing account when the key is shared.
+    pub fn observe(&mut self, o: &Observation, out: &mut Vec<Evidence>) {
+        let c = &self.cfg.correlate;
+        let route = o.key.route_hash();
+        let bucket = o.ts_ms.div_euclid(c.sync_bucket.as_millis() as i64);
+        let acct = stable_hash(o.account.as_bytes());
+        let ks = match self.shared.get_mut(&route) {
+            Some(ks) => ks,
+            None => {
+                match self.singles.get_mut(&route) {
+                    None => {
+                        let single = Single { account: acct, ts_ms: o.ts_ms, activity: o.activity, fresh: o.fresh };
+                        self.singles.insert(route, single);
+                        return;
+                    }
+                    Some(s) if s.account == acct => {
+                        s.ts_ms = s.ts_ms.max(o.ts_ms);
+                        s.activity = o.activity;
+                        return;
+                    }
+                    Some(_) => {
+                        // A second account: promote the key with its first member.
+                        let first = self.singles.remove(&route).expect("present");
+                        let mut ks = KeyState::new(o.key);
+                        let first_bucket = first.ts_ms.div_euclid(c.sync_bucket.as_millis() as i64);
+                        ks.add_first(first.account, first.fresh, first.activity, first_bucket);
+                        self.shared.entry(route).or_insert(ks)
+                    }
+                }
+            }
+        };
+        let me = ks.observe(o, acct, bucket, c.member_cap);
+        let key_strength = ks.strength(c);
+        let own = if o.fresh { 1.0 } else { c.established_factor };
+        let kind = if o.key.kind == KeyKind::Asn { c.asn_factor } else { 1.0 };
+        let strength = key_strength * own * kind;
+        if key_strength >= c.link_strength {
+            let own = CampaignLabel { since_ms: *ks.suspicious_since.get_or_insert(o.ts_ms), key: route };
+            let mut label = ks.label.map_or(own, |l| l.min(own));
+            if let Some(theirs) = o.label {
+                label = label.min(theirs);
+            }
+            ks.label = Some(label);
+        }
+        let (fresh, all) = ks.counts(c.member_cap);
+        out.push(Evidence {
+            account: o.account.clone(),
+            key: o.key,
+            ts_ms: o.ts_ms,
+            strength,
+            fresh_members: fresh.round() as u32,
+            members: all.round() as u32,
+            sync: if strength > 0.0 { ks.sync(me, o.activity, bucket) } else { 0.0 },
+            label: if strength >= c.link_strength { ks.label } else { None },
+        });
+    }
+
+    /// Drop single keys past their horizon (shrinking it while over `single_cap`) and shared
+    /// keys idle past `key_idle_expiry`; at most once per event-time hour.
+    pub fn expire(&mut self, watermark_ms: i64) {
+        if self.last_sweep_ms != i64::MIN && watermark_ms - self.last_sweep_ms < HOUR_MS {
+            return;
+        }
+        self.last_sweep_ms = watermark_ms;
+        let c = &self.cfg.correlate;
+        let full = c.single_horizon.as_millis() as i64;
+        // Grow the horizon back slowly when there is room.
+        self.horizon_ms = (self.horizon_ms + HOUR_MS).min(full);
+        loop {
+            let cut = watermark_ms - self.horizon_ms;
+            self.singles.retain(|_, s| s.ts_ms >= cut);
+            if self.singles.len() <= c.single_cap || self.horizon_ms <= HOUR_MS {
+                break;
+            }
+            self.horizon_ms /= 2;
+        }
+        let idle = watermark_ms - c.key_idle_expiry.as_millis() as i64;
+        self.shared.retain(|_, k| k.last_ms >= idle);
+    }
+
+    /// (single keys, shared keys) held.
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.singles.len(), self.shared.len())
+    }
+
+    /// Approximate bytes held.
+    pub fn state_bytes(&self) -> usize {
+        let single = std::mem::size_of::<(u64, Single)>() + 8;
+        let shared: usize = self
+            .shared
+            .values()
+            .map(|k| std::mem::size_of::<KeyState>() + 8 + k.members.capacity() * std::mem::size_of::<crate::key::Member>())
+            .sum();
+        self.singles.len() * single + shared
+    }
+
+    /// A shared key's state.
+    pub fn key(&self, k: &CorrKey) -> Option<&KeyState> {
+        self.shared.get(&k.route_hash())
+    }
+
+    /// Serializable state (sorted, so snapshots are deterministic).
+    pub fn to_state(&self) -> KeyStageState {
+        let mut singles: Vec<(u64, Single)> = self.singles.iter().map(|(k, v)| (*k, *v)).collect();
+        singles.sort_unstable_by_key(|(k, _)| *k);
+        let mut shared: Vec<(u64, KeyState)> = self.shared.iter().map(|(k, v)| (*k, v.clone())).collect();
+        shared.sort_unstable_by_key(|(k, _)| *k);
+        KeyStageState { singles, shared, last_sweep_ms: self.last_sweep_ms, horizon_ms: self.horizon_ms }
+    }
+
+    /// Rebuild from a serialized state.
+    pub fn from_state(cfg: Arc<Config>, s: KeyStageState) -> Self {
+        KeyStage {
+            cfg,
+            singles: s.singles.into_iter().collect(),
+            shared: s.shared.into_iter().collect(),
+            last_sweep_ms: s.last_sweep_ms,
+            horizon_ms: s.horizon_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distillguard_types::corr::KeyKind;
+    use distillguard_types::time::HOUR_MS;
+
+    fn obs(account: &str, key: u64, fresh: bool, ts_ms: i64, activity: u64) -> Observation {
+        Observation {
+            key: CorrKey { kind: KeyKind::Template, hash: key },
+            account: account.into(),
+            ts_ms,
+            fresh,
+            org: None,
+            activity,
+            label: None,
+        }
+    }
+
+    /// Feed `n_fresh` fresh and `n_old` established accounts on one key; return the last
+    /// evidence's strength.
+    fn strength_after(n_fresh: usize, n_old: usize) -> f64 {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let mut out = Vec::new();
+        for i in 0..n_old {
+            s.observe(&obs(&format!("old{i}"), 1, false, i as i64, 1), &mut out);
+        }
+        for i in 0..n_fresh {
+            s.observe(&obs(&format!("new{i}"), 1, true, 1000 + i as i64, 1), &mut out);
+        }
+        out.last().map_or(0.0, |e| e.strength)
+    }
+
+    #[test]
+    fn tight_fresh_group_is_strong_popular_established_key_is_not() {
+        assert!(strength_after(30, 0) > 0.9, "{}", strength_after(30, 0));
+        assert_eq!(strength_after(3, 0), 0.0, "too few to mean anything");
+        assert_eq!(strength_after(30, 2000), 0.0, "a shared tool's template");
+        assert!(strength_after(10, 2) > 0.3);
+        assert!(strength_after(10, 2) < strength_after(30, 0));
+    }
+
+    #[test]
+    fn single_keys_wait_for_a_second_account_then_expire() {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let mut out = Vec::new();
+        s.observe(&obs("a", 7, true, 0, 1), &mut out);
+        s.observe(&obs("a", 7, true, 10, 1), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(s.sizes(), (1, 0));
+        s.observe(&obs("b", 7, true, 20, 1), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(s.sizes(), (0, 1));
+        s.observe(&obs("c", 8, true, 0, 1), &mut out);
+        s.expire(100 * HOUR_MS);
+        assert_eq!(s.sizes(), (0, 1));
+        s.expire(30 * 24 * HOUR_MS);
+        assert_eq!(s.sizes(), (0, 0));
+    }
+
+    #[test]
+    fn synchronized_members_score_high_scattered_low() {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let mut out = Vec::new();
+        let on_off = 0x00FF_00FF_00FF_00FFu64;
+        for i in 0..20 {
+            s.observe(&obs(&format!("bot{i}"), 3, true, 0, on_off), &mut out);
+        }
+        assert!(out.last().unwrap().sync > 0.95);
+        for i in 0..20 {
+            s.observe(&obs(&format!("human{i}"), 4, true, 0, 1u64 << (i * 3 % 64)), &mut out);
+        }
+        assert!(out.last().unwrap().sync < 0.1);
+    }
+
+    #[test]
+    fn labels_converge_on_the_oldest_suspicious_key() {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let mut out = Vec::new();
+        for i in 0..30 {
+            s.observe(&obs(&format!("x{i}"), 100, true, 1000, 1), &mut out);
+        }
+        let l_old = out.last().unwrap().label.expect("strong key has a label");
+        for i in 0..30 {
+            s.observe(&obs(&format!("y{i}"), 200, true, 5000, 1), &mut out);
+        }
+        let l_new = out.last().unwrap().label.unwrap();
+        assert!(l_old < l_new);
+        // An account carrying the old label touches the new key: the new key adopts it.
+        let mut o = obs("x0", 200, true, 6000, 1);
+        o.label = Some(l_old);
+        s.observe(&o, &mut out);
+        assert_eq!(out.last().unwrap().label, Some(l_old));
+        s.observe(&obs("y1", 200, true, 7000, 1), &mut out);
+        assert_eq!(out.last().unwrap().label, Some(l_old));
+    }
+}

@@ -1,0 +1,51 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Catch distillation campaigns in LLM API request logs.
+#[derive(Debug, Parser)]
+#[command(name = "distillguard", version, about)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay captured request logs (JSONL, .gz, .zst or - for stdin) and write verdicts.
+    Replay(ReplayArgs),
+    /// Check a configuration file; reports every problem at once.
+    CheckConfig {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Generate synthetic request logs with ground-truth labels.
+    Simulate(distillguard_sim::SimulateArgs),
+    /// Score verdicts against ground-truth labels.
+    Eval(distillguard_eval::EvalArgs),
+    /// Sweep action thresholds over recorded score trajectories and write a tuned config.
+    Tune(distillguard_eval::TuneArgs),
+}
+
+/// Arguments of `replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Configuration file (default: the documented defaults of configs/default.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Verdicts output (JSONL), `-` for stdout.
+    #[arg(long, default_value = "-")]
+    pub output: PathBuf,
+    /// Campaign records output (JSONL).
+    #[arg(long)]
+    pub campaigns: Option<PathBuf>,
+    /// Reject file (JSONL: source, line, reason, raw); created only when something is rejected.
+    #[arg(long, default_value = "rejects.jsonl")]
+    pub rejects: PathBuf,
+    /// Input files: .jsonl, .jsonl.gz, .jsonl.zst or - (stdin); several are merged in event time.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+}

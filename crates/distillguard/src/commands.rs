@@ -1,0 +1,170 @@
+//! What each command does: load config, call the library, print the summary.
+
+use crate::cli::{Cli, Command, ReplayArgs};
+use anyhow::Context;
+use distillguard_io::{load_netdata, InputSpec};
+use distillguard_replay::{replay, ReplayOptions, ReplaySummary};
+use distillguard_types::config::{Config, ConfigError};
+use distillguard_types::ladder::Action;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Replay(a) => run_replay(a),
+        Command::CheckConfig { file } => check_config(&file),
+        Command::Simulate(a) => {
+            let bar = crate::progress::bar("records");
+            let s = distillguard_sim::run_simulate(&a, &mut |done, total| {
+                if let Some(b) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            eprintln!(
+                "simulated {}: {} records ({} organic, {} automation, {} attack), accounts {:?}, {:.1}s, records/s: {:.0}",
+                s.scenario,
+                s.records,
+                s.records_by_class[0],
+                s.records_by_class[1],
+                s.records_by_class[2],
+                s.accounts_by_class,
+                s.elapsed_s,
+                s.records_per_sec()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(a) => {
+            let report = distillguard_eval::run_eval(&a)?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tune(a) => crate::commands::tune(a),
+    }
+}
+
+/// Load a config file, or the embedded defaults.
+pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    let text = match path {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        None => distillguard_types::config::DEFAULT_TOML.to_string(),
+    };
+    Config::load_str(&text).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match Config::load_str(&text) {
+        Ok(c) => {
+            println!("{}: ok (config_version {})", file.display(), c.config_version);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ConfigError::Invalid(problems)) => {
+            eprintln!("{}: {} problem(s)", file.display(), problems.len());
+            for p in problems {
+                eprintln!("  {p}");
+            }
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let cfg = Arc::new(load_config(a.config.as_deref())?);
+    let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
+    let opts = ReplayOptions {
+        inputs: a.inputs.iter().map(InputSpec::new).collect(),
+        verdicts: a.output.clone(),
+        campaigns: a.campaigns.clone(),
+        rejects: a.rejects.clone(),
+        batch: 4096,
+    };
+    let bar = crate::progress::bar("records");
+    let sum = replay(
+        cfg.clone(),
+        Arc::new(net),
+        opts,
+        false,
+        &mut |lines, _| {
+            if let Some(b) = &bar {
+                b.set_position(lines);
+            }
+        },
+        &mut |_| {},
+    )?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    print_summary(&sum, &a.rejects);
+    let limit = cfg.input.reject_share_limit;
+    if sum.reject_share() > limit {
+        eprintln!("reject share {:.4} exceeds input.reject_share_limit {limit}", sum.reject_share());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The replay summary on stderr.
+pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
+    eprintln!("distillguard replay summary");
+    eprintln!("  lines: {}  bytes: {}", s.lines, s.bytes);
+    eprintln!("  events: {}", s.events);
+    let nonzero: Vec<String> = s.rejects.nonzero().map(|(r, n)| format!("{r}={n}")).collect();
+    if nonzero.is_empty() {
+        eprintln!("  rejects: 0");
+    } else {
+        eprintln!("  rejects: {} ({}) -> {}", s.rejected, nonzero.join(", "), rejects.display());
+    }
+    let by: Vec<String> = Action::ALL.iter().zip(s.verdicts).map(|(a, n)| format!("{a}={n}")).collect();
+    eprintln!("  verdicts: {}", by.join(", "));
+    eprintln!("  campaigns: {} ({} records)", s.campaigns, s.campaign_records);
+    eprintln!(
+        "  accounts held: {}  account state: {:.0} B/account",
+        s.accounts,
+        s.account_state_bytes as f64 / s.accounts.max(1) as f64
+    );
+    eprintln!("  seconds: {:.2}", s.seconds);
+    eprintln!("  events/s: {:.0}", s.events_per_s);
+}
+
+fn tune(a: distillguard_eval::TuneArgs) -> anyhow::Result<ExitCode> {
+    use distillguard_eval::tune::TrajectoryBuilder;
+    let cfg = Arc::new(load_config(a.config.as_deref())?);
+    let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
+    let dir = std::env::temp_dir();
+    let opts = ReplayOptions {
+        inputs: a.logs.iter().map(InputSpec::new).collect(),
+        verdicts: dir.join(format!("distillguard-tune-{}.verdicts.jsonl", std::process::id())),
+        campaigns: None,
+        rejects: dir.join(format!("distillguard-tune-{}.rejects.jsonl", std::process::id())),
+        batch: 4096,
+    };
+    let (verdicts, rejects) = (opts.verdicts.clone(), opts.rejects.clone());
+    let mut builder = TrajectoryBuilder::new();
+    let mut totals = std::collections::HashMap::<String, u64>::new();
+    let sum = replay(cfg.clone(), Arc::new(net), opts, true, &mut |_, _| {}, &mut |samples| {
+        for s in samples {
+            let i = builder.account_index(&s.account);
+            builder.push_indexed(i, s.ts_ms, s.n_request, s.score);
+            totals.insert(s.account.to_string(), s.n_request);
+        }
+    })?;
+    let _ = std::fs::remove_file(verdicts);
+    let _ = std::fs::remove_file(rejects);
+    for (acct, n) in &totals {
+        builder.set_total_requests(acct, *n);
+    }
+    eprintln!("recorded {} score samples over {} events in {:.1}s", builder.len(), sum.events, sum.seconds);
+    let traj = builder.finish();
+    let report = distillguard_eval::tune::run_tune(&a, &traj)?;
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,175 @@
+//! The per-account stage: all account states, updated per event, with idle expiry.
+
+use crate::account::AccountState;
+use crate::cohort::Cohorts;
+use crate::keys::keys_of;
+use crate::signals::{compute, SignalSet};
+use distillguard_types::config::Config;
+use distillguard_types::corr::{Evidence, Observation};
+use distillguard_types::net::NetData;
+use distillguard_types::time::HOUR_MS;
+use distillguard_types::{AccountId, Event};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Map = HashMap<AccountId, AccountState, ahash::RandomState>;
+
+/// The per-account stage.
+#[derive(Debug)]
+pub struct AccountStage {
+    cfg: Arc<Config>,
+    net: Arc<NetData>,
+    accounts: Map,
+    cohorts: Cohorts,
+    last_sweep_ms: i64,
+}
+
+/// Serializable form of the stage's state.
+#[derive(Serialize, Deserialize)]
+pub struct AccountStageState {
+    accounts: Vec<AccountState>,
+    cohorts: Cohorts,
+    last_sweep_ms: i64,
+}
+
+impl AccountStage {
+    /// An empty stage.
+    pub fn new(cfg: Arc<Config>, net: Arc<NetData>) -> Self {
+        AccountStage { cfg, net, accounts: Map::default(), cohorts: Cohorts::default(), last_sweep_ms: i64::MIN }
+    }
+
+    /// Fold an event into its account's state and append the observations it makes (keys
+    /// already observed by the account in the current sync bucket are not repeated).
+    pub fn update(&mut self, ev: &Event, obs: &mut Vec<Observation>) -> &mut AccountState {
+        let cfg = &*self.cfg;
+        let asn = ev.asn.or_else(|| self.net.asn.lookup(ev.ip));
+        let hosting = !self.net.hosting.is_empty() && self.net.hosting.contains(ev.ip);
+        let st = self
+            .accounts
+            .entry(ev.account.clone())
+            .or_insert_with(|| AccountState::new(ev, &cfg.signals, &cfg.correlate));
+        st.update(ev, asn, hosting, &cfg.signals, &cfg.correlate);
+        let daily = st.volume.count_at(ev.ts_ms, cfg.signals.volume_window.slide.as_millis() as i64) as f64;
+        st.cohort_z = self.cohorts.observe(st.age_days(ev.ts_ms), daily) as f32;
+        let bucket = ev.ts_ms.div_euclid(cfg.correlate.sync_bucket.as_millis() as i64);
+        for key in keys_of(ev, asn, &cfg.correlate).as_slice() {
+            if st.observe_once(key.route_hash(), bucket) {
+                continue;
+            }
+            obs.push(Observation {
+                key: *key,
+                account: st.id.clone(),
+                ts_ms: ev.ts_ms,
+                fresh: st.fresh,
+                org: st.org,
+                activity: st.activity,
+                label: st.evidence.label,
+            });
+        }
+        st
+    }
+
+    /// Fold evidence into its account (evidence for an expired account is dropped).
+    pub fn fold(&mut self, e: &Evidence) {
+        if let Some(st) = self.accounts.get_mut(&e.account) {
+            fold_into(st, e, &self.cfg);
+        }
+    }
+
+    /// The account's state, if held.
+    pub fn get_mut(&mut self, account: &str) -> Option<&mut AccountState> {
+        self.accounts.get_mut(account)
+    }
+
+    /// Signals of an account at `ts`.
+    pub fn signals(&self, st: &mut AccountState, ts: i64) -> SignalSet {
+        compute(st, f64::from(st.cohort_z), ts, &self.cfg)
+    }
+
+    /// Drop accounts idle for `idle_expiry` (checked at most once per event-time hour).
+    pub fn expire(&mut self, watermark_ms: i64) -> usize {
+        if self.last_sweep_ms != i64::MIN && watermark_ms - self.last_sweep_ms < HOUR_MS {
+            return 0;
+        }
+        self.last_sweep_ms = watermark_ms;
+        let horizon = watermark_ms - self.cfg.windows.idle_expiry.as_millis() as i64;
+        let before = self.accounts.len();
+        self.accounts.retain(|_, st| st.last_ms >= horizon);
+        before - self.accounts.len()
+    }
+
+    /// Accounts held.
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// True when no account is held.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// Total approximate bytes of account state.
+    pub fn state_bytes(&self) -> usize {
+        self.accounts.values().map(|s| s.approx_bytes()).sum()
+    }
+
+    /// Iterate states (any order).
+    pub fn iter(&self) -> impl Iterator<Item = &AccountState> {
+        self.accounts.values()
+    }
+
+    /// Serializable state (accounts sorted by id, so snapshots are deterministic).
+    pub fn to_state(&self) -> AccountStageState {
+        let mut accounts: Vec<AccountState> = self.accounts.values().cloned().collect();
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        AccountStageState { accounts, cohorts: self.cohorts.clone(), last_sweep_ms: self.last_sweep_ms }
+    }
+
+    /// Rebuild from a serialized state.
+    pub fn from_state(cfg: Arc<Config>, net: Arc<NetData>, s: AccountStageState) -> Self {
+        let accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
+        AccountStage { cfg, net, accounts, cohorts: s.cohorts, last_sweep_ms: s.last_sweep_ms }
+    }
+}
+
+/// Fold evidence into a state (shared by the stage and the in-process pipeline).
+pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
+    let c = &cfg.correlate;
+    st.evidence.fold(e, c.evidence_half_life.as_millis() as i64, c.link_strength);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distillguard_types::prompt::print_of;
+
+    #[test]
+    fn observations_once_per_key_per_bucket_and_expiry() {
+        let cfg = Arc::new(Config::default());
+        let mut s = AccountStage::new(cfg, Arc::new(NetData::default()));
+        let mut obs = Vec::new();
+        let mut ev = Event::sample("a", 0, "1.2.3.4".parse().unwrap());
+        ev.prompt = print_of("write a function that reverses a linked list in place please");
+        s.update(&ev, &mut obs);
+        let first = obs.len();
+        assert_eq!(first, 8 + 2);
+        ev.ts_ms = 1000;
+        s.update(&ev, &mut obs);
+        assert_eq!(obs.len(), first, "same keys, same bucket: nothing new");
+        ev.ts_ms = 2 * HOUR_MS;
+        s.update(&ev, &mut obs);
+        assert_eq!(obs.len(), 2 * first);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.expire(30 * 86_400_000), 1);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn account_state_stays_under_two_kib() {
+        let cfg = Config::default();
+        let ev = Event::sample("acct_0123456789abcdef", 0, "1.2.3.4".parse().unwrap());
+        let st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
+        assert!(st.approx_bytes() <= 2048, "{}", st.approx_bytes());
+    }
+}

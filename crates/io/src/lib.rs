@@ -1,0 +1,28 @@
+//! File I/O of distillguard: the only crate that touches files.
+//!
+//! - [`parse`]: one JSONL request-log record → [`Event`](distillguard_types::Event) or a
+//!   [`RejectReason`](distillguard_types::RejectReason), with simd-json and reused buffers.
+//! - [`read`]: opening `.jsonl`, `.jsonl.gz`, `.jsonl.zst` or stdin, and a bounded line splitter.
+//! - [`rejects`]: the reject (quarantine) file.
+//! - [`write`](mod@write): JSONL writers for verdicts and campaign records.
+//! - [`netdata`]: loaders for the IP→ASN table and hosting CIDR lists.
+//! - [`source`]: the replay source stage (read + decompress + parse + merge on its own thread).
+//!
+//! Errors of the crate are [`IoError`]; a malformed record is never an error but data.
+
+pub mod error;
+pub mod netdata;
+pub mod parse;
+pub mod read;
+pub mod rejects;
+pub mod source;
+pub mod write;
+
+pub use error::IoError;
+pub use netdata::{load_netdata, NetDataSummary};
+pub use parse::RecordParser;
+pub use read::{open_input, InputSpec, LineReader};
+pub use rejects::RejectWriter;
+pub use source::{spawn_sources, Batch, SourceStage, SourceStats};
+
+pub use write::{CampaignWriter, JsonlWriter, VerdictWriter};

@@ -1,0 +1,200 @@
+//! The reject file: one JSONL row per refused record.
+//!
+//! Row: `{"source": "<input name>", "line": N, "reason": "bad_json", "raw": "…"}`, plus
+//! `"truncated": true` when the raw bytes were cut at [`RAW_CAP`]. `raw` is the record as read:
+//! valid UTF-8 is kept as a JSON string; each byte that is not valid UTF-8 is written as the
+//! four characters `\xNN` (so the row is always valid JSON; a literal `\x41` in the input looks
+//! the same, which is accepted for a diagnostic file).
+//!
+//! **Privacy**: `raw` may contain prompt text of the refused record (the whole point of the
+//! file is to show the operator what was refused). The reject file is the quarantine the
+//! operator asked for: it should live with the input logs, under the same access rules, and
+//! never be shipped with verdicts. Nothing else in distillguard keeps prompt text.
+
+use crate::source::Batch;
+use crate::write::{open_output, Output};
+use crate::IoError;
+use distillguard_types::RejectReason;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Raw bytes kept per reject row at most.
+pub const RAW_CAP: usize = 4096;
+
+/// Writes reject rows to a file or stdout (`-`), buffered.
+pub struct RejectWriter {
+    out: Output,
+    path: PathBuf,
+    rows: u64,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    source: &'a str,
+    line: u64,
+    reason: RejectReason,
+    raw: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
+}
+
+impl RejectWriter {
+    /// Create (truncate) the reject file; `-` is stdout.
+    pub fn create(path: impl AsRef<Path>) -> Result<RejectWriter, IoError> {
+        let path = path.as_ref().to_path_buf();
+        Ok(RejectWriter {
+            out: open_output(&path)?,
+            path,
+            rows: 0,
+            text: String::new(),
+        })
+    }
+
+    /// Write one row.
+    pub fn write(
+        &mut self,
+        source: &str,
+        line: u64,
+        reason: RejectReason,
+        raw: &[u8],
+    ) -> Result<(), IoError> {
+        let truncated = escape_raw(raw, RAW_CAP, &mut self.text);
+        let row = Row {
+            source,
+            line,
+            reason,
+            raw: &self.text,
+            truncated,
+        };
+        serde_json::to_writer(&mut self.out, &row).map_err(|source| IoError::Serialize {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.out.write_all(b"\n").map_err(|source| IoError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Write the parser's rejects of a batch (`names`: [`SourceStage::names`]).
+    ///
+    /// [`SourceStage::names`]: crate::source::SourceStage::names
+    pub fn write_batch_rejects(&mut self, names: &[String], batch: &Batch) -> Result<(), IoError> {
+        for r in &batch.rejects {
+            let source = names
+                .get(r.origin.source as usize)
+                .map_or("?", String::as_str);
+            self.write(source, r.origin.line, r.reason, batch.reject_raw(r))?;
+        }
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Flush; returns the number of rows.
+    pub fn finish(mut self) -> Result<u64, IoError> {
+        self.out.flush().map_err(|source| IoError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(self.rows)
+    }
+}
+
+/// `raw` (at most `cap` bytes of it) as text: invalid UTF-8 bytes become `\xNN`. Returns whether
+/// it was cut. A cut inside a valid character backs off to the character's start.
+pub fn escape_raw(raw: &[u8], cap: usize, out: &mut String) -> bool {
+    out.clear();
+    let mut end = raw.len().min(cap);
+    let truncated = end < raw.len();
+    if truncated {
+        // Where the last invalid run of the cut prefix starts, if it ends at the cut.
+        let mut off = 0;
+        let mut tail = None;
+        for chunk in raw[..end].utf8_chunks() {
+            off += chunk.valid().len();
+            let bad = chunk.invalid().len();
+            tail = (bad > 0 && off + bad == end).then_some(off);
+            off += bad;
+        }
+        if let Some(s) = tail {
+            let width = match raw[s] {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 0,
+            };
+            if s + width > end
+                && s + width <= raw.len()
+                && std::str::from_utf8(&raw[s..s + width]).is_ok()
+            {
+                end = s;
+            }
+        }
+    }
+    for chunk in raw[..end].utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    truncated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(raw: &[u8], cap: usize) -> (String, bool) {
+        let mut s = String::new();
+        let t = escape_raw(raw, cap, &mut s);
+        (s, t)
+    }
+
+    #[test]
+    fn escapes_invalid_bytes_and_caps() {
+        assert_eq!(esc(b"plain \"q\"", 100), ("plain \"q\"".into(), false));
+        assert_eq!(esc(b"a\xffb\xc3", 100), ("a\\xFFb\\xC3".into(), false));
+        assert_eq!(esc(b"abcdef", 3), ("abc".into(), true));
+        // "é" is c3 a9: a cut between its bytes backs off.
+        assert_eq!(esc("abé".as_bytes(), 3), ("ab".into(), true));
+        assert_eq!(esc("abé!".as_bytes(), 4), ("abé".into(), true));
+    }
+
+    #[test]
+    fn rows_are_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rejects.jsonl");
+        let mut w = RejectWriter::create(&p).unwrap();
+        w.write("in.jsonl", 7, RejectReason::BadJson, b"{\"x\":\xff")
+            .unwrap();
+        w.write(
+            "in.jsonl",
+            9,
+            RejectReason::TooLarge,
+            &vec![b'a'; RAW_CAP + 10],
+        )
+        .unwrap();
+        assert_eq!(w.finish().unwrap(), 2);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows[0]["source"], "in.jsonl");
+        assert_eq!(rows[0]["line"], 7);
+        assert_eq!(rows[0]["reason"], "bad_json");
+        assert_eq!(rows[0]["raw"], "{\"x\":\\xFF");
+        assert!(rows[0].get("truncated").is_none());
+        assert_eq!(rows[1]["reason"], "too_large");
+        assert_eq!(rows[1]["truncated"], true);
+        assert_eq!(rows[1]["raw"].as_str().unwrap().len(), RAW_CAP);
+    }
+}

@@ -1,0 +1,85 @@
+//! Test fixture: the live transport driving a small counting engine (an account reaching five
+//! events gets one `throttle` verdict) instead of the real pipeline.
+//!
+//! Used by the kill -9 tests and the real-broker e2e harness as a stand-in child process.
+//! Usage: `distillguard-kafka-fixture CONFIG.toml` with `[live]` and optional `[windows]`
+//! sections; stops on SIGINT / SIGTERM and prints the run summary as JSON.
+
+#[path = "../../tests/common/engine.rs"]
+#[allow(dead_code, unused_imports)]
+mod engine;
+
+use distillguard_kafka::LiveConfig;
+use distillguard_types::config::WindowsConfig;
+use serde::Deserialize;
+use std::process::ExitCode;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureConfig {
+    live: LiveConfig,
+    #[serde(default)]
+    windows: WindowsConfig,
+}
+
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: distillguard-kafka-fixture CONFIG.toml");
+        return ExitCode::from(2);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cfg: FixtureConfig = match toml::from_str(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    match rt.block_on(distillguard_kafka::run(
+        cfg.live,
+        cfg.windows,
+        engine::Counting,
+        signal(),
+    )) {
+        Ok(summary) => {
+            println!(
+                "{}",
+                serde_json::to_string(&summary).expect("summary serializes")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! librdkafka client configurations: the transport's own settings, then `[live.kafka]` verbatim.
+//!
+//! Settings that at-least-once delivery depends on (manual offset commit, eager classic
+//! rebalances) are refused in `[live.kafka]` by [`LiveConfig::validate`]; everything else a
+//! user sets there overrides the defaults below.
+
+use crate::config::LiveConfig;
+use rdkafka::config::ClientConfig;
+
+/// Settings common to every client, then the user's table.
+fn base(live: &LiveConfig, defaults: &[(&str, String)]) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &live.brokers);
+    for (k, v) in defaults {
+        c.set(*k, v);
+    }
+    for (k, v) in &live.kafka {
+        c.set(k, v);
+    }
+    c
+}
+
+/// The input consumer (group member, manual commits, statistics for lag metrics).
+pub fn consumer(live: &LiveConfig) -> ClientConfig {
+    let mut c = base(
+        live,
+        &[
+            ("auto.offset.reset", "earliest".into()),
+            ("statistics.interval.ms", "5000".into()),
+            // bound librdkafka's prefetch buffer (per partition) so a fast topic cannot fill memory
+            ("queued.max.messages.kbytes", "65536".into()),
+        ],
+    );
+    c.set("group.id", &live.group_id);
+    c.set("enable.auto.commit", "false");
+    c.set("enable.auto.offset.store", "false");
+    c.set("group.protocol", "classic");
+    c
+}
+
+/// The output producer (verdicts, campaigns, dead letters, checkpoints, observations).
+pub fn producer(live: &LiveConfig) -> ClientConfig {
+    let max_msg = (live.checkpoint_chunk_bytes + 64 * 1024).max(1_000_000);
+    base(
+        live,
+        &[
+            ("acks", "all".into()),
+            ("enable.idempotence", "true".into()),
+            ("linger.ms", "5".into()),
+            ("message.max.bytes", max_msg.to_string()),
+        ],
+    )
+}
+
+/// A group-less reader (checkpoint restore, evidence partitions), stopping at partition ends.
+pub fn reader(live: &LiveConfig) -> ClientConfig {
+    let mut c = base(live, &[("auto.offset.reset", "earliest".into())]);
+    c.set("group.id", format!("{}-reader", live.group_id));
+    c.set("enable.auto.commit", "false");
+    c.set("enable.auto.offset.store", "false");
+    c.set("enable.partition.eof", "true");
+    c
+}
+
+/// The admin client (topic creation).
+pub fn admin(live: &LiveConfig) -> ClientConfig {
+    base(live, &[])
+}

@@ -1,0 +1,229 @@
+//! The consumer context: rebalance handling (checkpoint restore on assignment, a final
+//! checkpoint and commit on revocation), librdkafka statistics as lag metrics, and librdkafka
+//! logs as tracing events.
+//!
+//! The callback runs synchronously inside the live loop's `recv()`, so it may lock the
+//! partition table and block on the producer and on reading the checkpoint topic.
+
+use crate::config::LiveConfig;
+use crate::engine::EngineFactory;
+use crate::error::KafkaError;
+use crate::restore;
+use crate::sink::{Out, Sink};
+use crate::table::Table;
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// State shared by the live loop and the consumer context.
+pub struct Shared<F: EngineFactory> {
+    /// The `[live]` section.
+    pub live: LiveConfig,
+    /// Makes and restores engines.
+    pub factory: Arc<F>,
+    /// The output producer.
+    pub sink: Sink,
+    /// Config of the group-less checkpoint reader.
+    pub reader: ClientConfig,
+    /// Owned partitions.
+    pub table: Mutex<Table<F::Engine>>,
+    /// An error the callback could not return; the loop stops on it.
+    pub fatal: Mutex<Option<KafkaError>>,
+}
+
+impl<F: EngineFactory> Shared<F> {
+    /// Lock the table (a poisoned lock means a panic elsewhere; keep going with its data).
+    pub fn table(&self) -> std::sync::MutexGuard<'_, Table<F::Engine>> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_fatal(&self, e: KafkaError) {
+        tracing::error!(error = %e, "live transport stopping");
+        let mut f = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
+        f.get_or_insert(e);
+    }
+
+    /// Produce a round's checkpoint records.
+    pub fn send_round(&self, records: &[(String, Vec<u8>)]) -> Result<(), KafkaError> {
+        let topic = self.live.checkpoint_topic();
+        for (k, v) in records {
+            self.sink.send(Out {
+                topic: &topic,
+                partition: None,
+                key: k.as_bytes(),
+                payload: Some(v),
+                headers: None,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn on_assign(&self, tpl: &mut TopicPartitionList) {
+        let topic = self.live.input_topic.clone();
+        let parts: Vec<i32> = tpl
+            .elements_for_topic(&topic)
+            .iter()
+            .map(|e| e.partition())
+            .collect();
+        tracing::info!(?parts, "partitions assigned");
+        if parts.is_empty() {
+            return;
+        }
+        let store = match restore::read_store(
+            &self.reader,
+            &self.live.checkpoint_topic(),
+            self.live.restore_timeout,
+        ) {
+            Ok(s) => s,
+            Err(e) => return self.set_fatal(e),
+        };
+        let now = Instant::now();
+        let mut table = self.table();
+        for p in parts {
+            let ckpt = match store.get(&topic, p) {
+                Ok(c) => c,
+                Err(message) => {
+                    tracing::error!(partition = p, %message, "damaged checkpoint; starting this partition without state");
+                    metrics::counter!("distillguard_live_checkpoint_damaged_total").increment(1);
+                    None
+                }
+            };
+            match table.adopt(&*self.factory, p, ckpt.as_ref(), now) {
+                Ok(Some(offset)) => {
+                    tracing::info!(partition = p, offset, "restored from checkpoint");
+                    if let Err(e) = tpl.set_partition_offset(&topic, p, Offset::Offset(offset)) {
+                        return self.set_fatal(KafkaError::Client {
+                            op: "seek to checkpoint",
+                            source: e,
+                        });
+                    }
+                }
+                Ok(None) => tracing::info!(
+                    partition = p,
+                    "no checkpoint; starting from the committed offset"
+                ),
+                Err(message) => {
+                    return self.set_fatal(KafkaError::Checkpoint {
+                        key: format!("{topic}/{p}"),
+                        message,
+                    })
+                }
+            }
+        }
+        metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+    }
+
+    fn on_revoke(&self, consumer: &BaseConsumer<LiveContext<F>>, tpl: &TopicPartitionList) {
+        let topic = &self.live.input_topic;
+        let revoked: HashSet<i32> = tpl
+            .elements_for_topic(topic)
+            .iter()
+            .map(|e| e.partition())
+            .collect();
+        tracing::info!(?revoked, "partitions revoked");
+        if !consumer.assignment_lost() {
+            if let Err(e) = self.checkpoint_blocking(consumer, &revoked) {
+                tracing::warn!(error = %e, "no final checkpoint for revoked partitions; the next owner replays from the last one");
+            }
+        }
+        let mut table = self.table();
+        table.parts.retain(|p, _| !revoked.contains(p));
+        metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+    }
+
+    fn checkpoint_blocking(
+        &self,
+        consumer: &BaseConsumer<LiveContext<F>>,
+        which: &HashSet<i32>,
+    ) -> Result<(), KafkaError> {
+        self.sink.flush_blocking(self.live.flush_timeout)?;
+        let round = self.table().build_round(
+            &self.live.input_topic,
+            self.live.checkpoint_chunk_bytes,
+            |p| which.contains(&p),
+        );
+        if round.is_empty() {
+            return Ok(());
+        }
+        self.send_round(&round.records)?;
+        self.sink.flush_blocking(self.live.flush_timeout)?;
+        consumer
+            .commit(&round.commit, CommitMode::Sync)
+            .map_err(KafkaError::client("commit on revoke"))?;
+        self.table().finish_round(&round);
+        Ok(())
+    }
+}
+
+/// The consumer context handed to librdkafka.
+pub struct LiveContext<F: EngineFactory> {
+    /// Shared with the live loop.
+    pub shared: Arc<Shared<F>>,
+}
+
+impl<F: EngineFactory> ClientContext for LiveContext<F> {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, msg: &str) {
+        match level {
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => tracing::error!(target: "librdkafka", "{fac} {msg}"),
+            RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", "{fac} {msg}"),
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+                tracing::info!(target: "librdkafka", "{fac} {msg}")
+            }
+            RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", "{fac} {msg}"),
+        }
+    }
+
+    fn stats(&self, stats: Statistics) {
+        let topic = &self.shared.live.input_topic;
+        if let Some(t) = stats.topics.get(topic) {
+            for (p, part) in &t.partitions {
+                if *p < 0 || part.consumer_lag < 0 {
+                    continue;
+                }
+                metrics::gauge!("distillguard_live_consumer_lag", "topic" => topic.clone(), "partition" => p.to_string())
+                    .set(part.consumer_lag as f64);
+            }
+        }
+    }
+}
+
+impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.shared.on_assign(tpl);
+                if let Err(e) = consumer.assign(tpl) {
+                    self.shared.set_fatal(KafkaError::Client {
+                        op: "assign",
+                        source: e,
+                    });
+                }
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                self.shared.on_revoke(consumer, tpl);
+                if let Err(e) = consumer.unassign() {
+                    tracing::warn!(error = %e, "unassign failed");
+                }
+            }
+            other => {
+                tracing::error!(?other, "rebalance error; dropping the assignment");
+                self.shared.table().parts.clear();
+                let _ = consumer.unassign();
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! What the transport drives: a record parser and one engine per input partition.
+//!
+//! The live loop is generic over [`EngineFactory`] so that it can be tested with small fakes;
+//! the binary plugs in `distillguard_pipeline::Pipeline` and `distillguard_io`'s parser, whose
+//! methods have exactly these shapes.
+
+use distillguard_types::corr::Observation;
+use distillguard_types::{CampaignRecord, Event, RejectReason, Verdict};
+
+/// What an engine emits while advancing.
+#[derive(Debug, Default, Clone)]
+pub struct Outputs {
+    /// Action changes, produced to the verdict topic keyed by account_id.
+    pub verdicts: Vec<Verdict>,
+    /// Campaign records, produced to the campaign topic keyed by campaign_id.
+    pub campaigns: Vec<CampaignRecord>,
+    /// Correlation-key observations (split mode only), produced to `<prefix>-observations`.
+    pub observations: Vec<Observation>,
+}
+
+impl Outputs {
+    /// True when nothing was emitted.
+    pub fn is_empty(&self) -> bool {
+        self.verdicts.is_empty() && self.campaigns.is_empty() && self.observations.is_empty()
+    }
+    /// Drop everything (keeping capacity).
+    pub fn clear(&mut self) {
+        self.verdicts.clear();
+        self.campaigns.clear();
+        self.observations.clear();
+    }
+}
+
+/// The per-partition processing state (one `Pipeline`).
+pub trait Engine: Send + 'static {
+    /// Admit one event; may refuse it as `late`, `future_ts` or `duplicate`.
+    fn offer(&mut self, ev: Event) -> Result<(), RejectReason>;
+    /// Process buffered events up to `watermark_ms` in event-time order.
+    fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs);
+    /// Highest event time admitted so far (`i64::MIN` before the first).
+    fn max_event_ms(&self) -> i64;
+    /// Serialized state, including buffered events (a checkpoint).
+    fn snapshot(&self) -> Vec<u8>;
+}
+
+/// Parses a Kafka message value into an [`Event`].
+pub trait RecordParse: Send + 'static {
+    /// Parse one record; the buffer may be modified in place (simd-json).
+    fn parse(&mut self, bytes: &mut Vec<u8>) -> Result<Event, RejectReason>;
+}
+
+/// Makes engines and parsers; shared by the live loop and the rebalance callback.
+pub trait EngineFactory: Send + Sync + 'static {
+    /// The per-partition engine.
+    type Engine: Engine;
+    /// The record parser.
+    type Parser: RecordParse;
+    /// A fresh engine (no checkpoint).
+    fn create(&self) -> Self::Engine;
+    /// An engine restored from [`Engine::snapshot`] bytes.
+    fn restore(&self, bytes: &[u8]) -> Result<Self::Engine, String>;
+    /// A parser.
+    fn parser(&self) -> Self::Parser;
+}

@@ -1,0 +1,80 @@
+//! The real engine behind the live loop (feature `pipeline`): one
+//! `distillguard_pipeline::Pipeline` per owned input partition, records parsed by
+//! `distillguard_io::RecordParser`.
+//!
+//! ```ignore
+//! let summary = distillguard_kafka::run_pipeline(cfg, net, cfg.live.clone(), shutdown).await?;
+//! ```
+
+use crate::config::LiveConfig;
+use crate::engine::{Engine, EngineFactory, Outputs, RecordParse};
+use crate::error::KafkaError;
+use crate::summary::Summary;
+use distillguard_io::RecordParser;
+use distillguard_pipeline::Pipeline;
+use distillguard_types::net::NetData;
+use distillguard_types::{Config, Event, RejectReason};
+use std::future::Future;
+use std::sync::Arc;
+
+impl Engine for Pipeline {
+    fn offer(&mut self, ev: Event) -> Result<(), RejectReason> {
+        Pipeline::offer(self, ev)
+    }
+    fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs) {
+        let mut o = distillguard_pipeline::Outputs::default();
+        Pipeline::advance_to(self, watermark_ms, &mut o);
+        out.verdicts.append(&mut o.verdicts);
+        out.campaigns.append(&mut o.campaigns);
+    }
+    fn max_event_ms(&self) -> i64 {
+        Pipeline::max_event_ms(self)
+    }
+    fn snapshot(&self) -> Vec<u8> {
+        Pipeline::snapshot(self)
+    }
+}
+
+impl RecordParse for RecordParser {
+    fn parse(&mut self, bytes: &mut Vec<u8>) -> Result<Event, RejectReason> {
+        RecordParser::parse(self, bytes.as_mut_slice())
+    }
+}
+
+/// Pipelines and parsers for one configuration.
+pub struct PipelineEngines {
+    cfg: Arc<Config>,
+    net: Arc<NetData>,
+}
+
+impl PipelineEngines {
+    /// Engines for `cfg` with the loaded network data.
+    pub fn new(cfg: Arc<Config>, net: Arc<NetData>) -> PipelineEngines {
+        PipelineEngines { cfg, net }
+    }
+}
+
+impl EngineFactory for PipelineEngines {
+    type Engine = Pipeline;
+    type Parser = RecordParser;
+    fn create(&self) -> Pipeline {
+        Pipeline::new(self.cfg.clone(), self.net.clone())
+    }
+    fn restore(&self, bytes: &[u8]) -> Result<Pipeline, String> {
+        Pipeline::restore(self.cfg.clone(), self.net.clone(), bytes).map_err(|e| e.to_string())
+    }
+    fn parser(&self) -> RecordParser {
+        RecordParser::new(&self.cfg.input)
+    }
+}
+
+/// [`crate::run`] with the real pipeline: what `distillguard run` calls.
+pub async fn run_pipeline(
+    cfg: Arc<Config>,
+    net: Arc<NetData>,
+    live: LiveConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary, KafkaError> {
+    let windows = cfg.windows.clone();
+    crate::run(live, windows, PipelineEngines::new(cfg, net), shutdown).await
+}

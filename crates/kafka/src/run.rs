@@ -1,0 +1,421 @@
+//! The live loop: consume the request log in a consumer group, feed each partition's engine,
+//! advance on the stage watermark, produce outputs, checkpoint and commit; stop cleanly on the
+//! shutdown future.
+//!
+//! At-least-once: an input offset is committed only after (1) every output produced so far is
+//! acknowledged and (2) a checkpoint holding the state up to that offset is acknowledged. On a
+//! crash, the next owner of a partition restores its newest checkpoint and re-reads from the
+//! offset stored in it, so no admitted record is lost; outputs since that checkpoint may be
+//! produced twice.
+
+use crate::clients;
+use crate::config::LiveConfig;
+use crate::context::{LiveContext, Shared};
+use crate::emit::{self, Topics};
+use crate::engine::{Engine, EngineFactory, Outputs, RecordParse};
+use crate::error::KafkaError;
+use crate::health::{self, Health};
+use crate::sink::Sink;
+use crate::summary::Summary;
+use crate::table::Table;
+use crate::topics;
+use crate::watermark::StageClock;
+use distillguard_types::config::WindowsConfig;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type LiveConsumer<F> = StreamConsumer<LiveContext<F>>;
+
+/// Records between watermark advances while records keep arriving.
+const ADVANCE_EVERY: usize = 1024;
+/// Housekeeping tick (watermark, idle partitions, checkpoints, liveness).
+const TICK: Duration = Duration::from_millis(100);
+
+/// Run the live engine until `shutdown` resolves (or a fatal error), then write final
+/// checkpoints, commit, and leave the group.
+///
+/// `windows` supplies the allowed lateness and the idle-partition timeout; `factory` the
+/// per-partition engines (the pipeline) and the record parser.
+pub async fn run<F: EngineFactory>(
+    live: LiveConfig,
+    windows: WindowsConfig,
+    factory: F,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary, KafkaError> {
+    run_with_health(
+        live,
+        windows,
+        factory,
+        Arc::new(Health::new(Duration::from_secs(60))),
+        shutdown,
+    )
+    .await
+}
+
+/// [`run`], with the liveness / readiness flags owned by the caller (who may serve them).
+pub async fn run_with_health<F: EngineFactory>(
+    live: LiveConfig,
+    windows: WindowsConfig,
+    factory: F,
+    health: Arc<Health>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary, KafkaError> {
+    live.validate().map_err(KafkaError::Config)?;
+    let server = match live.metrics_listen {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| KafkaError::Listen {
+                    addr: addr.to_string(),
+                    source,
+                })?;
+            tracing::info!(%addr, "serving /metrics, /healthz, /readyz");
+            Some(tokio::spawn(health::serve(
+                l,
+                health.clone(),
+                health::prometheus(),
+            )))
+        }
+        None => None,
+    };
+    let result = Live::start(live, windows, factory, health.clone()).await;
+    let result = match result {
+        Ok(mut l) => l.main(shutdown).await,
+        Err(e) => Err(e),
+    };
+    health.set_ready(false);
+    if let Some(s) = server {
+        s.abort();
+    }
+    result
+}
+
+struct Live<F: EngineFactory> {
+    shared: Arc<Shared<F>>,
+    consumer: Arc<LiveConsumer<F>>,
+    topics: Topics,
+    clock: StageClock,
+    health: Arc<Health>,
+    parser: F::Parser,
+    out: Outputs,
+    buf: Vec<u8>,
+    last_round: Instant,
+    round_due: bool,
+    since_advance: usize,
+    advanced_to: i64,
+    reported: Summary,
+}
+
+impl<F: EngineFactory> Live<F> {
+    async fn start(
+        live: LiveConfig,
+        windows: WindowsConfig,
+        factory: F,
+        health: Arc<Health>,
+    ) -> Result<Self, KafkaError> {
+        let input_partitions = topics::ensure(&live).await?;
+        let sink = Sink::new(&clients::producer(&live))?;
+        let topics = Topics {
+            input: live.input_topic.clone(),
+            verdicts: live.verdict_topic.clone(),
+            campaigns: live.campaign_topic.clone(),
+            dead_letter: live.dead_letter_topic.clone(),
+            observations: live
+                .repartition
+                .then(|| (live.observation_topic(), input_partitions)),
+        };
+        let factory = Arc::new(factory);
+        let parser = factory.parser();
+        let shared = Arc::new(Shared {
+            reader: clients::reader(&live),
+            live: live.clone(),
+            factory,
+            sink,
+            table: Mutex::new(Table::default()),
+            fatal: Mutex::new(None),
+        });
+        let consumer: LiveConsumer<F> = clients::consumer(&live)
+            .create_with_context(LiveContext {
+                shared: shared.clone(),
+            })
+            .map_err(KafkaError::client("create consumer"))?;
+        consumer
+            .subscribe(&[&live.input_topic])
+            .map_err(KafkaError::client("subscribe"))?;
+        Ok(Live {
+            shared,
+            consumer: Arc::new(consumer),
+            topics,
+            clock: StageClock::new(windows.allowed_lateness, windows.idle_partition),
+            health,
+            parser,
+            out: Outputs::default(),
+            buf: Vec::with_capacity(4096),
+            last_round: Instant::now(),
+            round_due: false,
+            since_advance: 0,
+            advanced_to: i64::MIN,
+            reported: Summary::default(),
+        })
+    }
+
+    fn fatal(&self) -> Result<(), KafkaError> {
+        match self
+            .shared
+            .fatal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    async fn main(&mut self, shutdown: impl Future<Output = ()>) -> Result<Summary, KafkaError> {
+        tokio::pin!(shutdown);
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.health.set_ready(true);
+        self.health.beat();
+        let consumer = self.consumer.clone();
+        let outcome = loop {
+            let step = tokio::select! {
+                biased;
+                _ = &mut shutdown => break Ok(()),
+                _ = tick.tick() => self.on_tick().await,
+                m = consumer.recv() => self.on_message(m).await,
+            };
+            if let Err(e) = step {
+                break Err(e);
+            }
+        };
+        self.health.set_ready(false);
+        match outcome {
+            Ok(()) => {
+                tracing::info!("shutting down: final checkpoints and commit");
+                self.advance()?;
+                self.round().await?;
+                self.shared
+                    .sink
+                    .drain(self.shared.live.flush_timeout)
+                    .await?;
+                self.leave(&consumer).await;
+            }
+            Err(ref e) => {
+                tracing::error!(error = %e, "live loop failed; offsets since the last checkpoint stay uncommitted")
+            }
+        }
+        self.report();
+        outcome.map(|()| self.shared.table().summary.clone())
+    }
+
+    /// Unsubscribe and serve the revocation here (not in the consumer's destructor), so the
+    /// group sees this member leave at once instead of after its session timeout.
+    async fn leave(&self, consumer: &LiveConsumer<F>) {
+        consumer.unsubscribe();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.shared.table().parts.is_empty() && Instant::now() < deadline {
+            if let Ok(Ok(m)) =
+                tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await
+            {
+                tracing::debug!(
+                    partition = m.partition(),
+                    offset = m.offset(),
+                    "dropped after unsubscribe"
+                );
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while consumer.assignment().is_ok_and(|a| a.count() > 0) && Instant::now() < deadline {
+            let _ = tokio::time::timeout(Duration::from_millis(50), consumer.recv()).await;
+        }
+    }
+
+    async fn on_tick(&mut self) -> Result<(), KafkaError> {
+        self.fatal()?;
+        self.health.beat();
+        self.advance()?;
+        if self.round_due || self.last_round.elapsed() >= self.shared.live.checkpoint_interval {
+            self.round().await?;
+        }
+        self.report();
+        Ok(())
+    }
+
+    async fn on_message(
+        &mut self,
+        m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+    ) -> Result<(), KafkaError> {
+        self.fatal()?;
+        let msg = match m {
+            Ok(msg) => msg,
+            Err(e) => {
+                tracing::warn!(error = %e, "consumer error");
+                return Ok(());
+            }
+        };
+        handle_message(
+            &self.shared,
+            &self.topics,
+            &mut self.parser,
+            &mut self.buf,
+            &msg,
+            &mut self.round_due,
+        )?;
+        drop(msg);
+        self.since_advance += 1;
+        if self.since_advance >= ADVANCE_EVERY {
+            self.advance()?;
+        }
+        if self.round_due {
+            self.round().await?;
+        }
+        if self.shared.sink.in_flight() as usize > self.shared.live.max_in_flight {
+            self.shared
+                .sink
+                .drain(self.shared.live.flush_timeout)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Advance every owned engine to the stage watermark, produce outputs, pause / resume
+    /// partitions that run too far ahead.
+    fn advance(&mut self) -> Result<(), KafkaError> {
+        self.since_advance = 0;
+        let lead = self.shared.live.max_partition_lead.as_millis() as i64;
+        let (mut pause, mut resume) = (TopicPartitionList::new(), TopicPartitionList::new());
+        {
+            let mut guard = self.shared.table();
+            let Table { parts, summary } = &mut *guard;
+            let now = Instant::now();
+            for st in parts.values_mut().filter(|s| s.paused) {
+                st.last_active = now;
+            }
+            let wm = self.clock.update(parts.values().map(|s| s.time()), now);
+            if wm == i64::MIN {
+                return Ok(());
+            }
+            metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
+            let moved = wm > self.advanced_to;
+            self.advanced_to = wm;
+            for (&p, st) in parts.iter_mut() {
+                if moved || st.since_checkpoint > 0 {
+                    st.engine.advance_to(wm, &mut self.out);
+                    st.advanced = true;
+                }
+                if !self.out.is_empty() {
+                    emit::outputs(&self.shared.sink, &self.topics, p, &mut self.out, summary)?;
+                }
+                let ahead = self
+                    .clock
+                    .partition_watermark(st.engine.max_event_ms())
+                    .saturating_sub(wm);
+                if !st.paused && ahead > lead {
+                    st.paused = true;
+                    let _ = pause.add_partition_offset(&self.topics.input, p, Offset::Invalid);
+                } else if st.paused && ahead <= lead / 2 {
+                    st.paused = false;
+                    st.last_active = now;
+                    let _ = resume.add_partition_offset(&self.topics.input, p, Offset::Invalid);
+                }
+            }
+            metrics::gauge!("distillguard_live_paused_partitions")
+                .set(parts.values().filter(|s| s.paused).count() as f64);
+        }
+        if pause.count() > 0 {
+            tracing::debug!(?pause, "pausing partitions ahead of the watermark");
+            self.consumer
+                .pause(&pause)
+                .map_err(KafkaError::client("pause"))?;
+        }
+        if resume.count() > 0 {
+            self.consumer
+                .resume(&resume)
+                .map_err(KafkaError::client("resume"))?;
+        }
+        Ok(())
+    }
+
+    /// Checkpoint every partition with progress, then commit their offsets.
+    async fn round(&mut self) -> Result<(), KafkaError> {
+        self.round_due = false;
+        self.last_round = Instant::now();
+        let live = &self.shared.live;
+        self.shared.sink.drain(live.flush_timeout).await?;
+        let round =
+            self.shared
+                .table()
+                .build_round(&live.input_topic, live.checkpoint_chunk_bytes, |_| true);
+        if round.is_empty() {
+            return Ok(());
+        }
+        self.shared.send_round(&round.records)?;
+        self.shared.sink.drain(live.flush_timeout).await?;
+        match self.consumer.commit(&round.commit, CommitMode::Sync) {
+            Ok(()) => self.shared.table().finish_round(&round),
+            // the checkpoint is written; a new owner restores it, so this is not fatal
+            Err(e) => {
+                tracing::warn!(error = %e, "offset commit failed (rebalance?); retrying next round")
+            }
+        }
+        Ok(())
+    }
+
+    /// Push counter deltas to the metrics registry.
+    fn report(&mut self) {
+        let now = self.shared.table().summary.clone();
+        let d = |a: u64, b: u64| a.saturating_sub(b);
+        metrics::counter!("distillguard_live_records_total")
+            .increment(d(now.records, self.reported.records));
+        metrics::counter!("distillguard_live_events_total")
+            .increment(d(now.events, self.reported.events));
+        metrics::counter!("distillguard_live_dead_letters_total")
+            .increment(d(now.dead_letters, self.reported.dead_letters));
+        self.reported = now;
+    }
+}
+
+/// One input record: parse, offer to its partition's engine, dead-letter a reject.
+fn handle_message<F: EngineFactory>(
+    shared: &Shared<F>,
+    topics: &Topics,
+    parser: &mut F::Parser,
+    buf: &mut Vec<u8>,
+    msg: &BorrowedMessage<'_>,
+    round_due: &mut bool,
+) -> Result<(), KafkaError> {
+    let (p, off) = (msg.partition(), msg.offset());
+    let mut guard = shared.table();
+    let Table { parts, summary } = &mut *guard;
+    let Some(st) = parts.get_mut(&p) else {
+        summary.skipped += 1;
+        return Ok(());
+    };
+    if st.next_offset.is_some_and(|n| off < n) {
+        summary.skipped += 1;
+        return Ok(());
+    }
+    st.next_offset = Some(off + 1);
+    st.since_checkpoint += 1;
+    st.last_active = Instant::now();
+    summary.records += 1;
+    if st.since_checkpoint >= shared.live.checkpoint_records {
+        *round_due = true;
+    }
+    let raw = msg.payload();
+    buf.clear();
+    buf.extend_from_slice(raw.unwrap_or(&[]));
+    match parser.parse(buf).and_then(|ev| st.engine.offer(ev)) {
+        Ok(()) => {
+            summary.events += 1;
+            Ok(())
+        }
+        Err(r) => emit::reject(&shared.sink, topics, r, p, off, msg.key(), raw, summary),
+    }
+}

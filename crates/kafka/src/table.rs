@@ -1,0 +1,179 @@
+//! The partitions an instance owns and what it holds for each: engine, next offset, progress
+//! since the last checkpoint. Shared (under one mutex) by the live loop and the rebalance
+//! callback, which runs synchronously inside the loop's `recv()`.
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::engine::{Engine, EngineFactory};
+use crate::summary::Summary;
+use crate::watermark::PartitionTime;
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// State of one owned input partition.
+pub struct PartState<E> {
+    /// The partition's engine.
+    pub engine: E,
+    /// Offset of the next record to process (known after a restore or the first record).
+    pub next_offset: Option<i64>,
+    /// Records processed since the last checkpoint.
+    pub since_checkpoint: u64,
+    /// Advanced (state changed) since the last checkpoint.
+    pub advanced: bool,
+    /// Slot the next checkpoint is written to.
+    pub slot: u8,
+    /// Wall time of the last record (or assignment / resume).
+    pub last_active: Instant,
+    /// Paused for running ahead of the stage watermark.
+    pub paused: bool,
+}
+
+impl<E: Engine> PartState<E> {
+    /// A fresh partition.
+    pub fn fresh(engine: E, now: Instant) -> PartState<E> {
+        PartState {
+            engine,
+            next_offset: None,
+            since_checkpoint: 0,
+            advanced: false,
+            slot: 0,
+            last_active: now,
+            paused: false,
+        }
+    }
+    /// A partition restored from a checkpoint.
+    pub fn restored(engine: E, ckpt: &Checkpoint, now: Instant) -> PartState<E> {
+        PartState {
+            engine,
+            next_offset: Some(ckpt.next_offset),
+            since_checkpoint: 0,
+            advanced: false,
+            slot: 1 - ckpt.slot.min(1),
+            last_active: now,
+            paused: false,
+        }
+    }
+    /// What the watermark needs.
+    pub fn time(&self) -> PartitionTime {
+        PartitionTime {
+            max_event_ms: self.engine.max_event_ms(),
+            last_active: self.last_active,
+        }
+    }
+}
+
+/// Everything the loop and the rebalance callback share.
+pub struct Table<E> {
+    /// Owned partitions of the input topic.
+    pub parts: BTreeMap<i32, PartState<E>>,
+    /// Counters.
+    pub summary: Summary,
+}
+
+impl<E> Default for Table<E> {
+    fn default() -> Self {
+        Table {
+            parts: BTreeMap::new(),
+            summary: Summary::default(),
+        }
+    }
+}
+
+/// A round of checkpoints built under the lock, to be produced and then committed.
+pub struct Round {
+    /// Checkpoint records (chunks then manifest, per partition).
+    /// (A round is built, produced and committed with no record processed in between.)
+    pub records: Vec<(String, Vec<u8>)>,
+    /// Offsets to commit once the records are acknowledged.
+    pub commit: TopicPartitionList,
+    /// (partition, slot written, records covered) to mark done after the commit.
+    pub done: Vec<(i32, u8, u64)>,
+}
+
+impl Round {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
+    }
+}
+
+impl<E: Engine> Table<E> {
+    /// Build checkpoints of the partitions selected by `which` that progressed since their last
+    /// checkpoint.
+    pub fn build_round(
+        &self,
+        topic: &str,
+        chunk_bytes: usize,
+        which: impl Fn(i32) -> bool,
+    ) -> Round {
+        let mut round = Round {
+            records: Vec::new(),
+            commit: TopicPartitionList::new(),
+            done: Vec::new(),
+        };
+        for (&p, st) in &self.parts {
+            let Some(next) = st.next_offset else { continue };
+            if (st.since_checkpoint == 0 && !st.advanced) || !which(p) {
+                continue;
+            }
+            let ckpt = Checkpoint {
+                next_offset: next,
+                max_event_ms: st.engine.max_event_ms(),
+                state: st.engine.snapshot(),
+                slot: st.slot,
+            };
+            metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
+                .set(ckpt.state.len() as f64);
+            round
+                .records
+                .extend(checkpoint::encode(topic, p, &ckpt, chunk_bytes));
+            round
+                .commit
+                .add_partition_offset(topic, p, Offset::Offset(next))
+                .expect("valid offset");
+            round.done.push((p, st.slot, st.since_checkpoint));
+        }
+        round
+    }
+
+    /// Mark a produced-and-committed round.
+    pub fn finish_round(&mut self, round: &Round) {
+        for &(p, slot, covered) in &round.done {
+            if let Some(st) = self.parts.get_mut(&p) {
+                st.since_checkpoint = st.since_checkpoint.saturating_sub(covered);
+                st.advanced = false;
+                st.slot = 1 - slot;
+            }
+            self.summary.checkpoints += 1;
+        }
+        if !round.done.is_empty() {
+            self.summary.commits += 1;
+        }
+        metrics::counter!("distillguard_live_checkpoints_total").increment(round.done.len() as u64);
+    }
+
+    /// Take over a partition: restore from its checkpoint when there is one.
+    pub fn adopt<F: EngineFactory<Engine = E>>(
+        &mut self,
+        factory: &F,
+        partition: i32,
+        ckpt: Option<&Checkpoint>,
+        now: Instant,
+    ) -> Result<Option<i64>, String> {
+        match ckpt {
+            Some(c) => {
+                let engine = factory.restore(&c.state)?;
+                self.parts
+                    .insert(partition, PartState::restored(engine, c, now));
+                self.summary.restored += 1;
+                Ok(Some(c.next_offset))
+            }
+            None => {
+                self.parts
+                    .insert(partition, PartState::fresh(factory.create(), now));
+                self.summary.fresh += 1;
+                Ok(None)
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Live engine instances as child processes (the fixture binary), for kill -9 tests.
+
+use super::kafka::{committed, high_watermarks};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where a test's instances connect and what they read.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub brokers: String,
+    pub group: String,
+    pub input: String,
+    pub prefix: String,
+    /// Extra `[live]` lines.
+    pub extra: String,
+    pub dir: PathBuf,
+}
+
+impl Setup {
+    /// Topic names derived from the prefix.
+    pub fn verdicts(&self) -> String {
+        format!("{}-verdicts", self.prefix)
+    }
+    pub fn dead_letters(&self) -> String {
+        format!("{}-dead-letter", self.prefix)
+    }
+
+    /// The fixture's config file (`more`: extra `[live]` lines for this instance).
+    pub fn config(&self, instance: usize, more: &str) -> PathBuf {
+        let path = self.dir.join(format!("live-{instance}.toml"));
+        let text = format!(
+            r#"[live]
+brokers = "{b}"
+group_id = "{g}"
+input_topic = "{i}"
+verdict_topic = "{p}-verdicts"
+campaign_topic = "{p}-campaigns"
+dead_letter_topic = "{p}-dead-letter"
+internal_prefix = "{p}"
+{more}
+{extra}
+
+[windows]
+idle_partition = "2s"
+"#,
+            b = self.brokers,
+            g = self.group,
+            i = self.input,
+            p = self.prefix,
+            extra = self.extra,
+        );
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        path
+    }
+}
+
+/// One running instance.
+pub struct Instance {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+/// Start an instance of the fixture binary (`more`: extra `[live]` lines).
+pub fn spawn(setup: &Setup, instance: usize, more: &str) -> Instance {
+    let log = setup.dir.join(format!(
+        "instance-{instance}-{}.log",
+        Instant::now().elapsed().as_nanos()
+    ));
+    let err = std::fs::File::create(&log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_distillguard-kafka-fixture"))
+        .arg(setup.config(instance, more))
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,librdkafka=warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(err)
+        .spawn()
+        .expect("spawn fixture");
+    Instance { child, log }
+}
+
+impl Instance {
+    /// kill -9.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait for a clean exit; returns the summary JSON.
+    pub fn stop(mut self) -> serde_json::Value {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -TERM {pid}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                assert!(status.success(), "instance failed: {status}\n{log}");
+                let out = std::io::read_to_string(self.child.stdout.take().unwrap()).unwrap();
+                return serde_json::from_str(out.trim())
+                    .unwrap_or_else(|e| panic!("{e}: {out}\n{log}"));
+            }
+            assert!(Instant::now() < deadline, "instance did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Wait until `pred(committed offsets, high watermarks)` holds.
+pub fn wait_commits(
+    setup: &Setup,
+    timeout: Duration,
+    pred: impl Fn(&std::collections::BTreeMap<i32, i64>, &std::collections::BTreeMap<i32, i64>) -> bool,
+) {
+    let deadline = Instant::now() + timeout;
+    let hw = high_watermarks(&setup.brokers, &setup.input);
+    loop {
+        let c = committed(&setup.brokers, &setup.group, &setup.input);
+        if pred(&c, &hw) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "commits {c:?} vs high watermarks {hw:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Everything committed.
+pub fn all_committed(
+    c: &std::collections::BTreeMap<i32, i64>,
+    hw: &std::collections::BTreeMap<i32, i64>,
+) -> bool {
+    c == hw
+}

@@ -1,0 +1,131 @@
+//! End to end against a real broker: three live instances (child processes) in one consumer
+//! group must action exactly the accounts an in-process replay of the same records actions,
+//! also when one instance is killed with SIGKILL mid-stream and restarted.
+//!
+//! Runs only when `DISTILLGUARD_E2E_BROKERS` names a broker (`scripts/e2e-kafka.sh` starts
+//! tansu and sets it); otherwise it passes without doing anything.
+
+mod common;
+
+use common::kafka::{create_topics, produce, read_all};
+use common::procs::{all_committed, spawn, wait_commits, Setup};
+use common::{partition_of, replay_actioned, sentinels, stream};
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const T0: i64 = 1_776_852_000_000;
+const PARTS: i32 = 6;
+
+fn brokers() -> Option<String> {
+    std::env::var("DISTILLGUARD_E2E_BROKERS")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+}
+
+fn setup(brokers: &str, name: &str, dir: &std::path::Path) -> Setup {
+    let run = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let s = Setup {
+        brokers: brokers.into(),
+        group: format!("e2e-{name}-{run}"),
+        input: format!("e2e-{name}-{run}-requests"),
+        prefix: format!("e2e-{name}-{run}"),
+        extra: [
+            "checkpoint_interval = \"2s\"",
+            "checkpoint_records = 200",
+            "[live.kafka]",
+            "\"session.timeout.ms\" = \"6000\"",
+            "\"heartbeat.interval.ms\" = \"1000\"",
+        ]
+        .join("\n"),
+        dir: dir.to_path_buf(),
+    };
+    create_topics(
+        brokers,
+        &[
+            (&s.input, PARTS, false),
+            (&s.verdicts(), PARTS, false),
+            (&format!("{}-campaigns", s.prefix), PARTS, false),
+            (&s.dead_letters(), PARTS, false),
+            (&format!("{}-checkpoints", s.prefix), PARTS, true),
+        ],
+    );
+    s
+}
+
+type Recs = Vec<(i32, String, Vec<u8>)>;
+
+fn recorded() -> (Vec<(String, Vec<u8>)>, Recs) {
+    let records = stream(400, 6, 24, T0);
+    let mut recs: Recs = records
+        .iter()
+        .map(|(k, v)| (partition_of(k, PARTS), k.clone(), v.clone()))
+        .collect();
+    let end = T0 + records.len() as i64 * 1_000 + 1_000_000;
+    for (p, v) in sentinels(PARTS, end) {
+        recs.push((p, format!("zz-sentinel-{p}"), v));
+    }
+    (records, recs)
+}
+
+fn actioned(s: &Setup) -> BTreeSet<String> {
+    read_all(&s.brokers, &s.verdicts())
+        .into_iter()
+        .map(|r| String::from_utf8(r.key.unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn three_instances_match_replay() {
+    let Some(b) = brokers() else {
+        eprintln!("DISTILLGUARD_E2E_BROKERS not set: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup(&b, "clean", dir.path());
+    let (records, recs) = recorded();
+    produce(&b, &s.input, &recs);
+    let instances: Vec<_> = (0..3).map(|i| spawn(&s, i, "")).collect();
+    wait_commits(&s, Duration::from_secs(180), all_committed);
+    let summaries: Vec<_> = instances.into_iter().map(|i| i.stop()).collect();
+    let records_read: u64 = summaries
+        .iter()
+        .map(|s| s["records"].as_u64().unwrap())
+        .sum();
+    assert!(records_read >= recs.len() as u64, "{summaries:?}");
+    assert_eq!(actioned(&s), replay_actioned(&records));
+    assert_eq!(read_all(&b, &s.dead_letters()).len(), 24);
+}
+
+#[test]
+fn kill_9_one_of_three_mid_stream() {
+    let Some(b) = brokers() else {
+        eprintln!("DISTILLGUARD_E2E_BROKERS not set: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup(&b, "kill", dir.path());
+    let (records, recs) = recorded();
+    let chunks: Vec<Recs> = recs
+        .chunks(recs.len() / 10 + 1)
+        .map(|c| c.to_vec())
+        .collect();
+    let mut instances: Vec<_> = (0..3).map(|i| Some(spawn(&s, i, ""))).collect();
+    for (n, chunk) in chunks.iter().enumerate() {
+        produce(&b, &s.input, chunk);
+        std::thread::sleep(Duration::from_millis(700));
+        if n == 4 {
+            instances[1].take().unwrap().kill9();
+        }
+        if n == 7 {
+            instances[1] = Some(spawn(&s, 3, ""));
+        }
+    }
+    wait_commits(&s, Duration::from_secs(180), all_committed);
+    for i in instances.into_iter().flatten() {
+        i.stop();
+    }
+    assert_eq!(actioned(&s), replay_actioned(&records));
+}

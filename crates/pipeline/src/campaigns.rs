@@ -1,0 +1,142 @@
+//! Campaign registry: which accounts carry which campaign label, and when to write a record.
+//!
+//! A record is written when a label first reaches `campaign_min_size` accounts, again each time
+//! it grows by a quarter, and once more at the end of a replay. Labels merge over time (the
+//! oldest suspicious key wins), so accounts move from a younger label to the older one as they
+//! touch shared keys.
+
+use distillguard_types::corr::{CampaignLabel, View};
+use distillguard_types::time::format_rfc3339_ms;
+use distillguard_types::{AccountId, CampaignRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Campaign {
+    first_seen_ms: i64,
+    members: BTreeSet<AccountId>,
+    views: BTreeSet<View>,
+    keys: BTreeSet<String>,
+    history: Vec<(i64, u64)>,
+    emitted: u64,
+}
+
+/// All campaigns.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CampaignRegistry {
+    campaigns: BTreeMap<CampaignLabel, Campaign>,
+    of: BTreeMap<AccountId, CampaignLabel>,
+}
+
+const KEYS_LISTED: usize = 16;
+
+impl CampaignRegistry {
+    /// Put `account` under `label` (moving it from its previous one) and note the views and key
+    /// that tie it; returns a record when one is due.
+    pub fn join(
+        &mut self,
+        account: &AccountId,
+        label: CampaignLabel,
+        views: &[View],
+        key: Option<String>,
+        ts: i64,
+        min_size: u32,
+        listed: usize,
+    ) -> Option<CampaignRecord> {
+        if let Some(old) = self.of.get(account).copied() {
+            if old != label {
+                if let Some(c) = self.campaigns.get_mut(&old) {
+                    c.members.remove(account);
+                }
+            }
+        }
+        self.of.insert(account.clone(), label);
+        let c = self.campaigns.entry(label).or_insert_with(|| Campaign { first_seen_ms: ts, ..Default::default() });
+        c.members.insert(account.clone());
+        c.views.extend(views.iter().copied());
+        if let Some(k) = key {
+            if c.keys.len() < KEYS_LISTED {
+                c.keys.insert(k);
+            }
+        }
+        let size = c.members.len() as u64;
+        let due = size >= u64::from(min_size) && (c.emitted == 0 || size * 4 >= c.emitted * 5);
+        if !due {
+            return None;
+        }
+        c.emitted = size;
+        c.history.push((ts, size));
+        Some(record(label, c, ts, listed))
+    }
+
+    /// The campaign id of an account, when its campaign has reached `min_size`.
+    pub fn campaign_of(&self, account: &str, min_size: u32) -> Option<String> {
+        let label = self.of.get(account)?;
+        let c = self.campaigns.get(label)?;
+        (c.members.len() as u64 >= u64::from(min_size)).then(|| label.campaign_id())
+    }
+
+    /// Final records of every campaign of at least `min_size`, ordered by label.
+    pub fn finish(&mut self, ts: i64, min_size: u32, listed: usize) -> Vec<CampaignRecord> {
+        let mut out = Vec::new();
+        for (label, c) in self.campaigns.iter_mut() {
+            let size = c.members.len() as u64;
+            if size >= u64::from(min_size) {
+                if c.history.last().map(|h| h.1) != Some(size) {
+                    c.history.push((ts, size));
+                }
+                c.emitted = size;
+                out.push(record(*label, c, ts, listed));
+            }
+        }
+        out
+    }
+
+    /// Number of campaigns of at least `min_size`.
+    pub fn count(&self, min_size: u32) -> usize {
+        self.campaigns.values().filter(|c| c.members.len() as u64 >= u64::from(min_size)).count()
+    }
+}
+
+fn record(label: CampaignLabel, c: &Campaign, ts: i64, listed: usize) -> CampaignRecord {
+    CampaignRecord {
+        campaign_id: label.campaign_id(),
+        first_seen: format_rfc3339_ms(c.first_seen_ms),
+        ts: format_rfc3339_ms(ts),
+        size: c.members.len() as u64,
+        members: c.members.iter().take(listed).map(|m| m.to_string()).collect(),
+        views: c.views.iter().map(|v| v.as_str().to_string()).collect(),
+        keys: c.keys.iter().cloned().collect(),
+        size_over_time: c.history.iter().map(|(t, n)| (format_rfc3339_ms(*t), *n)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_at_min_size_growth_and_merge() {
+        let mut r = CampaignRegistry::default();
+        let l1 = CampaignLabel { since_ms: 10, key: 1 };
+        let l0 = CampaignLabel { since_ms: 5, key: 2 };
+        let mut recs = Vec::new();
+        for i in 0..12 {
+            let a: AccountId = format!("a{i:02}").into();
+            recs.extend(r.join(&a, l1, &[View::Template], Some("t".into()), i, 5, 100));
+        }
+        let sizes: Vec<u64> = recs.iter().map(|c| c.size).collect();
+        assert_eq!(sizes, vec![5, 7, 9, 12]);
+        assert_eq!(r.campaign_of("a03", 5), Some(l1.campaign_id()));
+        // Accounts move to the older label.
+        for i in 0..6 {
+            let a: AccountId = format!("a{i:02}").into();
+            r.join(&a, l0, &[View::IpPool], None, 20, 5, 100);
+        }
+        assert_eq!(r.campaign_of("a00", 5), Some(l0.campaign_id()));
+        assert_eq!(r.campaign_of("a11", 5), Some(l1.campaign_id()));
+        let fin = r.finish(30, 5, 100);
+        assert_eq!(fin.len(), 2);
+        assert_eq!(r.count(5), 2);
+    }
+}

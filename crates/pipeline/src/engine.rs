@@ -1,0 +1,335 @@
+//! The in-process engine.
+
+use crate::campaigns::CampaignRegistry;
+use crate::order::ReorderBuffer;
+use crate::PipelineError;
+use distillguard_correlate::{KeyStage, KeyStageState};
+use distillguard_features::signals::compute;
+use distillguard_features::stage::{fold_into, AccountStageState};
+use distillguard_features::AccountStage;
+use distillguard_score::Scorer;
+use distillguard_types::config::{Config, LatePolicy};
+use distillguard_types::corr::{Evidence, Observation, View};
+use distillguard_types::net::NetData;
+use distillguard_types::time::HOUR_MS;
+use distillguard_types::{AccountId, CampaignRecord, Event, RejectReason, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A score of one account at one event (recorded for `tune` when enabled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreSample {
+    /// The account.
+    pub account: AccountId,
+    /// Event time.
+    pub ts_ms: i64,
+    /// The account's request count so far.
+    pub n_request: u64,
+    /// The score.
+    pub score: f64,
+}
+
+/// What a step of the engine produced.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    /// Action changes.
+    pub verdicts: Vec<Verdict>,
+    /// Campaign records.
+    pub campaigns: Vec<CampaignRecord>,
+    /// Score samples (only when recording).
+    pub scores: Vec<ScoreSample>,
+}
+
+impl Outputs {
+    /// True when nothing was produced.
+    pub fn is_empty(&self) -> bool {
+        self.verdicts.is_empty() && self.campaigns.is_empty() && self.scores.is_empty()
+    }
+}
+
+/// Counters of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Events processed.
+    pub processed: u64,
+    /// Events refused as late (policy reject) or admitted late (policy admit).
+    pub late: u64,
+    /// Events refused as too far in the future.
+    pub future: u64,
+    /// Repeated request ids.
+    pub duplicate: u64,
+    /// Observations sent to the key stage.
+    pub observations: u64,
+    /// Accounts expired for idleness.
+    pub expired: u64,
+}
+
+/// The engine.
+#[derive(Debug)]
+pub struct Pipeline {
+    cfg: Arc<Config>,
+    accounts: AccountStage,
+    keys: KeyStage,
+    scorer: Scorer,
+    campaigns: CampaignRegistry,
+    buffer: ReorderBuffer,
+    dedupe: HashMap<u64, i64, ahash::RandomState>,
+    dedupe_swept_ms: i64,
+    max_ts: i64,
+    watermark: i64,
+    counters: Counters,
+    record_scores: bool,
+    obs: Vec<Observation>,
+    evs: Vec<Evidence>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    accounts: AccountStageState,
+    keys: KeyStageState,
+    campaigns: CampaignRegistry,
+    dedupe: Vec<(u64, i64)>,
+    dedupe_swept_ms: i64,
+    max_ts: i64,
+    watermark: i64,
+    counters: Counters,
+}
+
+impl Pipeline {
+    /// A fresh engine.
+    pub fn new(cfg: Arc<Config>, net: Arc<NetData>) -> Self {
+        Pipeline {
+            accounts: AccountStage::new(cfg.clone(), net),
+            keys: KeyStage::new(cfg.clone()),
+            scorer: Scorer::new(&cfg),
+            cfg,
+            campaigns: CampaignRegistry::default(),
+            buffer: ReorderBuffer::default(),
+            dedupe: HashMap::default(),
+            dedupe_swept_ms: i64::MIN,
+            max_ts: i64::MIN,
+            watermark: i64::MIN,
+            counters: Counters::default(),
+            record_scores: false,
+            obs: Vec::with_capacity(32),
+            evs: Vec::with_capacity(32),
+        }
+    }
+
+    /// Record a [`ScoreSample`] per event (for `tune`).
+    pub fn record_scores(&mut self, on: bool) {
+        self.record_scores = on;
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Highest event time offered.
+    pub fn max_event_ms(&self) -> i64 {
+        self.max_ts
+    }
+
+    /// Current watermark.
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// The watermark implied by the events offered: highest event time − allowed lateness.
+    pub fn natural_watermark(&self) -> i64 {
+        if self.max_ts == i64::MIN {
+            i64::MIN
+        } else {
+            self.max_ts - self.cfg.windows.allowed_lateness.as_millis() as i64
+        }
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Events waiting for the watermark.
+    pub fn pending(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Offer an event. On `Err` the event was not taken (the caller counts the reason and
+    /// quarantines the raw record).
+    pub fn offer(&mut self, mut ev: Event) -> Result<(), RejectReason> {
+        let c = &self.cfg;
+        if self.max_ts != i64::MIN && ev.ts_ms > self.max_ts.saturating_add(c.input.max_future.as_millis() as i64) {
+            self.counters.future += 1;
+            return Err(RejectReason::FutureTs);
+        }
+        if ev.ts_ms < self.watermark {
+            self.counters.late += 1;
+            match c.windows.late {
+                LatePolicy::Reject => return Err(RejectReason::Late),
+                LatePolicy::Admit => ev.ts_ms = self.watermark,
+            }
+        }
+        if let Some(id) = ev.request_id {
+            let window = c.input.dedupe_window.as_millis() as i64;
+            match self.dedupe.get(&id) {
+                Some(seen) if (ev.ts_ms - seen).abs() <= window => {
+                    self.counters.duplicate += 1;
+                    return Err(RejectReason::Duplicate);
+                }
+                _ => {
+                    self.dedupe.insert(id, ev.ts_ms);
+                }
+            }
+        }
+        self.max_ts = self.max_ts.max(ev.ts_ms);
+        self.buffer.push(ev);
+        Ok(())
+    }
+
+    /// Advance the watermark to `wm` (it never goes back) and process every buffered event at
+    /// or before it, in event-time order.
+    pub fn advance_to(&mut self, wm: i64, out: &mut Outputs) {
+        if wm <= self.watermark {
+            return;
+        }
+        self.watermark = wm;
+        while let Some(ev) = self.buffer.pop_until(wm) {
+            self.process(&ev, out);
+        }
+        self.counters.expired += self.accounts.expire(wm) as u64;
+        self.keys.expire(wm);
+        self.sweep_dedupe(wm);
+    }
+
+    /// Advance to the natural watermark (replay).
+    pub fn advance(&mut self, out: &mut Outputs) {
+        let wm = self.natural_watermark();
+        self.advance_to(wm, out);
+    }
+
+    /// End of input: process everything left and write the final campaign records.
+    pub fn finish(&mut self, out: &mut Outputs) {
+        let end = self.max_ts;
+        while let Some(ev) = self.buffer.pop_until(i64::MAX) {
+            self.process(&ev, out);
+        }
+        if end != i64::MIN {
+            self.watermark = self.watermark.max(end);
+            let c = &self.cfg.correlate;
+            out.campaigns.extend(self.campaigns.finish(end, c.campaign_min_size, c.campaign_members_listed));
+        }
+    }
+
+    fn sweep_dedupe(&mut self, wm: i64) {
+        if self.dedupe_swept_ms != i64::MIN && wm - self.dedupe_swept_ms < HOUR_MS {
+            return;
+        }
+        self.dedupe_swept_ms = wm;
+        let cut = wm - self.cfg.input.dedupe_window.as_millis() as i64;
+        self.dedupe.retain(|_, ts| *ts >= cut);
+    }
+
+    fn process(&mut self, ev: &Event, out: &mut Outputs) {
+        let cfg = &*self.cfg;
+        self.counters.processed += 1;
+        self.obs.clear();
+        self.evs.clear();
+        let st = self.accounts.update(ev, &mut self.obs);
+        self.counters.observations += self.obs.len() as u64;
+        for o in &self.obs {
+            self.keys.observe(o, &mut self.evs);
+        }
+        let label_before = st.evidence.label;
+        for e in &self.evs {
+            fold_into(st, e, cfg);
+        }
+        let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
+        let c = &cfg.correlate;
+        if let Some(label) = st.evidence.label {
+            if label_before != Some(label) || self.campaigns.campaign_of(&st.id, 1).is_none() {
+                let e = &st.evidence;
+                let mut views = Vec::with_capacity(4);
+                let mut key = None;
+                for (v, h) in [(View::Template, &e.template), (View::IpPool, &e.ip_pool), (View::Identity, &e.identity)] {
+                    if h.strength >= c.link_strength {
+                        views.push(v);
+                        key = key.or(h.key.map(|k| k.display()));
+                    }
+                }
+                if sigs.0[13].strength > 0.0 {
+                    views.push(View::Timing);
+                }
+                let rec = self.campaigns.join(&st.id, label, &views, key, ev.ts_ms, c.campaign_min_size, c.campaign_members_listed);
+                out.campaigns.extend(rec);
+            }
+        }
+        let campaign = self.campaigns.campaign_of(&st.id, c.campaign_min_size);
+        let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, campaign.as_deref(), cfg);
+        if let Some(v) = verdict {
+            out.verdicts.push(v);
+        }
+        if self.record_scores {
+            out.scores.push(ScoreSample { account: st.id.clone(), ts_ms: ev.ts_ms, n_request: st.n, score });
+        }
+    }
+
+    /// Accounts and keys held, and their approximate bytes: (accounts, account bytes,
+    /// single keys, shared keys, key bytes).
+    pub fn state_size(&self) -> (usize, usize, usize, usize, usize) {
+        let (s, k) = self.keys.sizes();
+        (self.accounts.len(), self.accounts.state_bytes(), s, k, self.keys.state_bytes())
+    }
+
+    /// Campaigns of at least the configured size.
+    pub fn campaign_count(&self) -> usize {
+        self.campaigns.count(self.cfg.correlate.campaign_min_size)
+    }
+
+    /// Serialize the whole state, pending events first processed up to the watermark is not
+    /// required: events still buffered are included.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut dedupe: Vec<(u64, i64)> = self.dedupe.iter().map(|(k, v)| (*k, *v)).collect();
+        dedupe.sort_unstable();
+        let snap = Snapshot {
+            accounts: self.accounts.to_state(),
+            keys: self.keys.to_state(),
+            campaigns: clone_registry(&self.campaigns),
+            dedupe,
+            dedupe_swept_ms: self.dedupe_swept_ms,
+            max_ts: self.max_ts,
+            watermark: self.watermark,
+            counters: self.counters.clone(),
+        };
+        let pending: Vec<EventRepr> = self.buffer.events().map(EventRepr::from).collect();
+        bincode::serialize(&(snap, pending)).expect("state serializes")
+    }
+
+    /// Rebuild an engine from [`Pipeline::snapshot`] bytes.
+    pub fn restore(cfg: Arc<Config>, net: Arc<NetData>, bytes: &[u8]) -> Result<Pipeline, PipelineError> {
+        let (snap, pending): (Snapshot, Vec<EventRepr>) =
+            bincode::deserialize(bytes).map_err(|e| PipelineError::Snapshot(e.to_string()))?;
+        let mut p = Pipeline::new(cfg.clone(), net.clone());
+        p.accounts = AccountStage::from_state(cfg.clone(), net, snap.accounts);
+        p.keys = KeyStage::from_state(cfg, snap.keys);
+        p.campaigns = snap.campaigns;
+        p.dedupe = snap.dedupe.into_iter().collect();
+        p.dedupe_swept_ms = snap.dedupe_swept_ms;
+        p.max_ts = snap.max_ts;
+        p.watermark = snap.watermark;
+        p.counters = snap.counters;
+        for e in pending {
+            p.buffer.push(e.into());
+        }
+        Ok(p)
+    }
+}
+
+fn clone_registry(r: &CampaignRegistry) -> CampaignRegistry {
+    bincode::deserialize(&bincode::serialize(r).expect("registry serializes")).expect("registry round-trips")
+}
+
+#[path = "engine/repr.rs"]
+mod repr;
+use repr::EventRepr;

@@ -1,0 +1,30 @@
+//! The engine: events and watermarks in, verdicts and campaign records out.
+//!
+//! [`Pipeline`] is what both replay and live mode run. It
+//! 1. admits events ([`Pipeline::offer`]): refuses those further in the future than
+//!    `max_future` past the highest event time seen (`future_ts`), behind the watermark
+//!    (`late`, or admitted at the watermark under `late = "admit"`), or repeating a
+//!    `request_id` within `dedupe_window` (`duplicate`);
+//! 2. buffers them and, when the watermark passes ([`Pipeline::advance_to`]), processes them in
+//!    event-time order — ties broken by request id, then content — so arrival order within the
+//!    allowed lateness never changes the result;
+//! 3. per event: the account stage updates the account and emits observations, the key stage
+//!    answers with evidence, the evidence is folded back, the scorer steps the ladder, and the
+//!    campaign registry follows the account's label.
+//!
+//! No I/O, no wall clock: a run is a pure function of the events and watermarks it is given.
+
+mod campaigns;
+mod engine;
+mod order;
+
+pub use campaigns::CampaignRegistry;
+pub use engine::{Counters, Outputs, Pipeline, ScoreSample};
+
+/// Why a snapshot could not be restored.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The snapshot bytes do not decode.
+    #[error("snapshot does not decode: {0}")]
+    Snapshot(String),
+}

@@ -1,0 +1,135 @@
+//! The scoring stage.
+//!
+//! score = min(1, min(per_account_cap, Σ per-account weight × strength) + Σ cross-account
+//! weight × strength). The per-account part alone can reach `monitor` but, with the default cap,
+//! never `throttle`: acting on an account takes evidence shared with other accounts, which is
+//! what separates a campaign from a busy CI pipeline. Each signal's contribution becomes a
+//! [`Reason`]; reasons are ordered by contribution and carry no prompt text. The action follows
+//! the hysteresis ladder ([`distillguard_types::ladder`]); an allowlist entry caps it at
+//! `monitor`; shadow mode marks verdicts as not enforced.
+//!
+//! Deterministic: the same signals in the same order give the same verdicts. No I/O, no clock.
+
+mod allow;
+mod reasons;
+
+pub use allow::AllowIndex;
+pub use reasons::reasons;
+
+use distillguard_features::signals::{SignalSet, FIRST_CROSS};
+use distillguard_features::AccountState;
+use distillguard_types::config::Config;
+use distillguard_types::ladder::Action;
+use distillguard_types::time::format_rfc3339_ms;
+use distillguard_types::Verdict;
+
+/// Score of a signal set: (total, per-account part after the cap, cross-account part).
+pub fn score(s: &SignalSet, cfg: &Config) -> (f64, f64, f64) {
+    let w = cfg.score.weights.pairs();
+    let per: f64 = (0..FIRST_CROSS).map(|i| w[i].1 * s.0[i].strength).sum();
+    let cross: f64 = (FIRST_CROSS..w.len()).map(|i| w[i].1 * s.0[i].strength).sum();
+    let per = per.min(cfg.score.per_account_cap);
+    ((per + cross).min(1.0), per, cross)
+}
+
+/// Decides actions.
+#[derive(Debug)]
+pub struct Scorer {
+    allow: AllowIndex,
+}
+
+impl Scorer {
+    /// A scorer for `cfg`.
+    pub fn new(cfg: &Config) -> Self {
+        Scorer { allow: AllowIndex::new(&cfg.allowlist) }
+    }
+
+    /// Score an account at event time `ts` and step its ladder; returns a verdict when its
+    /// action changes. `campaign_id` is the account's campaign, if any.
+    pub fn decide(
+        &self,
+        st: &mut AccountState,
+        s: &SignalSet,
+        ts: i64,
+        campaign_id: Option<&str>,
+        cfg: &Config,
+    ) -> (f64, Option<Verdict>) {
+        let (total, _, _) = score(s, cfg);
+        let sc = &cfg.score;
+        let allowed = self.allow.lookup(&st.id, st.org, ts);
+        let changed = st.ladder.step(total, ts, &sc.thresholds, &sc.hysteresis);
+        let action = match changed {
+            Some(a) => a,
+            None => return (total, None),
+        };
+        let capped = allowed.is_some() && action > Action::Monitor;
+        let shown = if capped { Action::Monitor } else { action };
+        let v = Verdict {
+            account_id: st.id.to_string(),
+            action: shown,
+            ts: format_rfc3339_ms(ts),
+            score: (total * 1e4).round() / 1e4,
+            reasons: reasons(s, st, cfg),
+            campaign_id: campaign_id.map(str::to_string),
+            config_version: cfg.config_version.clone(),
+            enforced: !cfg.shadow,
+            allowlisted: allowed.map(str::to_string),
+        };
+        (total, Some(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distillguard_features::signals::{Signal, COUNT};
+
+    fn set(strengths: &[(usize, f64)]) -> SignalSet {
+        let mut s = SignalSet([Signal::default(); COUNT]);
+        for (i, v) in strengths {
+            s.0[*i] = Signal { value: *v, strength: *v, threshold: 0.0 };
+        }
+        s
+    }
+
+    #[test]
+    fn per_account_signals_alone_cannot_throttle() {
+        let cfg = Config::default();
+        let all_per_account: Vec<(usize, f64)> = (0..FIRST_CROSS).map(|i| (i, 1.0)).collect();
+        let (total, per, cross) = score(&set(&all_per_account), &cfg);
+        assert_eq!(per, cfg.score.per_account_cap);
+        assert_eq!(cross, 0.0);
+        assert!(total < cfg.score.thresholds.throttle);
+        assert!(total >= cfg.score.thresholds.monitor);
+    }
+
+    #[test]
+    fn shared_template_plus_pool_reaches_suspend() {
+        let cfg = Config::default();
+        let (total, _, _) = score(&set(&[(10, 1.0), (11, 1.0)]), &cfg);
+        assert!(total >= cfg.score.thresholds.suspend);
+    }
+
+    #[test]
+    fn allowlist_caps_and_shadow_marks_not_enforced() {
+        use distillguard_types::config::AllowEntry;
+        use distillguard_types::Event;
+        let mut cfg = Config::default();
+        cfg.shadow = true;
+        cfg.allowlist.0.push(AllowEntry {
+            account: Some("partner".into()),
+            org: None,
+            reason: "eval partner".into(),
+            expires: None,
+        });
+        let scorer = Scorer::new(&cfg);
+        let ev = Event::sample("partner", 0, "1.2.3.4".parse().unwrap());
+        let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
+        let (_, v) = scorer.decide(&mut st, &set(&[(10, 1.0), (11, 1.0)]), 0, None, &cfg);
+        let v = v.expect("a verdict");
+        assert_eq!(v.action, Action::Monitor);
+        assert_eq!(v.allowlisted.as_deref(), Some("eval partner"));
+        assert!(!v.enforced);
+        assert_eq!(v.reasons[0].signal, "shared_template");
+    }
+}
