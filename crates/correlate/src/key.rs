@@ -69,11 +69,22 @@ impl KeyState {
         if fresh {
             self.fresh.insert(account);
         }
-        self.members.push(Member { account, fresh, activity, bucket });
+        self.members.push(Member {
+            account,
+            fresh,
+            activity,
+            bucket,
+        });
     }
 
     /// Add or refresh a member from an observation; returns the member's index (when tracked).
-    pub fn observe(&mut self, o: &Observation, acct: u64, bucket: i64, cap: usize) -> Option<usize> {
+    pub fn observe(
+        &mut self,
+        o: &Observation,
+        acct: u64,
+        bucket: i64,
+        cap: usize,
+    ) -> Option<usize> {
         let u = unit(o, acct);
         self.all.insert(u);
         if o.fresh {
@@ -87,7 +98,12 @@ impl KeyState {
             return Some(i);
         }
         if self.members.len() < cap {
-            self.members.push(Member { account: acct, fresh: o.fresh, activity: o.activity, bucket });
+            self.members.push(Member {
+                account: acct,
+                fresh: o.fresh,
+                activity: o.activity,
+                bucket,
+            });
             return Some(self.members.len() - 1);
         }
         None
@@ -129,7 +145,11 @@ impl KeyState {
                 continue;
             }
             let shift = bucket - m.bucket;
-            let other = if !(0..64).contains(&shift) { 0 } else { m.activity << shift };
+            let other = if !(0..64).contains(&shift) {
+                0
+            } else {
+                m.activity << shift
+            };
             let union = (activity | other).count_ones();
             if union == 0 {
                 continue;

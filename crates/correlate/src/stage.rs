@@ -43,7 +43,13 @@ impl KeyStage {
     /// An empty stage.
     pub fn new(cfg: Arc<Config>) -> Self {
         let horizon_ms = cfg.correlate.single_horizon.as_millis() as i64;
-        KeyStage { cfg, singles: Map::default(), shared: Map::default(), last_sweep_ms: i64::MIN, horizon_ms }
+        KeyStage {
+            cfg,
+            singles: Map::default(),
+            shared: Map::default(),
+            last_sweep_ms: i64::MIN,
+            horizon_ms,
+        }
     }
 
     /// Take one observation; append evidence for the observing account when the key is shared.
@@ -57,7 +63,12 @@ impl KeyStage {
             None => {
                 match self.singles.get_mut(&route) {
                     None => {
-                        let single = Single { account: acct, ts_ms: o.ts_ms, activity: o.activity, fresh: o.fresh };
+                        let single = Single {
+                            account: acct,
+                            ts_ms: o.ts_ms,
+                            activity: o.activity,
+                            fresh: o.fresh,
+                        };
                         self.singles.insert(route, single);
                         return;
                     }
@@ -80,10 +91,17 @@ impl KeyStage {
         let me = ks.observe(o, acct, bucket, c.member_cap);
         let key_strength = ks.strength(c);
         let own = if o.fresh { 1.0 } else { c.established_factor };
-        let kind = if o.key.kind == KeyKind::Asn { c.asn_factor } else { 1.0 };
+        let kind = if o.key.kind == KeyKind::Asn {
+            c.asn_factor
+        } else {
+            1.0
+        };
         let strength = key_strength * own * kind;
         if key_strength >= c.link_strength {
-            let own = CampaignLabel { since_ms: *ks.suspicious_since.get_or_insert(o.ts_ms), key: route };
+            let own = CampaignLabel {
+                since_ms: *ks.suspicious_since.get_or_insert(o.ts_ms),
+                key: route,
+            };
             let mut label = ks.label.map_or(own, |l| l.min(own));
             if let Some(theirs) = o.label {
                 label = label.min(theirs);
@@ -98,8 +116,16 @@ impl KeyStage {
             strength,
             fresh_members: fresh.round() as u32,
             members: all.round() as u32,
-            sync: if strength > 0.0 { ks.sync(me, o.activity, bucket) } else { 0.0 },
-            label: if strength >= c.link_strength { ks.label } else { None },
+            sync: if strength > 0.0 {
+                ks.sync(me, o.activity, bucket)
+            } else {
+                0.0
+            },
+            label: if strength >= c.link_strength {
+                ks.label
+            } else {
+                None
+            },
         });
     }
 
@@ -137,7 +163,11 @@ impl KeyStage {
         let shared: usize = self
             .shared
             .values()
-            .map(|k| std::mem::size_of::<KeyState>() + 8 + k.members.capacity() * std::mem::size_of::<crate::key::Member>())
+            .map(|k| {
+                std::mem::size_of::<KeyState>()
+                    + 8
+                    + k.members.capacity() * std::mem::size_of::<crate::key::Member>()
+            })
             .sum();
         self.singles.len() * single + shared
     }
@@ -151,9 +181,15 @@ impl KeyStage {
     pub fn to_state(&self) -> KeyStageState {
         let mut singles: Vec<(u64, Single)> = self.singles.iter().map(|(k, v)| (*k, *v)).collect();
         singles.sort_unstable_by_key(|(k, _)| *k);
-        let mut shared: Vec<(u64, KeyState)> = self.shared.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut shared: Vec<(u64, KeyState)> =
+            self.shared.iter().map(|(k, v)| (*k, v.clone())).collect();
         shared.sort_unstable_by_key(|(k, _)| *k);
-        KeyStageState { singles, shared, last_sweep_ms: self.last_sweep_ms, horizon_ms: self.horizon_ms }
+        KeyStageState {
+            singles,
+            shared,
+            last_sweep_ms: self.last_sweep_ms,
+            horizon_ms: self.horizon_ms,
+        }
     }
 
     /// Rebuild from a serialized state.
@@ -176,7 +212,10 @@ mod tests {
 
     fn obs(account: &str, key: u64, fresh: bool, ts_ms: i64, activity: u64) -> Observation {
         Observation {
-            key: CorrKey { kind: KeyKind::Template, hash: key },
+            key: CorrKey {
+                kind: KeyKind::Template,
+                hash: key,
+            },
             account: account.into(),
             ts_ms,
             fresh,
@@ -195,7 +234,10 @@ mod tests {
             s.observe(&obs(&format!("old{i}"), 1, false, i as i64, 1), &mut out);
         }
         for i in 0..n_fresh {
-            s.observe(&obs(&format!("new{i}"), 1, true, 1000 + i as i64, 1), &mut out);
+            s.observe(
+                &obs(&format!("new{i}"), 1, true, 1000 + i as i64, 1),
+                &mut out,
+            );
         }
         out.last().map_or(0.0, |e| e.strength)
     }
@@ -237,7 +279,10 @@ mod tests {
         }
         assert!(out.last().unwrap().sync > 0.95);
         for i in 0..20 {
-            s.observe(&obs(&format!("human{i}"), 4, true, 0, 1u64 << (i * 3 % 64)), &mut out);
+            s.observe(
+                &obs(&format!("human{i}"), 4, true, 0, 1u64 << (i * 3 % 64)),
+                &mut out,
+            );
         }
         assert!(out.last().unwrap().sync < 0.1);
     }

@@ -50,17 +50,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Load a config file, or the embedded defaults.
 pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
     let text = match path {
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+        }
         None => distillguard_types::config::DEFAULT_TOML.to_string(),
     };
     Config::load_str(&text).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     match Config::load_str(&text) {
         Ok(c) => {
-            println!("{}: ok (config_version {})", file.display(), c.config_version);
+            println!(
+                "{}: ok (config_version {})",
+                file.display(),
+                c.config_version
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(ConfigError::Invalid(problems)) => {
@@ -106,7 +113,10 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
     print_summary(&sum, &a.rejects);
     let limit = cfg.input.reject_share_limit;
     if sum.reject_share() > limit {
-        eprintln!("reject share {:.4} exceeds input.reject_share_limit {limit}", sum.reject_share());
+        eprintln!(
+            "reject share {:.4} exceeds input.reject_share_limit {limit}",
+            sum.reject_share()
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -117,15 +127,31 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
     eprintln!("distillguard replay summary");
     eprintln!("  lines: {}  bytes: {}", s.lines, s.bytes);
     eprintln!("  events: {}", s.events);
-    let nonzero: Vec<String> = s.rejects.nonzero().map(|(r, n)| format!("{r}={n}")).collect();
+    let nonzero: Vec<String> = s
+        .rejects
+        .nonzero()
+        .map(|(r, n)| format!("{r}={n}"))
+        .collect();
     if nonzero.is_empty() {
         eprintln!("  rejects: 0");
     } else {
-        eprintln!("  rejects: {} ({}) -> {}", s.rejected, nonzero.join(", "), rejects.display());
+        eprintln!(
+            "  rejects: {} ({}) -> {}",
+            s.rejected,
+            nonzero.join(", "),
+            rejects.display()
+        );
     }
-    let by: Vec<String> = Action::ALL.iter().zip(s.verdicts).map(|(a, n)| format!("{a}={n}")).collect();
+    let by: Vec<String> = Action::ALL
+        .iter()
+        .zip(s.verdicts)
+        .map(|(a, n)| format!("{a}={n}"))
+        .collect();
     eprintln!("  verdicts: {}", by.join(", "));
-    eprintln!("  campaigns: {} ({} records)", s.campaigns, s.campaign_records);
+    eprintln!(
+        "  campaigns: {} ({} records)",
+        s.campaigns, s.campaign_records
+    );
     eprintln!(
         "  accounts held: {}  account state: {:.0} B/account",
         s.accounts,
@@ -142,27 +168,45 @@ fn tune(a: distillguard_eval::TuneArgs) -> anyhow::Result<ExitCode> {
     let dir = std::env::temp_dir();
     let opts = ReplayOptions {
         inputs: a.logs.iter().map(InputSpec::new).collect(),
-        verdicts: dir.join(format!("distillguard-tune-{}.verdicts.jsonl", std::process::id())),
+        verdicts: dir.join(format!(
+            "distillguard-tune-{}.verdicts.jsonl",
+            std::process::id()
+        )),
         campaigns: None,
-        rejects: dir.join(format!("distillguard-tune-{}.rejects.jsonl", std::process::id())),
+        rejects: dir.join(format!(
+            "distillguard-tune-{}.rejects.jsonl",
+            std::process::id()
+        )),
         batch: 4096,
     };
     let (verdicts, rejects) = (opts.verdicts.clone(), opts.rejects.clone());
     let mut builder = TrajectoryBuilder::new();
     let mut totals = std::collections::HashMap::<String, u64>::new();
-    let sum = replay(cfg.clone(), Arc::new(net), opts, true, &mut |_, _| {}, &mut |samples| {
-        for s in samples {
-            let i = builder.account_index(&s.account);
-            builder.push_indexed(i, s.ts_ms, s.n_request, s.score);
-            totals.insert(s.account.to_string(), s.n_request);
-        }
-    })?;
+    let sum = replay(
+        cfg.clone(),
+        Arc::new(net),
+        opts,
+        true,
+        &mut |_, _| {},
+        &mut |samples| {
+            for s in samples {
+                let i = builder.account_index(&s.account);
+                builder.push_indexed(i, s.ts_ms, s.n_request, s.score);
+                totals.insert(s.account.to_string(), s.n_request);
+            }
+        },
+    )?;
     let _ = std::fs::remove_file(verdicts);
     let _ = std::fs::remove_file(rejects);
     for (acct, n) in &totals {
         builder.set_total_requests(acct, *n);
     }
-    eprintln!("recorded {} score samples over {} events in {:.1}s", builder.len(), sum.events, sum.seconds);
+    eprintln!(
+        "recorded {} score samples over {} events in {:.1}s",
+        builder.len(),
+        sum.events,
+        sum.seconds
+    );
     let traj = builder.finish();
     let report = distillguard_eval::tune::run_tune(&a, &traj)?;
     println!("{report}");

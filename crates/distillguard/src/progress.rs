@@ -9,8 +9,10 @@ pub fn bar(unit: &str) -> Option<ProgressBar> {
         return None;
     }
     let b = ProgressBar::new_spinner();
-    let style = ProgressStyle::with_template(&format!("{{spinner}} {{human_pos}} {unit} ({{per_sec}}) {{elapsed}}"))
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let style = ProgressStyle::with_template(&format!(
+        "{{spinner}} {{human_pos}} {unit} ({{per_sec}}) {{elapsed}}"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_spinner());
     b.set_style(style);
     Some(b)
 }

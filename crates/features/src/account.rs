@@ -91,7 +91,9 @@ fn alpha(n: u64) -> f32 {
 impl AccountState {
     /// Fresh state for an account first seen with `ev`.
     pub fn new(ev: &Event, sig: &SignalsConfig, cor: &CorrelateConfig) -> Self {
-        let fresh = ev.account_age_ms().is_some_and(|a| a <= cor.fresh_age.as_millis() as i64);
+        let fresh = ev
+            .account_age_ms()
+            .is_some_and(|a| a <= cor.fresh_age.as_millis() as i64);
         AccountState {
             id: ev.account.clone(),
             first_ms: ev.ts_ms,
@@ -125,7 +127,14 @@ impl AccountState {
     }
 
     /// Fold one event in (events arrive in event-time order).
-    pub fn update(&mut self, ev: &Event, asn: Option<u32>, hosting: bool, sig: &SignalsConfig, cor: &CorrelateConfig) {
+    pub fn update(
+        &mut self,
+        ev: &Event,
+        asn: Option<u32>,
+        hosting: bool,
+        sig: &SignalsConfig,
+        cor: &CorrelateConfig,
+    ) {
         let ts = ev.ts_ms;
         if self.n > 0 {
             self.gaps.push(ts - self.last_ms);
@@ -142,11 +151,16 @@ impl AccountState {
             self.org = ev.org;
         }
         self.rate.add(ts, sig.rate_window.slide.as_millis() as i64);
-        self.volume.add(ts, sig.volume_window.slide.as_millis() as i64);
+        self.volume
+            .add(ts, sig.volume_window.slide.as_millis() as i64);
         self.hours.add(ts);
 
         let a = alpha(self.n);
-        let long = ev.max_tokens.unwrap_or(0).max(ev.output_tokens.unwrap_or(0)) >= sig.long_output_tokens;
+        let long = ev
+            .max_tokens
+            .unwrap_or(0)
+            .max(ev.output_tokens.unwrap_or(0))
+            >= sig.long_output_tokens;
         let harvest = long || ev.thinking == Some(true) || ev.prompt.asks_reasoning;
         self.harvest += a * (f32::from(u8::from(harvest)) - self.harvest);
         let caps = ev.prompt.capabilities;
@@ -157,7 +171,8 @@ impl AccountState {
         self.templates.add(&ev.prompt, cor.min_prompt_tokens);
 
         let prefix = prefix_key(ev.ip);
-        self.ips.insert(finalize(distillguard_types::net::ip_key(ev.ip)));
+        self.ips
+            .insert(finalize(distillguard_types::net::ip_key(ev.ip)));
         self.prefixes.insert(finalize(prefix));
         if let Some(asn) = asn {
             self.asns.insert(finalize(u64::from(asn)));
@@ -178,7 +193,11 @@ impl AccountState {
             self.activity_bucket = bucket;
         } else if bucket > self.activity_bucket {
             let shift = bucket - self.activity_bucket;
-            self.activity = if shift >= 64 { 0 } else { self.activity << shift };
+            self.activity = if shift >= 64 {
+                0
+            } else {
+                self.activity << shift
+            };
             self.activity_bucket = bucket;
         }
         let back = self.activity_bucket - bucket;
@@ -206,12 +225,17 @@ impl AccountState {
 
     /// Age in days at `ts_ms` (None when unknown).
     pub fn age_days(&self, ts_ms: i64) -> Option<f64> {
-        self.created_ms.map(|c| (ts_ms - c).max(0) as f64 / distillguard_types::time::DAY_MS as f64)
+        self.created_ms
+            .map(|c| (ts_ms - c).max(0) as f64 / distillguard_types::time::DAY_MS as f64)
     }
 
     /// Approximate bytes of this state: inline size plus its boxed rings and a long id.
     pub fn approx_bytes(&self) -> usize {
-        let id = if self.id.is_heap_allocated() { self.id.len() } else { 0 };
+        let id = if self.id.is_heap_allocated() {
+            self.id.len()
+        } else {
+            0
+        };
         std::mem::size_of::<Self>()
             + id
             + (self.rate.capacity() + self.volume.capacity() + self.gaps.capacity()) * 4

@@ -20,7 +20,11 @@ pub struct Cohorts {
 
 impl Default for Cohorts {
     fn default() -> Self {
-        Cohorts { mean: [0.0; BANDS], var: [1.0; BANDS], n: [0; BANDS] }
+        Cohorts {
+            mean: [0.0; BANDS],
+            var: [1.0; BANDS],
+            n: [0; BANDS],
+        }
     }
 }
 
@@ -42,8 +46,16 @@ impl Cohorts {
     pub fn observe(&mut self, age_days: Option<f64>, daily_volume: f64) -> f64 {
         let b = band(age_days);
         let x = daily_volume.ln_1p();
-        let z = if self.n[b] >= 200 { (x - self.mean[b]) / self.var[b].sqrt().max(0.25) } else { 0.0 };
-        let a = if self.n[b] < 4096 { 1.0 / (self.n[b] + 1) as f64 } else { ALPHA };
+        let z = if self.n[b] >= 200 {
+            (x - self.mean[b]) / self.var[b].sqrt().max(0.25)
+        } else {
+            0.0
+        };
+        let a = if self.n[b] < 4096 {
+            1.0 / (self.n[b] + 1) as f64
+        } else {
+            ALPHA
+        };
         let d = x - self.mean[b];
         self.mean[b] += a * d;
         self.var[b] = (1.0 - a) * (self.var[b] + a * d * d);

@@ -42,7 +42,10 @@ mod tests {
                 d.insert(stable_hash(&i.to_le_bytes()));
             }
             let e = d.estimate();
-            assert!((e - n as f64).abs() <= (n as f64 * 0.15).max(1.0), "n={n} e={e}");
+            assert!(
+                (e - n as f64).abs() <= (n as f64 * 0.15).max(1.0),
+                "n={n} e={e}"
+            );
         }
     }
 }
@@ -65,7 +68,8 @@ mod hll_regs {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
         let v: Vec<u8> = Vec::deserialize(d)?;
-        v.try_into().map_err(|_| serde::de::Error::custom("expected 64 registers"))
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom("expected 64 registers"))
     }
 }
 
@@ -83,7 +87,11 @@ impl Hll64 {
     pub fn estimate(&self) -> f64 {
         let m = 64.0;
         // 2^-r built from its bit pattern: no powi per register.
-        let sum: f64 = self.0.iter().map(|r| f64::from_bits((1023 - u64::from(*r)) << 52)).sum();
+        let sum: f64 = self
+            .0
+            .iter()
+            .map(|r| f64::from_bits((1023 - u64::from(*r)) << 52))
+            .sum();
         let raw = 0.709 * m * m / sum;
         let zeros = self.0.iter().filter(|r| **r == 0).count();
         if raw <= 2.5 * m && zeros > 0 {

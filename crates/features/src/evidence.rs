@@ -101,7 +101,10 @@ mod tests {
             fresh_members: 10,
             members: 12,
             sync: 0.5,
-            label: Some(CampaignLabel { since_ms: hash as i64, key: hash }),
+            label: Some(CampaignLabel {
+                since_ms: hash as i64,
+                key: hash,
+            }),
         }
     }
 

@@ -30,7 +30,13 @@ impl KeyList {
 /// Keys of an event: template bands (prompts of `min_prompt_tokens` or more), system prompt,
 /// IP, prefix, ASN, payment fingerprint and API key, as enabled in config.
 pub fn keys_of(ev: &Event, asn: Option<u32>, cfg: &CorrelateConfig) -> KeyList {
-    let mut k = KeyList { keys: [CorrKey { kind: KeyKind::Template, hash: 0 }; MAX_KEYS], len: 0 };
+    let mut k = KeyList {
+        keys: [CorrKey {
+            kind: KeyKind::Template,
+            hash: 0,
+        }; MAX_KEYS],
+        len: 0,
+    };
     if ev.prompt.tokens >= cfg.min_prompt_tokens {
         for b in ev.prompt.bands {
             k.push(KeyKind::Template, b);
@@ -72,7 +78,10 @@ mod tests {
         ev.payment = Some(7);
         let k = keys_of(&ev, Some(64500), &cfg);
         let kinds: Vec<KeyKind> = k.as_slice().iter().map(|k| k.kind).collect();
-        assert_eq!(kinds, vec![KeyKind::Ip, KeyKind::Prefix, KeyKind::Asn, KeyKind::Payment]);
+        assert_eq!(
+            kinds,
+            vec![KeyKind::Ip, KeyKind::Prefix, KeyKind::Asn, KeyKind::Payment]
+        );
         ev.prompt = print_of("please write a function that parses a date string and test it well");
         assert_eq!(keys_of(&ev, None, &cfg).as_slice().len(), BANDS + 3);
     }

@@ -64,7 +64,11 @@ pub struct Signal {
 pub struct SignalSet(pub [Signal; COUNT]);
 
 fn sig(value: f64, r: [f64; 2]) -> Signal {
-    Signal { value, strength: ramp(value, r), threshold: r[0] }
+    Signal {
+        value,
+        strength: ramp(value, r),
+        threshold: r[0],
+    }
 }
 
 /// Compute every signal of `st` at event time `ts`; `cohort_z` comes from
@@ -75,7 +79,9 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     let n = st.n;
 
     let rate_ms = s.rate_window.size.as_millis() as f64;
-    let cur_per_hour = st.rate.count_at(ts, s.rate_window.slide.as_millis() as i64) as f64 * HOUR_MS as f64 / rate_ms;
+    let cur_per_hour = st.rate.count_at(ts, s.rate_window.slide.as_millis() as i64) as f64
+        * HOUR_MS as f64
+        / rate_ms;
     if n >= u64::from(s.history_min_requests) {
         let hl_hours = s.history_half_life.as_secs_f64() / 3600.0;
         let hist_per_hour = st.decayed * std::f64::consts::LN_2 / hl_hours;
@@ -86,25 +92,55 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     out[1] = sig(cohort_z, s.cohort_z);
 
     let t = st.gaps.stats();
-    out[2] = Signal { value: t.cv, strength: 0.0, threshold: s.timing_cv[0] };
+    out[2] = Signal {
+        value: t.cv,
+        strength: 0.0,
+        threshold: s.timing_cv[0],
+    };
     if t.n >= s.timing_min_gaps {
         out[2].strength = t.regularity(s.timing_cv);
     }
 
     let quiet = f64::from(st.hours.longest_quiet_run(s.quiet_hour_share));
-    out[3] = Signal { value: quiet, strength: 0.0, threshold: f64::from(s.quiet_hours) };
+    out[3] = Signal {
+        value: quiet,
+        strength: 0.0,
+        threshold: f64::from(s.quiet_hours),
+    };
     if n >= u64::from(s.active_hours_min_requests) && st.hours.days() >= s.active_hours_min_days {
         out[3].strength = st.hours.sleepless(s.quiet_hour_share, s.quiet_hours);
     }
 
-    let daily = st.volume.count_at(ts, s.volume_window.slide.as_millis() as i64) as f64;
-    let young = st.age_days(ts).is_some_and(|d| d * 86_400.0 < s.young_age.as_secs_f64());
-    out[4] = if young { sig(daily, s.young_volume) } else { Signal { value: daily, strength: 0.0, threshold: s.young_volume[0] } };
+    let daily = st
+        .volume
+        .count_at(ts, s.volume_window.slide.as_millis() as i64) as f64;
+    let young = st
+        .age_days(ts)
+        .is_some_and(|d| d * 86_400.0 < s.young_age.as_secs_f64());
+    out[4] = if young {
+        sig(daily, s.young_volume)
+    } else {
+        Signal {
+            value: daily,
+            strength: 0.0,
+            threshold: s.young_volume[0],
+        }
+    };
 
     let judged = n >= u64::from(s.share_min_requests);
-    let gate = |x: Signal| if judged { x } else { Signal { strength: 0.0, ..x } };
+    let gate = |x: Signal| {
+        if judged {
+            x
+        } else {
+            Signal { strength: 0.0, ..x }
+        }
+    };
     out[5] = gate(sig(f64::from(st.harvest), s.harvest_share));
-    let tpl = if st.templates.total() >= s.share_min_requests { st.templates.top3_share() } else { 0.0 };
+    let tpl = if st.templates.total() >= s.share_min_requests {
+        st.templates.top3_share()
+    } else {
+        0.0
+    };
     out[6] = sig(tpl, s.template_share);
     let breadth = st.caps.iter().filter(|c| **c >= 0.1).count() as f64;
     out[7] = gate(sig(breadth, s.breadth));
@@ -116,12 +152,32 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     let e = &st.evidence;
     let tpl_s = e.template.at(ts, hl);
     let ip_s = e.ip_pool.at(ts, hl);
-    out[10] = Signal { value: tpl_s, strength: tpl_s, threshold: 0.0 };
-    out[11] = Signal { value: ip_s, strength: ip_s, threshold: 0.0 };
+    out[10] = Signal {
+        value: tpl_s,
+        strength: tpl_s,
+        threshold: 0.0,
+    };
+    out[11] = Signal {
+        value: ip_s,
+        strength: ip_s,
+        threshold: 0.0,
+    };
     let id_s = e.identity.at(ts, hl);
-    out[12] = Signal { value: id_s, strength: id_s, threshold: 0.0 };
-    let (sync, base) = if tpl_s >= ip_s { (e.template.sync, tpl_s) } else { (e.ip_pool.sync, ip_s) };
-    out[13] = Signal { value: sync, strength: ramp(sync, c.sync_corr) * base, threshold: c.sync_corr[0] };
+    out[12] = Signal {
+        value: id_s,
+        strength: id_s,
+        threshold: 0.0,
+    };
+    let (sync, base) = if tpl_s >= ip_s {
+        (e.template.sync, tpl_s)
+    } else {
+        (e.ip_pool.sync, ip_s)
+    };
+    out[13] = Signal {
+        value: sync,
+        strength: ramp(sync, c.sync_corr) * base,
+        threshold: c.sync_corr[0],
+    };
     SignalSet(out)
 }
 
@@ -150,7 +206,11 @@ mod tests {
         let cfg = Config::default();
         let events: Vec<Event> = (0..300)
             .map(|i| {
-                let mut e = Event::sample("bot", i * 300_000, format!("10.{}.{}.7", i % 50, i % 7).parse().unwrap());
+                let mut e = Event::sample(
+                    "bot",
+                    i * 300_000,
+                    format!("10.{}.{}.7", i % 50, i % 7).parse().unwrap(),
+                );
                 e.account_created_ms = Some(-3_600_000);
                 e.thinking = Some(true);
                 e.max_tokens = Some(16_000);
@@ -180,7 +240,12 @@ mod tests {
     #[test]
     fn established_human_stays_quiet() {
         let cfg = Config::default();
-        let prompts = ["how do I fix my bike chain", "poem about rain", "best pasta sauce", "explain tides"];
+        let prompts = [
+            "how do I fix my bike chain",
+            "poem about rain",
+            "best pasta sauce",
+            "explain tides",
+        ];
         let mut ts = 0i64;
         let events: Vec<Event> = (0..80)
             .map(|i| {
@@ -197,7 +262,13 @@ mod tests {
             })
             .collect();
         let s = feed(&events, &cfg);
-        for name in ["timing_regularity", "sleepless", "young_volume", "harvest_usage", "ip_rotation"] {
+        for name in [
+            "timing_regularity",
+            "sleepless",
+            "young_volume",
+            "harvest_usage",
+            "ip_rotation",
+        ] {
             assert_eq!(strength(&s, name), 0.0, "{name}: {:?}", s.0);
         }
     }

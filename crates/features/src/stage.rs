@@ -36,7 +36,13 @@ pub struct AccountStageState {
 impl AccountStage {
     /// An empty stage.
     pub fn new(cfg: Arc<Config>, net: Arc<NetData>) -> Self {
-        AccountStage { cfg, net, accounts: Map::default(), cohorts: Cohorts::default(), last_sweep_ms: i64::MIN }
+        AccountStage {
+            cfg,
+            net,
+            accounts: Map::default(),
+            cohorts: Cohorts::default(),
+            last_sweep_ms: i64::MIN,
+        }
     }
 
     /// Fold an event into its account's state and append the observations it makes (keys
@@ -50,9 +56,14 @@ impl AccountStage {
             .entry(ev.account.clone())
             .or_insert_with(|| AccountState::new(ev, &cfg.signals, &cfg.correlate));
         st.update(ev, asn, hosting, &cfg.signals, &cfg.correlate);
-        let daily = st.volume.count_at(ev.ts_ms, cfg.signals.volume_window.slide.as_millis() as i64) as f64;
+        let daily = st
+            .volume
+            .count_at(ev.ts_ms, cfg.signals.volume_window.slide.as_millis() as i64)
+            as f64;
         st.cohort_z = self.cohorts.observe(st.age_days(ev.ts_ms), daily) as f32;
-        let bucket = ev.ts_ms.div_euclid(cfg.correlate.sync_bucket.as_millis() as i64);
+        let bucket = ev
+            .ts_ms
+            .div_euclid(cfg.correlate.sync_bucket.as_millis() as i64);
         for key in keys_of(ev, asn, &cfg.correlate).as_slice() {
             if st.observe_once(key.route_hash(), bucket) {
                 continue;
@@ -123,20 +134,31 @@ impl AccountStage {
     pub fn to_state(&self) -> AccountStageState {
         let mut accounts: Vec<AccountState> = self.accounts.values().cloned().collect();
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
-        AccountStageState { accounts, cohorts: self.cohorts.clone(), last_sweep_ms: self.last_sweep_ms }
+        AccountStageState {
+            accounts,
+            cohorts: self.cohorts.clone(),
+            last_sweep_ms: self.last_sweep_ms,
+        }
     }
 
     /// Rebuild from a serialized state.
     pub fn from_state(cfg: Arc<Config>, net: Arc<NetData>, s: AccountStageState) -> Self {
         let accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
-        AccountStage { cfg, net, accounts, cohorts: s.cohorts, last_sweep_ms: s.last_sweep_ms }
+        AccountStage {
+            cfg,
+            net,
+            accounts,
+            cohorts: s.cohorts,
+            last_sweep_ms: s.last_sweep_ms,
+        }
     }
 }
 
 /// Fold evidence into a state (shared by the stage and the in-process pipeline).
 pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
     let c = &cfg.correlate;
-    st.evidence.fold(e, c.evidence_half_life.as_millis() as i64, c.link_strength);
+    st.evidence
+        .fold(e, c.evidence_half_life.as_millis() as i64, c.link_strength);
 }
 
 #[cfg(test)]

@@ -33,7 +33,10 @@ impl TemplateSlots {
         }
         self.total += 1;
         self.skeletons.insert(p.skeleton);
-        let hit = self.slots.iter_mut().find(|s| s.count > 0 && s.bands.iter().zip(&p.bands).any(|(a, b)| a == b));
+        let hit = self
+            .slots
+            .iter_mut()
+            .find(|s| s.count > 0 && s.bands.iter().zip(&p.bands).any(|(a, b)| a == b));
         match hit {
             Some(s) => {
                 s.count += 1;
@@ -42,7 +45,11 @@ impl TemplateSlots {
             None => {
                 // Replace the least-used slot and start it at one (no space-saving
                 // inflation: a stream of unrelated prompts keeps a low top-3 share).
-                let min = self.slots.iter_mut().min_by_key(|s| s.count).expect("slots");
+                let min = self
+                    .slots
+                    .iter_mut()
+                    .min_by_key(|s| s.count)
+                    .expect("slots");
                 min.count = 1;
                 min.bands = p.bands;
             }
@@ -85,7 +92,13 @@ mod tests {
 
     #[test]
     fn one_template_many_fillings_concentrates() {
-        let tasks = ["reverses a string", "sums a list", "parses json", "sorts users by age", "merges two maps"];
+        let tasks = [
+            "reverses a string",
+            "sums a list",
+            "parses json",
+            "sorts users by age",
+            "merges two maps",
+        ];
         let prompts: Vec<String> = (0..20)
             .map(|i| {
                 format!(

@@ -38,7 +38,11 @@ pub struct TimingStats {
 impl GapRing {
     /// A ring of `cap` gaps.
     pub fn new(cap: usize) -> Self {
-        GapRing { gaps: vec![0.0; cap].into_boxed_slice(), len: 0, next: 0 }
+        GapRing {
+            gaps: vec![0.0; cap].into_boxed_slice(),
+            len: 0,
+            next: 0,
+        }
     }
 
     /// Record a gap in milliseconds.
@@ -68,15 +72,24 @@ impl GapRing {
     pub fn stats(&self) -> TimingStats {
         let n = self.len as usize;
         if n < 2 {
-            return TimingStats { n, ..Default::default() };
+            return TimingStats {
+                n,
+                ..Default::default()
+            };
         }
         let g = &self.gaps[..n];
         let mean = g.iter().map(|x| f64::from(*x)).sum::<f64>() / n as f64;
-        let var = g.iter().map(|x| (f64::from(*x) - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let var = g
+            .iter()
+            .map(|x| (f64::from(*x) - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1) as f64;
         let cv = if mean > 0.0 { var.sqrt() / mean } else { 0.0 };
         let mut hist = [0u16; OCTAVES];
         for x in g {
-            let o = (f64::from(*x).max(0.001) * 1000.0).log2().clamp(0.0, (OCTAVES - 1) as f64);
+            let o = (f64::from(*x).max(0.001) * 1000.0)
+                .log2()
+                .clamp(0.0, (OCTAVES - 1) as f64);
             hist[o as usize] += 1;
         }
         let entropy = -hist
@@ -93,8 +106,16 @@ impl GapRing {
         s.copy_from_slice(g);
         s.sort_unstable_by(|a, b| a.total_cmp(b));
         let median = f64::from(s[n / 2]);
-        let near = g.iter().filter(|x| (f64::from(**x) - median).abs() <= 0.1 * median.max(0.001)).count();
-        TimingStats { n, cv, entropy, periodicity: near as f64 / n as f64 }
+        let near = g
+            .iter()
+            .filter(|x| (f64::from(**x) - median).abs() <= 0.1 * median.max(0.001))
+            .count();
+        TimingStats {
+            n,
+            cv,
+            entropy,
+            periodicity: near as f64 / n as f64,
+        }
     }
 }
 
@@ -129,7 +150,9 @@ mod tests {
 
     #[test]
     fn jittered_schedule_is_mostly_regular() {
-        let gaps: Vec<f64> = (0..30).map(|i| 60.0 + ((i * 37) % 21) as f64 - 10.0).collect();
+        let gaps: Vec<f64> = (0..30)
+            .map(|i| 60.0 + ((i * 37) % 21) as f64 - 10.0)
+            .collect();
         let s = stats_of(&gaps);
         assert!(s.cv < 0.25, "{s:?}");
         assert!(s.regularity([0.3, 1.0]) > 0.9);
@@ -138,7 +161,9 @@ mod tests {
     #[test]
     fn heavy_tailed_human_gaps_are_not() {
         // Sessions: quick follow-ups, then long breaks.
-        let gaps = [5.0, 12.0, 3.0, 40.0, 3600.0, 8.0, 20.0, 6.0, 15000.0, 30.0, 4.0, 90.0, 600.0, 7.0];
+        let gaps = [
+            5.0, 12.0, 3.0, 40.0, 3600.0, 8.0, 20.0, 6.0, 15000.0, 30.0, 4.0, 90.0, 600.0, 7.0,
+        ];
         let s = stats_of(&gaps);
         assert!(s.cv > 1.5, "{s:?}");
         assert!(s.entropy > 0.4, "{s:?}");

@@ -19,7 +19,11 @@ pub struct SlidingCounter {
 impl SlidingCounter {
     /// An empty counter for `spec`.
     pub fn new(spec: &WindowSpec) -> Self {
-        SlidingCounter { counts: vec![0; spec.buckets().max(1)].into_boxed_slice(), head: i64::MIN, total: 0 }
+        SlidingCounter {
+            counts: vec![0; spec.buckets().max(1)].into_boxed_slice(),
+            head: i64::MIN,
+            total: 0,
+        }
     }
 
     fn advance(&mut self, bucket: i64) {
@@ -81,7 +85,11 @@ mod tests {
         for t in times {
             c.add(t * 60_000, 600_000);
         }
-        assert_eq!(c.count_at(at * 60_000, 600_000), expected, "{times:?} at {at}");
+        assert_eq!(
+            c.count_at(at * 60_000, 600_000),
+            expected,
+            "{times:?} at {at}"
+        );
     }
 
     #[test]

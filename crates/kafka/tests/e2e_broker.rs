@@ -38,6 +38,7 @@ fn setup(brokers: &str, name: &str, dir: &std::path::Path) -> Setup {
             "[live.kafka]",
             "\"session.timeout.ms\" = \"6000\"",
             "\"heartbeat.interval.ms\" = \"1000\"",
+            &std::env::var("DISTILLGUARD_E2E_KAFKA_EXTRA").unwrap_or_default(),
         ]
         .join("\n"),
         dir: dir.to_path_buf(),
@@ -106,7 +107,12 @@ fn kill_9_one_of_three_mid_stream() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let s = setup(&b, "kill", dir.path());
+    let keep = std::env::var("DISTILLGUARD_E2E_LOGS")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let logs = keep.unwrap_or_else(|| dir.path().to_path_buf());
+    std::fs::create_dir_all(&logs).unwrap();
+    let s = setup(&b, "kill", &logs);
     let (records, recs) = recorded();
     let chunks: Vec<Recs> = recs
         .chunks(recs.len() / 10 + 1)

@@ -5,6 +5,7 @@
 //! oldest suspicious key wins), so accounts move from a younger label to the older one as they
 //! touch shared keys.
 
+use distillguard_types::config::CorrelateConfig;
 use distillguard_types::corr::{CampaignLabel, View};
 use distillguard_types::time::format_rfc3339_ms;
 use distillguard_types::{AccountId, CampaignRecord};
@@ -40,9 +41,9 @@ impl CampaignRegistry {
         views: &[View],
         key: Option<String>,
         ts: i64,
-        min_size: u32,
-        listed: usize,
+        c: &CorrelateConfig,
     ) -> Option<CampaignRecord> {
+        let (min_size, listed) = (c.campaign_min_size, c.campaign_members_listed);
         if let Some(old) = self.of.get(account).copied() {
             if old != label {
                 if let Some(c) = self.campaigns.get_mut(&old) {
@@ -51,7 +52,10 @@ impl CampaignRegistry {
             }
         }
         self.of.insert(account.clone(), label);
-        let c = self.campaigns.entry(label).or_insert_with(|| Campaign { first_seen_ms: ts, ..Default::default() });
+        let c = self.campaigns.entry(label).or_insert_with(|| Campaign {
+            first_seen_ms: ts,
+            ..Default::default()
+        });
         c.members.insert(account.clone());
         c.views.extend(views.iter().copied());
         if let Some(k) = key {
@@ -94,7 +98,10 @@ impl CampaignRegistry {
 
     /// Number of campaigns of at least `min_size`.
     pub fn count(&self, min_size: u32) -> usize {
-        self.campaigns.values().filter(|c| c.members.len() as u64 >= u64::from(min_size)).count()
+        self.campaigns
+            .values()
+            .filter(|c| c.members.len() as u64 >= u64::from(min_size))
+            .count()
     }
 }
 
@@ -104,10 +111,19 @@ fn record(label: CampaignLabel, c: &Campaign, ts: i64, listed: usize) -> Campaig
         first_seen: format_rfc3339_ms(c.first_seen_ms),
         ts: format_rfc3339_ms(ts),
         size: c.members.len() as u64,
-        members: c.members.iter().take(listed).map(|m| m.to_string()).collect(),
+        members: c
+            .members
+            .iter()
+            .take(listed)
+            .map(|m| m.to_string())
+            .collect(),
         views: c.views.iter().map(|v| v.as_str().to_string()).collect(),
         keys: c.keys.iter().cloned().collect(),
-        size_over_time: c.history.iter().map(|(t, n)| (format_rfc3339_ms(*t), *n)).collect(),
+        size_over_time: c
+            .history
+            .iter()
+            .map(|(t, n)| (format_rfc3339_ms(*t), *n))
+            .collect(),
     }
 }
 
@@ -118,12 +134,23 @@ mod tests {
     #[test]
     fn records_at_min_size_growth_and_merge() {
         let mut r = CampaignRegistry::default();
-        let l1 = CampaignLabel { since_ms: 10, key: 1 };
-        let l0 = CampaignLabel { since_ms: 5, key: 2 };
+        let c = CorrelateConfig {
+            campaign_min_size: 5,
+            campaign_members_listed: 100,
+            ..Default::default()
+        };
+        let l1 = CampaignLabel {
+            since_ms: 10,
+            key: 1,
+        };
+        let l0 = CampaignLabel {
+            since_ms: 5,
+            key: 2,
+        };
         let mut recs = Vec::new();
         for i in 0..12 {
             let a: AccountId = format!("a{i:02}").into();
-            recs.extend(r.join(&a, l1, &[View::Template], Some("t".into()), i, 5, 100));
+            recs.extend(r.join(&a, l1, &[View::Template], Some("t".into()), i, &c));
         }
         let sizes: Vec<u64> = recs.iter().map(|c| c.size).collect();
         assert_eq!(sizes, vec![5, 7, 9, 12]);
@@ -131,7 +158,7 @@ mod tests {
         // Accounts move to the older label.
         for i in 0..6 {
             let a: AccountId = format!("a{i:02}").into();
-            r.join(&a, l0, &[View::IpPool], None, 20, 5, 100);
+            r.join(&a, l0, &[View::IpPool], None, 20, &c);
         }
         assert_eq!(r.campaign_of("a00", 5), Some(l0.campaign_id()));
         assert_eq!(r.campaign_of("a11", 5), Some(l1.campaign_id()));

@@ -160,7 +160,12 @@ impl Pipeline {
     /// quarantines the raw record).
     pub fn offer(&mut self, mut ev: Event) -> Result<(), RejectReason> {
         let c = &self.cfg;
-        if self.max_ts != i64::MIN && ev.ts_ms > self.max_ts.saturating_add(c.input.max_future.as_millis() as i64) {
+        if self.max_ts != i64::MIN
+            && ev.ts_ms
+                > self
+                    .max_ts
+                    .saturating_add(c.input.max_future.as_millis() as i64)
+        {
             self.counters.future += 1;
             return Err(RejectReason::FutureTs);
         }
@@ -218,7 +223,11 @@ impl Pipeline {
         if end != i64::MIN {
             self.watermark = self.watermark.max(end);
             let c = &self.cfg.correlate;
-            out.campaigns.extend(self.campaigns.finish(end, c.campaign_min_size, c.campaign_members_listed));
+            out.campaigns.extend(self.campaigns.finish(
+                end,
+                c.campaign_min_size,
+                c.campaign_members_listed,
+            ));
         }
     }
 
@@ -252,7 +261,11 @@ impl Pipeline {
                 let e = &st.evidence;
                 let mut views = Vec::with_capacity(4);
                 let mut key = None;
-                for (v, h) in [(View::Template, &e.template), (View::IpPool, &e.ip_pool), (View::Identity, &e.identity)] {
+                for (v, h) in [
+                    (View::Template, &e.template),
+                    (View::IpPool, &e.ip_pool),
+                    (View::Identity, &e.identity),
+                ] {
                     if h.strength >= c.link_strength {
                         views.push(v);
                         key = key.or(h.key.map(|k| k.display()));
@@ -261,17 +274,24 @@ impl Pipeline {
                 if sigs.0[13].strength > 0.0 {
                     views.push(View::Timing);
                 }
-                let rec = self.campaigns.join(&st.id, label, &views, key, ev.ts_ms, c.campaign_min_size, c.campaign_members_listed);
+                let rec = self.campaigns.join(&st.id, label, &views, key, ev.ts_ms, c);
                 out.campaigns.extend(rec);
             }
         }
         let campaign = self.campaigns.campaign_of(&st.id, c.campaign_min_size);
-        let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, campaign.as_deref(), cfg);
+        let (score, verdict) = self
+            .scorer
+            .decide(st, &sigs, ev.ts_ms, campaign.as_deref(), cfg);
         if let Some(v) = verdict {
             out.verdicts.push(v);
         }
         if self.record_scores {
-            out.scores.push(ScoreSample { account: st.id.clone(), ts_ms: ev.ts_ms, n_request: st.n, score });
+            out.scores.push(ScoreSample {
+                account: st.id.clone(),
+                ts_ms: ev.ts_ms,
+                n_request: st.n,
+                score,
+            });
         }
     }
 
@@ -279,7 +299,13 @@ impl Pipeline {
     /// single keys, shared keys, key bytes).
     pub fn state_size(&self) -> (usize, usize, usize, usize, usize) {
         let (s, k) = self.keys.sizes();
-        (self.accounts.len(), self.accounts.state_bytes(), s, k, self.keys.state_bytes())
+        (
+            self.accounts.len(),
+            self.accounts.state_bytes(),
+            s,
+            k,
+            self.keys.state_bytes(),
+        )
     }
 
     /// Campaigns of at least the configured size.
@@ -307,7 +333,11 @@ impl Pipeline {
     }
 
     /// Rebuild an engine from [`Pipeline::snapshot`] bytes.
-    pub fn restore(cfg: Arc<Config>, net: Arc<NetData>, bytes: &[u8]) -> Result<Pipeline, PipelineError> {
+    pub fn restore(
+        cfg: Arc<Config>,
+        net: Arc<NetData>,
+        bytes: &[u8],
+    ) -> Result<Pipeline, PipelineError> {
         let (snap, pending): (Snapshot, Vec<EventRepr>) =
             bincode::deserialize(bytes).map_err(|e| PipelineError::Snapshot(e.to_string()))?;
         let mut p = Pipeline::new(cfg.clone(), net.clone());
@@ -327,9 +357,14 @@ impl Pipeline {
 }
 
 fn clone_registry(r: &CampaignRegistry) -> CampaignRegistry {
-    bincode::deserialize(&bincode::serialize(r).expect("registry serializes")).expect("registry round-trips")
+    bincode::deserialize(&bincode::serialize(r).expect("registry serializes"))
+        .expect("registry round-trips")
 }
 
 #[path = "engine/repr.rs"]
 mod repr;
 use repr::EventRepr;
+
+#[cfg(test)]
+#[path = "engine/tests.rs"]
+mod tests;

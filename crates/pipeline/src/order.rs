@@ -74,9 +74,10 @@ mod tests {
             b.push(e);
         }
         assert!(b.pop_until(5).is_none());
-        let got: Vec<(i64, Option<u64>)> =
-            std::iter::from_fn(|| b.pop_until(25)).map(|e| (e.ts_ms, e.request_id)).collect();
-        assert_eq!(got, vec![(10, Some(97)), (10, Some(100)), (20, Some(98))]);
+        let got: Vec<(i64, Option<u64>)> = std::iter::from_fn(|| b.pop_until(25))
+            .map(|e| (e.ts_ms, e.request_id))
+            .collect();
+        assert_eq!(got, vec![(10, Some(97)), (10, Some(99)), (20, Some(98))]);
         assert_eq!(b.len(), 1);
     }
 }

@@ -99,44 +99,73 @@ pub fn replay(
     engine.record_scores(record_scores);
     let stage = spawn_sources(opts.inputs, cfg.input.clone(), opts.batch);
     let mut verdicts = VerdictWriter::create(&opts.verdicts)?;
-    let mut campaigns = opts.campaigns.as_ref().map(CampaignWriter::create).transpose()?;
+    let mut campaigns = opts
+        .campaigns
+        .as_ref()
+        .map(CampaignWriter::create)
+        .transpose()?;
     let mut rejects: Option<RejectWriter> = None;
     let mut sum = ReplaySummary::default();
     let mut out = Outputs::default();
-    let mut reject = |sum: &mut ReplaySummary, name: &str, line: u64, reason: RejectReason, raw: &[u8]| {
-        sum.rejects.add(reason);
-        if reason == RejectReason::Duplicate {
-            return Ok::<(), ReplayError>(());
-        }
-        let w = match &mut rejects {
-            Some(w) => w,
-            None => rejects.insert(RejectWriter::create(&opts.rejects)?),
+    let mut reject =
+        |sum: &mut ReplaySummary, name: &str, line: u64, reason: RejectReason, raw: &[u8]| {
+            sum.rejects.add(reason);
+            if reason == RejectReason::Duplicate {
+                return Ok::<(), ReplayError>(());
+            }
+            let w = match &mut rejects {
+                Some(w) => w,
+                None => rejects.insert(RejectWriter::create(&opts.rejects)?),
+            };
+            w.write(name, line, reason, raw)?;
+            Ok(())
         };
-        w.write(name, line, reason, raw)?;
-        Ok(())
-    };
     while let Ok(mut batch) = stage.batches.recv() {
         sum.lines += batch.counters.lines;
         sum.bytes += batch.counters.bytes;
         for r in &batch.rejects {
-            reject(&mut sum, &stage.names[r.origin.source as usize], r.origin.line, r.reason, batch.reject_raw(r))?;
+            reject(
+                &mut sum,
+                &stage.names[r.origin.source as usize],
+                r.origin.line,
+                r.reason,
+                batch.reject_raw(r),
+            )?;
         }
         for (i, ev) in batch.events.drain(..).enumerate() {
             if let Err(reason) = engine.offer(ev) {
                 let o = &batch.origins[i];
                 let raw = &batch.raw[o.raw.clone()];
-                reject(&mut sum, &stage.names[o.source as usize], o.line, reason, raw)?;
+                reject(
+                    &mut sum,
+                    &stage.names[o.source as usize],
+                    o.line,
+                    reason,
+                    raw,
+                )?;
             }
         }
         engine.advance(&mut out);
-        drain(&mut out, &mut verdicts, campaigns.as_mut(), &mut sum, scores)?;
+        drain(
+            &mut out,
+            &mut verdicts,
+            campaigns.as_mut(),
+            &mut sum,
+            scores,
+        )?;
         progress(sum.lines, sum.bytes);
         batch.clear();
         let _ = stage.recycle.try_send(batch);
     }
     stage.join()?;
     engine.finish(&mut out);
-    drain(&mut out, &mut verdicts, campaigns.as_mut(), &mut sum, scores)?;
+    drain(
+        &mut out,
+        &mut verdicts,
+        campaigns.as_mut(),
+        &mut sum,
+        scores,
+    )?;
     verdicts.finish()?;
     if let Some(c) = campaigns {
         c.finish()?;

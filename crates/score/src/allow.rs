@@ -18,7 +18,11 @@ impl AllowIndex {
     pub fn new(list: &Allowlist) -> Self {
         let mut ix = AllowIndex::default();
         for e in &list.0 {
-            let exp = e.expires.as_deref().and_then(parse_rfc3339_ms).unwrap_or(i64::MAX);
+            let exp = e
+                .expires
+                .as_deref()
+                .and_then(parse_rfc3339_ms)
+                .unwrap_or(i64::MAX);
             if let Some(a) = &e.account {
                 ix.accounts.insert(a.clone(), (e.reason.clone(), exp));
             }
@@ -32,7 +36,9 @@ impl AllowIndex {
     /// The reason an account is allowlisted at `ts`, if it is.
     pub fn lookup(&self, account: &str, org: Option<u64>, ts: i64) -> Option<&str> {
         let by_account = self.accounts.get(account).filter(|(_, exp)| ts < *exp);
-        let by_org = org.and_then(|o| self.orgs.get(&o)).filter(|(_, exp)| ts < *exp);
+        let by_org = org
+            .and_then(|o| self.orgs.get(&o))
+            .filter(|(_, exp)| ts < *exp);
         by_account.or(by_org).map(|(r, _)| r.as_str())
     }
 }
@@ -45,7 +51,12 @@ mod tests {
     #[test]
     fn matches_account_or_org_until_expiry() {
         let list = Allowlist(vec![
-            AllowEntry { account: Some("a1".into()), org: None, reason: "r1".into(), expires: None },
+            AllowEntry {
+                account: Some("a1".into()),
+                org: None,
+                reason: "r1".into(),
+                expires: None,
+            },
             AllowEntry {
                 account: None,
                 org: Some("org9".into()),

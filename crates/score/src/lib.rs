@@ -27,7 +27,9 @@ use distillguard_types::Verdict;
 pub fn score(s: &SignalSet, cfg: &Config) -> (f64, f64, f64) {
     let w = cfg.score.weights.pairs();
     let per: f64 = (0..FIRST_CROSS).map(|i| w[i].1 * s.0[i].strength).sum();
-    let cross: f64 = (FIRST_CROSS..w.len()).map(|i| w[i].1 * s.0[i].strength).sum();
+    let cross: f64 = (FIRST_CROSS..w.len())
+        .map(|i| w[i].1 * s.0[i].strength)
+        .sum();
     let per = per.min(cfg.score.per_account_cap);
     ((per + cross).min(1.0), per, cross)
 }
@@ -41,7 +43,9 @@ pub struct Scorer {
 impl Scorer {
     /// A scorer for `cfg`.
     pub fn new(cfg: &Config) -> Self {
-        Scorer { allow: AllowIndex::new(&cfg.allowlist) }
+        Scorer {
+            allow: AllowIndex::new(&cfg.allowlist),
+        }
     }
 
     /// Score an account at event time `ts` and step its ladder; returns a verdict when its
@@ -87,7 +91,11 @@ mod tests {
     fn set(strengths: &[(usize, f64)]) -> SignalSet {
         let mut s = SignalSet([Signal::default(); COUNT]);
         for (i, v) in strengths {
-            s.0[*i] = Signal { value: *v, strength: *v, threshold: 0.0 };
+            s.0[*i] = Signal {
+                value: *v,
+                strength: *v,
+                threshold: 0.0,
+            };
         }
         s
     }
@@ -114,8 +122,10 @@ mod tests {
     fn allowlist_caps_and_shadow_marks_not_enforced() {
         use distillguard_types::config::AllowEntry;
         use distillguard_types::Event;
-        let mut cfg = Config::default();
-        cfg.shadow = true;
+        let mut cfg = Config {
+            shadow: true,
+            ..Default::default()
+        };
         cfg.allowlist.0.push(AllowEntry {
             account: Some("partner".into()),
             org: None,

@@ -14,8 +14,10 @@ fn round(x: f64) -> f64 {
 /// left out).
 pub fn reasons(s: &SignalSet, st: &AccountState, cfg: &Config) -> Vec<Reason> {
     let w = cfg.score.weights.pairs();
-    let mut idx: Vec<(usize, f64)> =
-        (0..NAMES.len()).map(|i| (i, w[i].1 * s.0[i].strength)).filter(|(_, c)| *c > 0.0).collect();
+    let mut idx: Vec<(usize, f64)> = (0..NAMES.len())
+        .map(|i| (i, w[i].1 * s.0[i].strength))
+        .filter(|(_, c)| *c > 0.0)
+        .collect();
     idx.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     idx.into_iter()
         .map(|(i, _)| Reason {
@@ -34,9 +36,17 @@ fn detail(name: &str, st: &AccountState) -> Option<String> {
         "shared_ip_pool" => &e.ip_pool,
         "shared_identity" => &e.identity,
         "synchrony" => {
-            let h = if e.template.strength >= e.ip_pool.strength { &e.template } else { &e.ip_pool };
-            return Some(format!("activity correlation {:.2} with the other members of {}", h.sync,
-                h.key.map_or_else(|| "its keys".to_string(), |k| k.display())));
+            let h = if e.template.strength >= e.ip_pool.strength {
+                &e.template
+            } else {
+                &e.ip_pool
+            };
+            return Some(format!(
+                "activity correlation {:.2} with the other members of {}",
+                h.sync,
+                h.key
+                    .map_or_else(|| "its keys".to_string(), |k| k.display())
+            ));
         }
         _ => return None,
     };

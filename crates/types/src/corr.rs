@@ -110,7 +110,10 @@ pub struct CampaignLabel {
 impl CampaignLabel {
     /// The campaign id derived from the label (`cmp-` + 12 hex digits).
     pub fn campaign_id(&self) -> String {
-        format!("cmp-{:012x}", crate::hash::combine(self.since_ms as u64, self.key) >> 16)
+        format!(
+            "cmp-{:012x}",
+            crate::hash::combine(self.since_ms as u64, self.key) >> 16
+        )
     }
 }
 

@@ -9,7 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 /// What the enforcement side should do with an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// No action (written as `clear` when an account returns to it).
@@ -35,7 +37,12 @@ impl Action {
         }
     }
     /// All actions in ladder order.
-    pub const ALL: [Action; 4] = [Action::Clear, Action::Monitor, Action::Throttle, Action::Suspend];
+    pub const ALL: [Action; 4] = [
+        Action::Clear,
+        Action::Monitor,
+        Action::Throttle,
+        Action::Suspend,
+    ];
 }
 
 impl std::fmt::Display for Action {
@@ -58,7 +65,11 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { monitor: 0.35, throttle: 0.6, suspend: 0.85 }
+        Thresholds {
+            monitor: 0.35,
+            throttle: 0.6,
+            suspend: 0.85,
+        }
     }
 }
 
@@ -120,7 +131,13 @@ pub struct LadderState {
 
 impl LadderState {
     /// Feed one score at event time `ts_ms`; returns the new action when it changes.
-    pub fn step(&mut self, score: f64, ts_ms: i64, th: &Thresholds, hy: &Hysteresis) -> Option<Action> {
+    pub fn step(
+        &mut self,
+        score: f64,
+        ts_ms: i64,
+        th: &Thresholds,
+        hy: &Hysteresis,
+    ) -> Option<Action> {
         let target = th.level(score);
         let cur = self.action;
         let next = if target > cur {
@@ -154,8 +171,10 @@ mod tests {
     fn check(inputs: &[(f64, i64)], hy: Hysteresis, expected: &[(i64, Action)]) {
         let mut st = LadderState::default();
         let th = Thresholds::default();
-        let got: Vec<(i64, Action)> =
-            inputs.iter().filter_map(|(s, t)| st.step(*s, *t, &th, &hy).map(|a| (*t, a))).collect();
+        let got: Vec<(i64, Action)> = inputs
+            .iter()
+            .filter_map(|(s, t)| st.step(*s, *t, &th, &hy).map(|a| (*t, a)))
+            .collect();
         assert_eq!(got, expected);
     }
 
@@ -163,7 +182,11 @@ mod tests {
 
     #[test]
     fn escalates_immediately_and_skips_levels() {
-        check(&[(0.1, 0), (0.9, 1)], Hysteresis::default(), &[(1, Action::Suspend)]);
+        check(
+            &[(0.1, 0), (0.9, 1)],
+            Hysteresis::default(),
+            &[(1, Action::Suspend)],
+        );
         check(
             &[(0.4, 0), (0.65, 1)],
             Hysteresis::default(),
@@ -173,9 +196,18 @@ mod tests {
 
     #[test]
     fn hovering_at_a_threshold_does_not_flap() {
-        let hy = Hysteresis { min_dwell: std::time::Duration::ZERO, ..Default::default() };
+        let hy = Hysteresis {
+            min_dwell: std::time::Duration::ZERO,
+            ..Default::default()
+        };
         check(
-            &[(0.61, 0), (0.59, H), (0.61, 2 * H), (0.55, 3 * H), (0.45, 4 * H)],
+            &[
+                (0.61, 0),
+                (0.59, H),
+                (0.61, 2 * H),
+                (0.55, 3 * H),
+                (0.45, 4 * H),
+            ],
             hy,
             &[(0, Action::Throttle), (4 * H, Action::Monitor)],
         );
@@ -192,14 +224,28 @@ mod tests {
 
     #[test]
     fn suspension_is_sticky_unless_configured() {
-        check(&[(0.9, 0), (0.0, 100 * H)], Hysteresis::default(), &[(0, Action::Suspend)]);
-        let hy = Hysteresis { sticky_suspend: false, ..Default::default() };
-        check(&[(0.9, 0), (0.0, 100 * H)], hy, &[(0, Action::Suspend), (100 * H, Action::Clear)]);
+        check(
+            &[(0.9, 0), (0.0, 100 * H)],
+            Hysteresis::default(),
+            &[(0, Action::Suspend)],
+        );
+        let hy = Hysteresis {
+            sticky_suspend: false,
+            ..Default::default()
+        };
+        check(
+            &[(0.9, 0), (0.0, 100 * H)],
+            hy,
+            &[(0, Action::Suspend), (100 * H, Action::Clear)],
+        );
     }
 
     #[test]
     fn action_names_serialise() {
         assert_eq!(serde_json::to_string(&Action::Clear).unwrap(), "\"clear\"");
-        assert_eq!(serde_json::to_string(&Action::Suspend).unwrap(), "\"suspend\"");
+        assert_eq!(
+            serde_json::to_string(&Action::Suspend).unwrap(),
+            "\"suspend\""
+        );
     }
 }

@@ -24,7 +24,10 @@ pub fn ip_key(ip: IpAddr) -> u64 {
         IpAddr::V4(v4) => u64::from(u32::from(v4)),
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            (u64::from(s[0]) << 48 | u64::from(s[1]) << 32 | u64::from(s[2]) << 16 | u64::from(s[3]))
+            (u64::from(s[0]) << 48
+                | u64::from(s[1]) << 32
+                | u64::from(s[2]) << 16
+                | u64::from(s[3]))
                 ^ (1u64 << 63)
         }
     }
@@ -100,7 +103,11 @@ impl CidrSet {
                 if len > 128 {
                     return false;
                 }
-                let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - len)
+                };
                 let s = u128::from(a) & mask;
                 self.v6.push((s, s | !mask));
                 true
@@ -194,7 +201,10 @@ mod tests {
     fn prefixes_group_neighbours() {
         assert_eq!(prefix_key(ip("1.2.3.4")), prefix_key(ip("1.2.3.250")));
         assert_ne!(prefix_key(ip("1.2.3.4")), prefix_key(ip("1.2.4.4")));
-        assert_eq!(prefix_key(ip("2001:db8:1:2::1")), prefix_key(ip("2001:db8:1:ffff::9")));
+        assert_eq!(
+            prefix_key(ip("2001:db8:1:2::1")),
+            prefix_key(ip("2001:db8:1:ffff::9"))
+        );
         assert_ne!(ip_key(ip("1.2.3.4")), ip_key(ip("1.2.3.5")));
     }
 }

@@ -295,9 +295,9 @@ fn keyword(w: &[u8]) -> (u8, Cue) {
         | b"script" | b"program" | b"library" | b"struct" | b"runtime" | b"exception"
         | b"stack" | b"array" | b"parser" | b"query" => (C, Cue::None),
         b"agent" | b"agentic" | b"tool" | b"tools" | b"repository" | b"repo" | b"terminal"
-        | b"shell" | b"command" | b"commands" | b"execute" | b"workflow" | b"plan"
-        | b"deploy" | b"commit" | b"issue" | b"browse" | b"navigate" | b"pipeline"
-        | b"automate" | b"subtasks" => (A, Cue::None),
+        | b"shell" | b"command" | b"commands" | b"execute" | b"workflow" | b"plan" | b"deploy"
+        | b"commit" | b"issue" | b"browse" | b"navigate" | b"pipeline" | b"automate"
+        | b"subtasks" => (A, Cue::None),
         b"prove" | b"proof" | b"logic" | b"logical" | b"deduce" | b"infer" | b"puzzle"
         | b"justify" | b"rigorous" | b"argument" | b"reason" => (R, Cue::None),
         b"calculate" | b"compute" | b"equation" | b"integral" | b"probability" | b"theorem"
@@ -331,7 +331,10 @@ fn tokenize(s: &[u8], emit: &mut dyn FnMut(u64, Option<&[u8]>)) {
                 continue;
             }
             let limit = (i + 200).min(n);
-            match s[i + 1..limit].iter().position(|c| *c == b'`' || *c == b'\n') {
+            match s[i + 1..limit]
+                .iter()
+                .position(|c| *c == b'`' || *c == b'\n')
+            {
                 Some(p) if s[i + 1 + p] == b'`' => {
                     emit(TOK_CODE, None);
                     i = i + 2 + p;
@@ -342,7 +345,10 @@ fn tokenize(s: &[u8], emit: &mut dyn FnMut(u64, Option<&[u8]>)) {
         }
         if b == b'"' {
             let limit = (i + 120).min(n);
-            match s[i + 1..limit].iter().position(|c| *c == b'"' || *c == b'\n') {
+            match s[i + 1..limit]
+                .iter()
+                .position(|c| *c == b'"' || *c == b'\n')
+            {
                 Some(p) if s[i + 1 + p] == b'"' => {
                     emit(TOK_STR, None);
                     i = i + 2 + p;
@@ -405,7 +411,7 @@ fn tokenize(s: &[u8], emit: &mut dyn FnMut(u64, Option<&[u8]>)) {
                 let w = &lower[..len];
                 emit(tagged_hash(b'w', w), Some(w));
             } else {
-                let mut h = 0xC0FF_EEu64;
+                let mut h = 0x00C0_FFEE_u64;
                 for c in word {
                     h = h.wrapping_mul(0x100_0000_01B3) ^ u64::from(c.to_ascii_lowercase());
                 }
@@ -426,7 +432,10 @@ fn find(s: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
     if from >= s.len() {
         return None;
     }
-    s[from..].windows(pat.len()).position(|w| w == pat).map(|p| p + from)
+    s[from..]
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| p + from)
 }
 
 /// Fingerprint a single prompt string (convenience for tests and tools).
@@ -441,7 +450,12 @@ pub fn band_similarity(a: &PromptPrint, b: &PromptPrint) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    a.bands.iter().zip(b.bands.iter()).filter(|(x, y)| x == y).count() as f64 / BANDS as f64
+    a.bands
+        .iter()
+        .zip(b.bands.iter())
+        .filter(|(x, y)| x == y)
+        .count() as f64
+        / BANDS as f64
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ pub const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Parse an RFC 3339 timestamp (with offset) into epoch milliseconds.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_millis())
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp_millis())
 }
 
 /// Format epoch milliseconds as RFC 3339 UTC (`2026-04-22T10:00:00.000Z`).
@@ -52,7 +54,10 @@ mod tests {
 
     #[test]
     fn formats_utc_millis() {
-        assert_eq!(format_rfc3339_ms(1_776_852_000_250), "2026-04-22T10:00:00.250Z");
+        assert_eq!(
+            format_rfc3339_ms(1_776_852_000_250),
+            "2026-04-22T10:00:00.250Z"
+        );
         assert_eq!(hour_of_day_utc(1_776_852_000_250), 10);
     }
 }

@@ -85,11 +85,26 @@ pub fn spawn(setup: &Setup, instance: usize, more: &str) -> Instance {
     Instance { child, log }
 }
 
+impl Drop for Instance {
+    /// A test that fails half-way must not leave instances running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Instance {
     /// kill -9.
     pub fn kill9(mut self) {
         self.child.kill().unwrap();
         let _ = self.child.wait();
+    }
+
+    /// The instance's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// SIGTERM, then wait for a clean exit; returns the summary JSON.

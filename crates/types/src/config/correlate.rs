@@ -103,9 +103,19 @@ impl CorrelateConfig {
         p.positive("correlate.sync_bucket", self.sync_bucket);
         ramp(p, "correlate.fresh_share", self.fresh_share);
         ramp(p, "correlate.sync_corr", self.sync_corr);
-        p.range("correlate.prior_fresh_share", self.prior_fresh_share, 0.0, 1.0);
+        p.range(
+            "correlate.prior_fresh_share",
+            self.prior_fresh_share,
+            0.0,
+            1.0,
+        );
         p.range("correlate.link_strength", self.link_strength, 0.0, 1.0);
-        p.range("correlate.established_factor", self.established_factor, 0.0, 1.0);
+        p.range(
+            "correlate.established_factor",
+            self.established_factor,
+            0.0,
+            1.0,
+        );
         p.range("correlate.asn_factor", self.asn_factor, 0.0, 1.0);
         if self.prior_weight < 0.0 {
             p.add("correlate.prior_weight", "must not be negative");

@@ -40,7 +40,12 @@ impl InputConfig {
         if self.max_record_bytes < 64 {
             p.add("input.max_record_bytes", "must be at least 64");
         }
-        p.range("input.reject_share_limit", self.reject_share_limit, 0.0, 1.0);
+        p.range(
+            "input.reject_share_limit",
+            self.reject_share_limit,
+            0.0,
+            1.0,
+        );
         self.fields.validate(p);
     }
 }
@@ -142,7 +147,10 @@ impl FieldMap {
                 p.add(format!("input.fields.{name}"), "must not be empty");
             }
             if let Some((other, _)) = pairs[..i].iter().find(|(_, s)| s == src) {
-                p.add(format!("input.fields.{name}"), format!("\"{src}\" is already used for {other}"));
+                p.add(
+                    format!("input.fields.{name}"),
+                    format!("\"{src}\" is already used for {other}"),
+                );
             }
         }
     }

@@ -98,7 +98,10 @@ pub struct Problems(pub Vec<Problem>);
 impl Problems {
     /// Record a problem at `path`.
     pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { path: path.into(), message: message.into() });
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
     }
     /// Require `lo <= v <= hi`.
     pub fn range(&mut self, path: &str, v: f64, lo: f64, hi: f64) {
@@ -165,7 +168,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_with_their_name() {
-        let e = Config::from_toml("[score]\nthrotle = 0.5\n").unwrap_err().to_string();
+        let e = Config::from_toml("[score]\nthrotle = 0.5\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("throtle"), "{e}");
     }
 

@@ -23,7 +23,10 @@ impl NetDataConfig {
         }
         for (i, c) in self.hosting_cidrs.iter().enumerate() {
             if c.as_os_str().is_empty() {
-                p.add(format!("netdata.hosting_cidrs[{i}]"), "must not be an empty path");
+                p.add(
+                    format!("netdata.hosting_cidrs[{i}]"),
+                    "must not be an empty path",
+                );
             }
         }
     }

@@ -102,9 +102,17 @@ impl ScoreConfig {
         p.range("score.thresholds.throttle", t.throttle, 0.0, 1.0);
         p.range("score.thresholds.suspend", t.suspend, 0.0, 1.0);
         if !(t.monitor < t.throttle && t.throttle < t.suspend) {
-            p.add("score.thresholds", "must satisfy monitor < throttle < suspend");
+            p.add(
+                "score.thresholds",
+                "must satisfy monitor < throttle < suspend",
+            );
         }
-        p.range("score.hysteresis.release_margin", self.hysteresis.release_margin, 0.0, 0.5);
+        p.range(
+            "score.hysteresis.release_margin",
+            self.hysteresis.release_margin,
+            0.0,
+            0.5,
+        );
         p.range("score.per_account_cap", self.per_account_cap, 0.0, 1.0);
         for (name, w) in self.weights.pairs() {
             p.range(&format!("score.weights.{name}"), w, 0.0, 1.0);

@@ -90,8 +90,12 @@ impl Default for SignalsConfig {
 
 /// Require `[start, full]` with start < full.
 pub(crate) fn ramp(p: &mut Problems, path: &str, r: [f64; 2]) {
-    if !(r[0] < r[1]) || r.iter().any(|v| !v.is_finite()) {
-        p.add(path, format!("needs [start, full] with start < full, got {r:?}"));
+    if r[0].partial_cmp(&r[1]) != Some(std::cmp::Ordering::Less) || r.iter().any(|v| !v.is_finite())
+    {
+        p.add(
+            path,
+            format!("needs [start, full] with start < full, got {r:?}"),
+        );
     }
 }
 
@@ -114,7 +118,10 @@ impl SignalsConfig {
             p.add("signals.timing_gaps", "must be between 4 and 256");
         }
         if self.timing_min_gaps < 3 || self.timing_min_gaps > self.timing_gaps {
-            p.add("signals.timing_min_gaps", "must be between 3 and signals.timing_gaps");
+            p.add(
+                "signals.timing_min_gaps",
+                "must be between 3 and signals.timing_gaps",
+            );
         }
         if !(1..=23).contains(&self.quiet_hours) {
             p.add("signals.quiet_hours", "must be between 1 and 23");

@@ -29,7 +29,10 @@ pub struct WindowSpec {
 impl WindowSpec {
     /// A window of `size` seconds sliding by `slide` seconds.
     pub const fn secs(size: u64, slide: u64) -> WindowSpec {
-        WindowSpec { size: Duration::from_secs(size), slide: Duration::from_secs(slide) }
+        WindowSpec {
+            size: Duration::from_secs(size),
+            slide: Duration::from_secs(slide),
+        }
     }
     /// Number of buckets.
     pub fn buckets(&self) -> usize {
@@ -43,7 +46,10 @@ impl WindowSpec {
                 p.add(path, "size must be a whole multiple of slide");
             }
             if self.buckets() > 256 {
-                p.add(path, "size / slide must be at most 256 buckets (state per account is bounded)");
+                p.add(
+                    path,
+                    "size / slide must be at most 256 buckets (state per account is bounded)",
+                );
             }
         }
     }
@@ -85,7 +91,10 @@ impl WindowsConfig {
         p.positive("windows.idle_expiry", self.idle_expiry);
         p.positive("windows.idle_partition", self.idle_partition);
         if self.idle_expiry < self.allowed_lateness {
-            p.add("windows.idle_expiry", "must be at least windows.allowed_lateness");
+            p.add(
+                "windows.idle_expiry",
+                "must be at least windows.allowed_lateness",
+            );
         }
     }
 }

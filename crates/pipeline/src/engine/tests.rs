@@ -1,0 +1,143 @@
+//! Admission (future, late, duplicate), ordering and expiry of the engine.
+
+use super::*;
+use distillguard_types::config::LatePolicy;
+
+fn ev(account: &str, ts: i64, req: Option<u64>) -> Event {
+    let mut e = Event::sample(account, ts, "1.2.3.4".parse().unwrap());
+    e.request_id = req;
+    e
+}
+
+fn engine(late: LatePolicy) -> Pipeline {
+    let mut cfg = Config::default();
+    cfg.windows.late = late;
+    Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()))
+}
+
+/// Offer `(ts, request_id)` pairs, advancing after each; collect the rejects.
+fn check(
+    late: LatePolicy,
+    input: &[(i64, Option<u64>)],
+    expected: &[(usize, RejectReason)],
+    processed: u64,
+) {
+    let mut p = engine(late);
+    let mut out = Outputs::default();
+    let mut got = Vec::new();
+    for (i, (ts, req)) in input.iter().enumerate() {
+        if let Err(r) = p.offer(ev("a", *ts, *req)) {
+            got.push((i, r));
+        }
+        p.advance(&mut out);
+    }
+    p.finish(&mut out);
+    assert_eq!(got, expected);
+    assert_eq!(p.counters().processed, processed);
+}
+
+const MIN: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+#[test]
+fn far_future_is_refused() {
+    check(
+        LatePolicy::Reject,
+        &[(0, None), (2 * DAY, None), (MIN, None)],
+        &[(1, RejectReason::FutureTs)],
+        2,
+    );
+}
+
+#[test]
+fn behind_the_watermark_is_late() {
+    // Watermark after the second event: 10m − 2m = 8m; an event at 1m is late.
+    check(
+        LatePolicy::Reject,
+        &[(0, None), (10 * MIN, None), (MIN, None)],
+        &[(2, RejectReason::Late)],
+        2,
+    );
+    // Within the lateness it is fine.
+    check(
+        LatePolicy::Reject,
+        &[(0, None), (10 * MIN, None), (9 * MIN, None)],
+        &[],
+        3,
+    );
+    // Admitted late events are counted and processed.
+    let mut p = engine(LatePolicy::Admit);
+    let mut out = Outputs::default();
+    for ts in [0, 10 * MIN, MIN] {
+        p.offer(ev("a", ts, None)).unwrap();
+        p.advance(&mut out);
+    }
+    p.finish(&mut out);
+    assert_eq!((p.counters().late, p.counters().processed), (1, 3));
+}
+
+#[test]
+fn repeated_request_ids_count_once_within_the_window() {
+    check(
+        LatePolicy::Reject,
+        &[
+            (0, Some(7)),
+            (MIN, Some(7)),
+            (2 * MIN, Some(8)),
+            (2 * 3_600_000, Some(7)),
+        ],
+        &[(1, RejectReason::Duplicate)],
+        3,
+    );
+}
+
+#[test]
+fn events_wait_for_the_watermark_and_leave_in_order() {
+    let mut p = engine(LatePolicy::Reject);
+    let mut out = Outputs::default();
+    p.offer(ev("a", 5 * MIN, None)).unwrap();
+    p.offer(ev("a", 4 * MIN, None)).unwrap();
+    p.advance(&mut out);
+    assert_eq!(
+        p.counters().processed,
+        0,
+        "nothing passed the watermark yet"
+    );
+    assert_eq!(p.pending(), 2);
+    p.offer(ev("b", 7 * MIN, None)).unwrap();
+    p.advance(&mut out);
+    assert_eq!(p.counters().processed, 2);
+    p.finish(&mut out);
+    assert_eq!(p.counters().processed, 3);
+    assert_eq!(p.watermark(), 7 * MIN);
+}
+
+#[test]
+fn idle_accounts_expire() {
+    let mut cfg = Config::default();
+    cfg.input.max_future = std::time::Duration::from_secs(30 * 86_400);
+    let mut p = Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()));
+    let mut out = Outputs::default();
+    p.offer(ev("old", 0, None)).unwrap();
+    p.offer(ev("new", 20 * DAY, None)).unwrap();
+    p.advance(&mut out);
+    p.offer(ev("new", 20 * DAY + 3_600_000, None)).unwrap();
+    p.advance(&mut out);
+    assert_eq!(p.state_size().0, 1);
+    assert_eq!(p.counters().expired, 1);
+}
+
+#[test]
+fn snapshot_round_trips_pending_events() {
+    let mut p = engine(LatePolicy::Reject);
+    let mut out = Outputs::default();
+    p.offer(ev("a", 0, Some(1))).unwrap();
+    p.offer(ev("a", MIN, Some(2))).unwrap();
+    let bytes = p.snapshot();
+    let mut q = Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), &bytes).unwrap();
+    assert_eq!(q.pending(), 2);
+    assert_eq!(q.offer(ev("a", MIN, Some(2))), Err(RejectReason::Duplicate));
+    q.finish(&mut out);
+    assert_eq!(q.counters().processed, 2);
+    assert!(Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), b"junk").is_err());
+}
