@@ -31,6 +31,7 @@ fn kill_9_mid_stream_then_restart_loses_nothing() {
         ]
         .join("\n"),
         dir: dir.path().to_path_buf(),
+        static_members: false,
     };
     for t in [
         "request-log",

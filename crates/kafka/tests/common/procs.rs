@@ -13,8 +13,11 @@ pub struct Setup {
     pub group: String,
     pub input: String,
     pub prefix: String,
-    /// Extra `[live]` lines.
+    /// Extra `[live]` lines (may end with a `[live.kafka]` table).
     pub extra: String,
+    /// Give instance `i` the static group membership `<group>-<i>` (`group.instance.id`, which
+    /// must then be the last table in `extra`, `[live.kafka]`).
+    pub static_members: bool,
     pub dir: PathBuf,
 }
 
@@ -41,6 +44,7 @@ dead_letter_topic = "{p}-dead-letter"
 internal_prefix = "{p}"
 {more}
 {extra}
+{member}
 
 [windows]
 idle_partition = "2s"
@@ -50,6 +54,11 @@ idle_partition = "2s"
             i = self.input,
             p = self.prefix,
             extra = self.extra,
+            member = if self.static_members {
+                format!("\"group.instance.id\" = \"{}-{instance}\"", self.group)
+            } else {
+                String::new()
+            },
         );
         std::fs::File::create(&path)
             .unwrap()

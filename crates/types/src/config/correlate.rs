@@ -67,7 +67,7 @@ pub struct CorrelateConfig {
 impl Default for CorrelateConfig {
     fn default() -> Self {
         CorrelateConfig {
-            fresh_age: Duration::from_secs(7 * 86_400),
+            fresh_age: Duration::from_secs(21 * 86_400),
             min_prompt_tokens: 8,
             min_fresh_members: 6,
             fresh_share: [0.5, 0.85],
