@@ -39,7 +39,7 @@ impl Default for Weights {
             capability_breadth: 0.06,
             ip_rotation: 0.08,
             hosting_ip: 0.05,
-            shared_template: 0.55,
+            shared_template: 0.62,
             shared_ip_pool: 0.4,
             shared_identity: 0.4,
             synchrony: 0.15,
