@@ -26,6 +26,12 @@ pub enum Command {
     Simulate(distillguard_sim::SimulateArgs),
     /// Score verdicts against ground-truth labels.
     Eval(distillguard_eval::EvalArgs),
+    /// Run live as a Kafka consumer group (the `[live]` section of the config file).
+    Run {
+        /// Configuration file with a `[live]` section.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Sweep action thresholds over recorded score trajectories and write a tuned config.
     Tune(distillguard_eval::TuneArgs),
 }

@@ -44,10 +44,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tune(a) => crate::commands::tune(a),
+        Command::Run { config } => crate::live::run(&config),
     }
 }
 
-/// Load a config file, or the embedded defaults.
+/// Load a config file (its `[live]` section is read by `run` only), or the embedded defaults.
 pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
     let text = match path {
         Some(p) => {
@@ -55,14 +56,39 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
         }
         None => distillguard_types::config::DEFAULT_TOML.to_string(),
     };
-    Config::load_str(&text).map_err(|e| anyhow::anyhow!("{e}"))
+    let (engine, _) = crate::live::split_live(&text)?;
+    Config::load_str(&engine).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    match Config::load_str(&text) {
-        Ok(c) => {
+    let (engine, live) = match crate::live::split_live(&text) {
+        Ok(parts) => parts,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut problems: Vec<String> = Vec::new();
+    let parsed = Config::load_str(&engine);
+    match &parsed {
+        Ok(_) => {}
+        Err(ConfigError::Invalid(ps)) => problems.extend(ps.iter().map(|p| p.to_string())),
+        Err(e) => problems.push(e.to_string()),
+    }
+    if let Some(live) = &live {
+        match distillguard_kafka::LiveConfig::from_toml(live) {
+            Ok(l) => {
+                if let Err(ps) = l.validate() {
+                    problems.extend(ps.iter().map(|p| p.to_string()));
+                }
+            }
+            Err(e) => problems.push(format!("live: {e}")),
+        }
+    }
+    match parsed {
+        Ok(c) if problems.is_empty() => {
             println!(
                 "{}: ok (config_version {})",
                 file.display(),
@@ -70,15 +96,11 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(ConfigError::Invalid(problems)) => {
+        _ => {
             eprintln!("{}: {} problem(s)", file.display(), problems.len());
             for p in problems {
                 eprintln!("  {p}");
             }
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", file.display());
             Ok(ExitCode::from(1))
         }
     }

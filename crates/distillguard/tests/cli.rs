@@ -110,6 +110,26 @@ fn check_config_reports_every_problem() {
         .status()
         .unwrap()
         .success());
+    let live = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/live.toml");
+    assert!(bin()
+        .arg("check-config")
+        .arg(live)
+        .status()
+        .unwrap()
+        .success());
+    // Problems of the [live] section are listed with the engine's.
+    std::fs::write(
+        &f,
+        "[live]\nbrokers = \"\"\n[score.thresholds]\nmonitor = 0.9\n",
+    )
+    .unwrap();
+    let out = bin().arg("check-config").arg(&f).output().unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        e.contains("live.brokers") && e.contains("score.thresholds"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -47,7 +47,16 @@ pub struct EvidenceSet {
     pub identity: Held,
     /// The campaign the account is linked to.
     pub label: Option<CampaignLabel>,
+    /// Decayed sum of per-request template strength (see [`EvidenceSet::note_template`]).
+    pub tpl_hits: f32,
+    /// Decayed count of template-eligible requests.
+    pub tpl_seen: f32,
 }
+
+/// Decay per request of the template exposure sums (a memory of ~32 requests).
+const EXPOSURE_DECAY: f32 = 1.0 / 32.0;
+/// Pseudo-requests with no hit added to the denominator: one shared prompt is not a pattern.
+const EXPOSURE_PRIOR: f32 = 2.0;
 
 impl EvidenceSet {
     /// The held evidence of a view (timing has none of its own).
@@ -58,6 +67,20 @@ impl EvidenceSet {
             View::Identity => Some(&self.identity),
             View::Timing => None,
         }
+    }
+
+    /// Record one template-eligible request whose strongest template evidence was `m`.
+    pub fn note_template(&mut self, m: f64) {
+        self.tpl_hits = self.tpl_hits * (1.0 - EXPOSURE_DECAY) + m as f32;
+        self.tpl_seen = self.tpl_seen * (1.0 - EXPOSURE_DECAY) + 1.0;
+    }
+
+    /// Share of the account's recent prompts that sit on suspicious templates, 0..1, shrunk
+    /// towards 0 for accounts with few prompts: a campaign account builds nearly all its
+    /// prompts from the group's templates; a person who once sends a prompt that a campaign
+    /// also uses (a public benchmark item, a copied prompt) does not.
+    pub fn template_exposure(&self) -> f64 {
+        f64::from(self.tpl_hits / (self.tpl_seen + EXPOSURE_PRIOR))
     }
 
     /// Fold one piece of evidence in: keep it when it beats the decayed held one.
@@ -120,6 +143,28 @@ mod tests {
         assert_eq!(s.template.key.unwrap().hash, 2);
         s.fold(&ev(KeyKind::Prefix, 5, 0.9, 0), 1000, 0.5);
         assert_eq!(s.ip_pool.key.unwrap().hash, 5);
+    }
+
+    #[test]
+    fn exposure_separates_template_builders_from_one_off_matches() {
+        let mut bot = EvidenceSet::default();
+        let mut person = EvidenceSet::default();
+        for i in 0..40 {
+            bot.note_template(if i % 4 == 3 { 0.0 } else { 1.0 }); // a quarter camouflage
+            person.note_template(if i == 5 { 1.0 } else { 0.0 }); // one copied prompt
+        }
+        assert!(bot.template_exposure() > 0.6, "{}", bot.template_exposure());
+        assert!(
+            person.template_exposure() < 0.1,
+            "{}",
+            person.template_exposure()
+        );
+        let mut first = EvidenceSet::default();
+        first.note_template(1.0);
+        assert!(
+            (first.template_exposure() - 1.0 / 3.0).abs() < 1e-6,
+            "one prompt is not a pattern"
+        );
     }
 
     #[test]

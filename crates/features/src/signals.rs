@@ -16,7 +16,9 @@
 //!
 //! Cross-account (from the evidence the correlation stage returned):
 //! - `shared_template`, `shared_ip_pool`, `shared_identity`: the strongest key suspicion of
-//!   each view (fresh share × support × rarity), decayed since received.
+//!   each view (fresh share × support × rarity), decayed since received; the template view is
+//!   further scaled by the account's template exposure (the share of its recent prompts on
+//!   suspicious templates, along `correlate.template_exposure`).
 //! - `synchrony`: activity correlation with the members of those keys, counted only as far as
 //!   the keys themselves are suspicious.
 
@@ -150,7 +152,7 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     let c = &cfg.correlate;
     let hl = c.evidence_half_life.as_millis() as i64;
     let e = &st.evidence;
-    let tpl_s = e.template.at(ts, hl);
+    let tpl_s = e.template.at(ts, hl) * ramp(e.template_exposure(), c.template_exposure);
     let ip_s = e.ip_pool.at(ts, hl);
     out[10] = Signal {
         value: tpl_s,

@@ -154,6 +154,34 @@ impl AccountStage {
     }
 }
 
+/// After an event's evidence is folded: note how strongly its prompt sits on a suspicious
+/// template (the strongest template evidence it drew, or the held template key when the prompt
+/// carries it again within a sync bucket and so drew none).
+pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence], cfg: &Config) {
+    use distillguard_types::corr::View;
+    if ev.prompt.tokens < cfg.correlate.min_prompt_tokens {
+        return;
+    }
+    let fresh = evs
+        .iter()
+        .filter(|e| e.key.kind.view() == View::Template)
+        .map(|e| e.strength)
+        .fold(0.0, f64::max);
+    let held = &st.evidence.template;
+    let again = held
+        .key
+        .is_some_and(|k| ev.prompt.bands.contains(&k.hash) || ev.prompt.system == k.hash);
+    let m = if again {
+        fresh.max(held.at(
+            ev.ts_ms,
+            cfg.correlate.evidence_half_life.as_millis() as i64,
+        ))
+    } else {
+        fresh
+    };
+    st.evidence.note_template(m);
+}
+
 /// Fold evidence into a state (shared by the stage and the in-process pipeline).
 pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
     let c = &cfg.correlate;

@@ -5,7 +5,7 @@ use crate::order::ReorderBuffer;
 use crate::PipelineError;
 use distillguard_correlate::{KeyStage, KeyStageState};
 use distillguard_features::signals::compute;
-use distillguard_features::stage::{fold_into, AccountStageState};
+use distillguard_features::stage::{fold_into, note_template_request, AccountStageState};
 use distillguard_features::AccountStage;
 use distillguard_score::Scorer;
 use distillguard_types::config::{Config, LatePolicy};
@@ -254,6 +254,7 @@ impl Pipeline {
         for e in &self.evs {
             fold_into(st, e, cfg);
         }
+        note_template_request(st, ev, &self.evs, cfg);
         let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
         let c = &cfg.correlate;
         if let Some(label) = st.evidence.label {

@@ -50,6 +50,9 @@ pub struct CorrelateConfig {
     pub established_factor: f64,
     /// Evidence from an ASN key is multiplied by this (an ASN is a coarse, widely shared key).
     pub asn_factor: f64,
+    /// Share of an account's recent prompts on suspicious templates: [start, full] of the ramp
+    /// that scales its template evidence.
+    pub template_exposure: [f64; 2],
     /// Key evidence at or above which an account is linked into the key's campaign.
     pub link_strength: f64,
     /// A linked group becomes a campaign at this many accounts.
@@ -83,6 +86,7 @@ impl Default for CorrelateConfig {
             sync_bucket: Duration::from_secs(3600),
             sync_corr: [0.3, 0.8],
             established_factor: 0.25,
+            template_exposure: [0.1, 0.4],
             asn_factor: 0.5,
             link_strength: 0.5,
             campaign_min_size: 5,
@@ -103,6 +107,7 @@ impl CorrelateConfig {
         p.positive("correlate.sync_bucket", self.sync_bucket);
         ramp(p, "correlate.fresh_share", self.fresh_share);
         ramp(p, "correlate.sync_corr", self.sync_corr);
+        ramp(p, "correlate.template_exposure", self.template_exposure);
         p.range(
             "correlate.prior_fresh_share",
             self.prior_fresh_share,
