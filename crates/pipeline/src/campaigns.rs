@@ -80,6 +80,11 @@ impl CampaignRegistry {
         (c.members.len() as u64 >= u64::from(min_size)).then(|| label.campaign_id())
     }
 
+    /// Whether the account is under any label (no allocation: called per event).
+    pub fn has(&self, account: &str) -> bool {
+        self.of.contains_key(account)
+    }
+
     /// Final records of every campaign of at least `min_size`, ordered by label.
     pub fn finish(&mut self, ts: i64, min_size: u32, listed: usize) -> Vec<CampaignRecord> {
         let mut out = Vec::new();

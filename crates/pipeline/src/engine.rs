@@ -258,7 +258,7 @@ impl Pipeline {
         let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
         let c = &cfg.correlate;
         if let Some(label) = st.evidence.label {
-            if label_before != Some(label) || self.campaigns.campaign_of(&st.id, 1).is_none() {
+            if label_before != Some(label) || !self.campaigns.has(&st.id) {
                 let e = &st.evidence;
                 let mut views = Vec::with_capacity(4);
                 let mut key = None;
@@ -279,11 +279,10 @@ impl Pipeline {
                 out.campaigns.extend(rec);
             }
         }
-        let campaign = self.campaigns.campaign_of(&st.id, c.campaign_min_size);
-        let (score, verdict) = self
-            .scorer
-            .decide(st, &sigs, ev.ts_ms, campaign.as_deref(), cfg);
-        if let Some(v) = verdict {
+        let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, None, cfg);
+        if let Some(mut v) = verdict {
+            // The campaign id is looked up (and formatted) only when a verdict is written.
+            v.campaign_id = self.campaigns.campaign_of(&st.id, c.campaign_min_size);
             out.verdicts.push(v);
         }
         if self.record_scores {
