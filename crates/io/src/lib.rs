@@ -25,4 +25,4 @@ pub use read::{open_input, InputSpec, LineReader};
 pub use rejects::RejectWriter;
 pub use source::{spawn_sources, Batch, SourceStage, SourceStats};
 
-pub use write::{CampaignWriter, JsonlWriter, VerdictWriter};
+pub use write::{CampaignWriter, JsonlWriter, RowWriter, VerdictWriter};

@@ -12,21 +12,18 @@
 //! never be shipped with verdicts. Nothing else in distillguard keeps prompt text.
 
 use crate::source::Batch;
-use crate::write::{open_output, Output};
+use crate::write::RowWriter;
 use crate::IoError;
 use distillguard_types::RejectReason;
 use serde::Serialize;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Raw bytes kept per reject row at most.
 pub const RAW_CAP: usize = 4096;
 
 /// Writes reject rows to a file or stdout (`-`), buffered.
 pub struct RejectWriter {
-    out: Output,
-    path: PathBuf,
-    rows: u64,
+    out: RowWriter,
     text: String,
 }
 
@@ -43,11 +40,8 @@ struct Row<'a> {
 impl RejectWriter {
     /// Create (truncate) the reject file; `-` is stdout.
     pub fn create(path: impl AsRef<Path>) -> Result<RejectWriter, IoError> {
-        let path = path.as_ref().to_path_buf();
         Ok(RejectWriter {
-            out: open_output(&path)?,
-            path,
-            rows: 0,
+            out: RowWriter::create(path)?,
             text: String::new(),
         })
     }
@@ -68,16 +62,7 @@ impl RejectWriter {
             raw: &self.text,
             truncated,
         };
-        serde_json::to_writer(&mut self.out, &row).map_err(|source| IoError::Serialize {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.out.write_all(b"\n").map_err(|source| IoError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.rows += 1;
-        Ok(())
+        self.out.write(&row)
     }
 
     /// Write the parser's rejects of a batch (`names`: [`SourceStage::names`]).
@@ -95,16 +80,12 @@ impl RejectWriter {
 
     /// Rows written so far.
     pub fn rows(&self) -> u64 {
-        self.rows
+        self.out.rows()
     }
 
     /// Flush; returns the number of rows.
-    pub fn finish(mut self) -> Result<u64, IoError> {
-        self.out.flush().map_err(|source| IoError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
-        Ok(self.rows)
+    pub fn finish(self) -> Result<u64, IoError> {
+        self.out.finish()
     }
 }
 

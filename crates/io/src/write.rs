@@ -25,33 +25,27 @@ pub fn open_output(path: &Path) -> Result<Output, IoError> {
     Ok(BufWriter::with_capacity(128 * 1024, w))
 }
 
-/// Writes one JSON object per line.
-pub struct JsonlWriter<T> {
+/// Writes one JSON object per line, of any serializable type (the shared core of the typed
+/// writers and the reject file).
+pub struct RowWriter {
     out: Output,
     path: PathBuf,
     rows: u64,
-    _t: PhantomData<fn(&T)>,
 }
 
-/// Verdicts, one a line.
-pub type VerdictWriter = JsonlWriter<Verdict>;
-/// Campaign records, one a line.
-pub type CampaignWriter = JsonlWriter<CampaignRecord>;
-
-impl<T: Serialize> JsonlWriter<T> {
+impl RowWriter {
     /// Create (truncate) the file; `-` is stdout.
     pub fn create(path: impl AsRef<Path>) -> Result<Self, IoError> {
         let path = path.as_ref().to_path_buf();
-        Ok(JsonlWriter {
+        Ok(RowWriter {
             out: open_output(&path)?,
             path,
             rows: 0,
-            _t: PhantomData,
         })
     }
 
     /// Write one row.
-    pub fn write(&mut self, row: &T) -> Result<(), IoError> {
+    pub fn write<R: Serialize + ?Sized>(&mut self, row: &R) -> Result<(), IoError> {
         serde_json::to_writer(&mut self.out, row).map_err(|source| IoError::Serialize {
             path: self.path.clone(),
             source,
@@ -76,6 +70,42 @@ impl<T: Serialize> JsonlWriter<T> {
             source,
         })?;
         Ok(self.rows)
+    }
+}
+
+/// Writes one `T` per line.
+pub struct JsonlWriter<T> {
+    rows: RowWriter,
+    _t: PhantomData<fn(&T)>,
+}
+
+/// Verdicts, one a line.
+pub type VerdictWriter = JsonlWriter<Verdict>;
+/// Campaign records, one a line.
+pub type CampaignWriter = JsonlWriter<CampaignRecord>;
+
+impl<T: Serialize> JsonlWriter<T> {
+    /// Create (truncate) the file; `-` is stdout.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self, IoError> {
+        Ok(JsonlWriter {
+            rows: RowWriter::create(path)?,
+            _t: PhantomData,
+        })
+    }
+
+    /// Write one row.
+    pub fn write(&mut self, row: &T) -> Result<(), IoError> {
+        self.rows.write(row)
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows.rows()
+    }
+
+    /// Flush; returns the number of rows.
+    pub fn finish(self) -> Result<u64, IoError> {
+        self.rows.finish()
     }
 }
 

@@ -279,7 +279,7 @@ impl Pipeline {
                 out.campaigns.extend(rec);
             }
         }
-        let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, None, cfg);
+        let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
         if let Some(mut v) = verdict {
             // The campaign id is looked up (and formatted) only when a verdict is written.
             v.campaign_id = self.campaigns.campaign_of(&st.id, c.campaign_min_size);

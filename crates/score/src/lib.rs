@@ -49,13 +49,12 @@ impl Scorer {
     }
 
     /// Score an account at event time `ts` and step its ladder; returns a verdict when its
-    /// action changes. `campaign_id` is the account's campaign, if any.
+    /// action changes (the caller fills in `campaign_id`).
     pub fn decide(
         &self,
         st: &mut AccountState,
         s: &SignalSet,
         ts: i64,
-        campaign_id: Option<&str>,
         cfg: &Config,
     ) -> (f64, Option<Verdict>) {
         let (total, _, _) = score(s, cfg);
@@ -74,7 +73,7 @@ impl Scorer {
             ts: format_rfc3339_ms(ts),
             score: (total * 1e4).round() / 1e4,
             reasons: reasons(s, st, cfg),
-            campaign_id: campaign_id.map(str::to_string),
+            campaign_id: None,
             config_version: cfg.config_version.clone(),
             enforced: !cfg.shadow,
             allowlisted: allowed.map(str::to_string),
@@ -135,7 +134,7 @@ mod tests {
         let scorer = Scorer::new(&cfg);
         let ev = Event::sample("partner", 0, "1.2.3.4".parse().unwrap());
         let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
-        let (_, v) = scorer.decide(&mut st, &set(&[(10, 1.0), (11, 1.0)]), 0, None, &cfg);
+        let (_, v) = scorer.decide(&mut st, &set(&[(10, 1.0), (11, 1.0)]), 0, &cfg);
         let v = v.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);
         assert_eq!(v.allowlisted.as_deref(), Some("eval partner"));
