@@ -51,6 +51,25 @@ pub struct EvidenceSet {
     pub tpl_hits: f32,
     /// Decayed count of template-eligible requests.
     pub tpl_seen: f32,
+    /// Sequence number of the last template-eligible request.
+    pub tpl_seq: u32,
+    /// The last few template-eligible requests, still open to template evidence that arrives
+    /// after them (live mode over repartition topics, where evidence is asynchronous).
+    pub open: [OpenRequest; OPEN_REQUESTS],
+}
+
+/// Template-eligible requests kept open to late evidence.
+pub const OPEN_REQUESTS: usize = 16;
+
+/// A template-eligible request and the strength noted for it so far.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct OpenRequest {
+    /// Event time of the request.
+    pub ts_ms: i64,
+    /// Its sequence number (0: empty slot).
+    pub seq: u32,
+    /// Template strength noted for it.
+    pub m: f32,
 }
 
 /// Decay per request of the template exposure sums (a memory of ~32 requests).
@@ -70,9 +89,35 @@ impl EvidenceSet {
     }
 
     /// Record one template-eligible request whose strongest template evidence was `m`.
-    pub fn note_template(&mut self, m: f64) {
+    pub fn note_template(&mut self, m: f64, ts_ms: i64) {
         self.tpl_hits = self.tpl_hits * (1.0 - EXPOSURE_DECAY) + m as f32;
         self.tpl_seen = self.tpl_seen * (1.0 - EXPOSURE_DECAY) + 1.0;
+        self.tpl_seq = self.tpl_seq.wrapping_add(1).max(1);
+        self.open[self.tpl_seq as usize % OPEN_REQUESTS] = OpenRequest {
+            ts_ms,
+            seq: self.tpl_seq,
+            m: m as f32,
+        };
+    }
+
+    /// Template evidence that arrived after its request was noted (asynchronous evidence):
+    /// raise that request's noted strength to `strength`, decayed by the requests since, so
+    /// the exposure ends where synchronous evidence would have put it. Evidence for a request
+    /// no longer open is ignored.
+    pub fn late_template(&mut self, ts_ms: i64, strength: f64) {
+        let now = self.tpl_seq;
+        if let Some(r) = self
+            .open
+            .iter_mut()
+            .find(|r| r.seq != 0 && r.ts_ms == ts_ms)
+        {
+            let s = strength as f32;
+            if s > r.m {
+                let age = now.wrapping_sub(r.seq).min(64) as i32;
+                self.tpl_hits += (s - r.m) * (1.0 - EXPOSURE_DECAY).powi(age);
+                r.m = s;
+            }
+        }
     }
 
     /// Share of the account's recent prompts that sit on suspicious templates, 0..1, shrunk
@@ -150,8 +195,8 @@ mod tests {
         let mut bot = EvidenceSet::default();
         let mut person = EvidenceSet::default();
         for i in 0..40 {
-            bot.note_template(if i % 4 == 3 { 0.0 } else { 1.0 }); // a quarter camouflage
-            person.note_template(if i == 5 { 1.0 } else { 0.0 }); // one copied prompt
+            bot.note_template(if i % 4 == 3 { 0.0 } else { 1.0 }, i); // a quarter camouflage
+            person.note_template(if i == 5 { 1.0 } else { 0.0 }, i); // one copied prompt
         }
         assert!(bot.template_exposure() > 0.6, "{}", bot.template_exposure());
         assert!(
@@ -160,10 +205,35 @@ mod tests {
             person.template_exposure()
         );
         let mut first = EvidenceSet::default();
-        first.note_template(1.0);
+        first.note_template(1.0, 0);
         assert!(
             (first.template_exposure() - 1.0 / 3.0).abs() < 1e-6,
             "one prompt is not a pattern"
+        );
+    }
+
+    #[test]
+    fn late_template_evidence_ends_where_synchronous_evidence_would() {
+        let n = OPEN_REQUESTS + 2;
+        let strengths: Vec<f64> = (0..n).map(|i| [0.9, 0.0, 0.7, 0.8][i % 4]).collect();
+        let mut late = EvidenceSet::default();
+        for i in 0..n {
+            late.note_template(0.0, i as i64);
+        }
+        // evidence for every request arrives after all of them: the two oldest are closed
+        for (i, s) in strengths.iter().enumerate() {
+            late.late_template(i as i64, *s);
+            late.late_template(i as i64, s / 2.0); // a weaker piece changes nothing
+        }
+        let mut expect = EvidenceSet::default();
+        for (i, s) in strengths.iter().enumerate() {
+            expect.note_template(if i < 2 { 0.0 } else { *s }, i as i64);
+        }
+        assert!((late.tpl_hits - expect.tpl_hits).abs() < 1e-5);
+        late.late_template(999, 1.0);
+        assert!(
+            (late.tpl_hits - expect.tpl_hits).abs() < 1e-5,
+            "unknown request ignored"
         );
     }
 

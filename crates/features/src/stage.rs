@@ -179,7 +179,7 @@ pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence]
     } else {
         fresh
     };
-    st.evidence.note_template(m);
+    st.evidence.note_template(m, ev.ts_ms);
 }
 
 /// Fold evidence into a state (shared by the stage and the in-process pipeline).

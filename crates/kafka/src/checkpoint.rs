@@ -22,6 +22,10 @@ pub struct Checkpoint {
     pub state: Vec<u8>,
     /// Slot the chunks were written to (0 or 1).
     pub slot: u8,
+    /// Split mode: next offset of the partition's observation-topic partition.
+    pub obs_offset: Option<i64>,
+    /// Split mode: next offset of the partition's evidence-topic partition.
+    pub evi_offset: Option<i64>,
 }
 
 /// The manifest record.
@@ -34,6 +38,10 @@ struct Manifest {
     chunks: u32,
     len: u64,
     checksum: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    obs: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evi: Option<i64>,
 }
 
 /// Key of a partition's manifest.
@@ -68,6 +76,8 @@ pub fn encode(
         chunks: out.len() as u32,
         len: ckpt.state.len() as u64,
         checksum: stable_hash(&ckpt.state),
+        obs: ckpt.obs_offset,
+        evi: ckpt.evi_offset,
     };
     let manifest = serde_json::to_vec(&m).expect("manifest serializes");
     out.push((manifest_key(topic, partition), manifest));
@@ -131,6 +141,8 @@ impl CheckpointStore {
             max_event_ms: m.max_event_ms,
             state,
             slot: m.slot,
+            obs_offset: m.obs,
+            evi_offset: m.evi,
         }))
     }
 }
@@ -145,6 +157,8 @@ mod tests {
             max_event_ms: 7,
             state,
             slot,
+            obs_offset: (slot == 1).then_some(7),
+            evi_offset: (slot == 1).then_some(9),
         }
     }
 

@@ -62,6 +62,23 @@ pub fn reader(live: &LiveConfig) -> ClientConfig {
     c
 }
 
+/// The split-mode reader of the internal topics (observations, evidence): assigned by hand to
+/// the partitions of the tasks this instance owns, positioned from their checkpoints; never
+/// commits (the offsets live in the checkpoints).
+pub fn internal(live: &LiveConfig) -> ClientConfig {
+    let mut c = base(
+        live,
+        &[
+            ("auto.offset.reset", "earliest".into()),
+            ("queued.max.messages.kbytes", "65536".into()),
+        ],
+    );
+    c.set("group.id", format!("{}-internal", live.group_id));
+    c.set("enable.auto.commit", "false");
+    c.set("enable.auto.offset.store", "false");
+    c
+}
+
 /// The admin client (topic creation).
 pub fn admin(live: &LiveConfig) -> ClientConfig {
     base(live, &[])

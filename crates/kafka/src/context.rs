@@ -8,12 +8,12 @@
 use crate::config::LiveConfig;
 use crate::engine::EngineFactory;
 use crate::error::KafkaError;
-use crate::restore;
+use crate::restore::{self, ReaderContext};
 use crate::sink::{Out, Sink};
 use crate::table::Table;
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
@@ -35,6 +35,8 @@ pub struct Shared<F: EngineFactory> {
     pub table: Mutex<Table<F::Engine>>,
     /// An error the callback could not return; the loop stops on it.
     pub fatal: Mutex<Option<KafkaError>>,
+    /// Split mode: the reader of the observation and evidence topics.
+    pub internal: Option<StreamConsumer<ReaderContext>>,
 }
 
 impl<F: EngineFactory> Shared<F> {
@@ -62,6 +64,27 @@ impl<F: EngineFactory> Shared<F> {
             })?;
         }
         Ok(())
+    }
+
+    /// Split mode: point the internal reader at partition `p` of the observation and evidence
+    /// topics for every owned input partition `p`, at the offsets its state covers.
+    fn reassign_internal(&self, table: &Table<F::Engine>) {
+        let Some(internal) = &self.internal else {
+            return;
+        };
+        let (obs, evi) = (self.live.observation_topic(), self.live.evidence_topic());
+        let mut tpl = TopicPartitionList::new();
+        let at = |o: Option<i64>| o.map_or(Offset::Beginning, Offset::Offset);
+        for (&p, st) in &table.parts {
+            let _ = tpl.add_partition_offset(&obs, p, at(st.obs_next));
+            let _ = tpl.add_partition_offset(&evi, p, at(st.evi_next));
+        }
+        if let Err(e) = internal.assign(&tpl) {
+            self.set_fatal(KafkaError::Client {
+                op: "assign internal topics",
+                source: e,
+            });
+        }
     }
 
     fn on_assign(&self, tpl: &mut TopicPartitionList) {
@@ -117,6 +140,7 @@ impl<F: EngineFactory> Shared<F> {
             }
         }
         metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+        self.reassign_internal(&table);
     }
 
     fn on_revoke(&self, consumer: &BaseConsumer<LiveContext<F>>, tpl: &TopicPartitionList) {
@@ -135,6 +159,7 @@ impl<F: EngineFactory> Shared<F> {
         let mut table = self.table();
         table.parts.retain(|p, _| !revoked.contains(p));
         metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+        self.reassign_internal(&table);
     }
 
     fn checkpoint_blocking(
@@ -221,7 +246,10 @@ impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
             }
             other => {
                 tracing::error!(?other, "rebalance error; dropping the assignment");
-                self.shared.table().parts.clear();
+                let mut table = self.shared.table();
+                table.parts.clear();
+                self.shared.reassign_internal(&table);
+                drop(table);
                 let _ = consumer.unassign();
             }
         }

@@ -1,14 +1,15 @@
 //! Turning engine outputs and rejects into produced records.
 //!
-//! Verdicts are keyed by account_id, campaign records by campaign_id, observations go to the
-//! partition of their key's route hash; rejected records keep their raw value and carry their
-//! origin in headers.
+//! Verdicts are keyed by account_id, campaign records by campaign_id, key-stage messages go to
+//! the partition of their route hash and evidence to the partition of the account's task;
+//! rejected records keep their raw value and carry their origin in headers.
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
-use crate::repartition::ObservationEnvelope;
+use crate::repartition::{encode_back, encode_key, key_partition, Back, KeyEnvelope};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
+use distillguard_types::corr::Evidence;
 use distillguard_types::RejectReason;
 use rdkafka::message::{Header, OwnedHeaders};
 
@@ -23,8 +24,10 @@ pub struct Topics {
     pub campaigns: String,
     /// Dead letters.
     pub dead_letter: String,
-    /// Observations and their partition count (split mode).
+    /// Split mode: the observation topic and its partition count (= the input's).
     pub observations: Option<(String, i32)>,
+    /// Split mode: the evidence topic.
+    pub evidence: Option<String>,
 }
 
 /// Produce everything in `out` (then clear it), counting into `summary`.
@@ -61,27 +64,90 @@ pub fn outputs(
         metrics::counter!("distillguard_live_campaigns_total").increment(1);
     }
     if let Some((topic, parts)) = &topics.observations {
-        for o in out.observations.drain(..) {
-            let partition = crate::repartition::key_partition(&o.key, *parts);
-            let env = ObservationEnvelope {
+        for msg in out.to_keys.drain(..) {
+            let partition = key_partition(&msg, *parts);
+            let key = msg.route().to_be_bytes();
+            let env = KeyEnvelope {
                 src: source_partition,
-                obs: o,
+                msg: Some(msg),
+                tick: None,
             };
-            let payload = serde_json::to_vec(&env).expect("observation serializes");
-            let key = env.obs.key.display();
             sink.send(Out {
                 topic,
                 partition: Some(partition),
-                key: key.as_bytes(),
-                payload: Some(&payload),
+                key: &key,
+                payload: Some(&encode_key(&env)),
                 headers: None,
             })?;
             summary.observations += 1;
         }
     } else {
-        out.observations.clear();
+        out.to_keys.clear();
     }
     Ok(())
+}
+
+/// Produce a key stage's evidence to the evidence topic's partition `dst` (the account's
+/// task), keyed by account.
+pub fn evidence(
+    sink: &Sink,
+    topics: &Topics,
+    dst: i32,
+    evs: &mut Vec<Evidence>,
+    summary: &mut Summary,
+) -> Result<(), KafkaError> {
+    let Some(topic) = &topics.evidence else {
+        evs.clear();
+        return Ok(());
+    };
+    for e in evs.drain(..) {
+        let key = e.account.clone();
+        sink.send(Out {
+            topic,
+            partition: Some(dst),
+            key: key.as_bytes(),
+            payload: Some(&encode_back(&Back::Evidence(e))),
+            headers: None,
+        })?;
+        summary.evidence += 1;
+    }
+    Ok(())
+}
+
+/// Split mode: after task `src` advanced to `wm`, a tick to every observation partition.
+pub fn ticks(sink: &Sink, topics: &Topics, src: i32, wm: i64) -> Result<(), KafkaError> {
+    let Some((topic, parts)) = &topics.observations else {
+        return Ok(());
+    };
+    let payload = encode_key(&KeyEnvelope {
+        src,
+        msg: None,
+        tick: Some(wm),
+    });
+    for q in 0..*parts {
+        sink.send(Out {
+            topic,
+            partition: Some(q),
+            key: b"tick",
+            payload: Some(&payload),
+            headers: None,
+        })?;
+    }
+    Ok(())
+}
+
+/// Split mode: key partition `from` acknowledges task `dst`'s tick of `wm`.
+pub fn ack(sink: &Sink, topics: &Topics, from: i32, dst: i32, wm: i64) -> Result<(), KafkaError> {
+    let Some(topic) = &topics.evidence else {
+        return Ok(());
+    };
+    sink.send(Out {
+        topic,
+        partition: Some(dst),
+        key: b"ack",
+        payload: Some(&encode_back(&Back::Ack { from, wm })),
+        headers: None,
+    })
 }
 
 /// Count a reject and, unless it is a duplicate, write the raw record to the dead-letter topic.

@@ -4,7 +4,7 @@
 //! the binary plugs in `distillguard_pipeline::Pipeline` and `distillguard_io`'s parser, whose
 //! methods have exactly these shapes.
 
-use distillguard_types::corr::Observation;
+use distillguard_types::corr::{Evidence, ToKeys};
 use distillguard_types::{CampaignRecord, Event, RejectReason, Verdict};
 
 /// What an engine emits while advancing.
@@ -14,20 +14,21 @@ pub struct Outputs {
     pub verdicts: Vec<Verdict>,
     /// Campaign records, produced to the campaign topic keyed by campaign_id.
     pub campaigns: Vec<CampaignRecord>,
-    /// Correlation-key observations (split mode only), produced to `<prefix>-observations`.
-    pub observations: Vec<Observation>,
+    /// Messages for the key stages (split mode only), produced to `<prefix>-observations` on
+    /// the partition of their route hash.
+    pub to_keys: Vec<ToKeys>,
 }
 
 impl Outputs {
     /// True when nothing was emitted.
     pub fn is_empty(&self) -> bool {
-        self.verdicts.is_empty() && self.campaigns.is_empty() && self.observations.is_empty()
+        self.verdicts.is_empty() && self.campaigns.is_empty() && self.to_keys.is_empty()
     }
     /// Drop everything (keeping capacity).
     pub fn clear(&mut self) {
         self.verdicts.clear();
         self.campaigns.clear();
-        self.observations.clear();
+        self.to_keys.clear();
     }
 }
 
@@ -41,6 +42,19 @@ pub trait Engine: Send + 'static {
     fn max_event_ms(&self) -> i64;
     /// Serialized state, including buffered events (a checkpoint).
     fn snapshot(&self) -> Vec<u8>;
+    /// Split mode, key side: a message routed to this partition; evidence for the observing
+    /// account goes to `evidence`, campaign records to `out`.
+    fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
+        let _ = (msg, evidence, out);
+    }
+    /// Split mode, account side: evidence for one of this partition's accounts.
+    fn evidence(&mut self, e: &Evidence) {
+        let _ = e;
+    }
+    /// Split mode: score accounts whose evidence changed.
+    fn rescore(&mut self, out: &mut Outputs) {
+        let _ = out;
+    }
 }
 
 /// Parses a Kafka message value into an [`Event`].

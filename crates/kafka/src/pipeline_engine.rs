@@ -12,6 +12,7 @@ use crate::error::KafkaError;
 use crate::summary::Summary;
 use distillguard_io::RecordParser;
 use distillguard_pipeline::Pipeline;
+use distillguard_types::corr::{Evidence, ToKeys};
 use distillguard_types::net::NetData;
 use distillguard_types::{Config, Event, RejectReason};
 use std::future::Future;
@@ -24,8 +25,7 @@ impl Engine for Pipeline {
     fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs) {
         let mut o = distillguard_pipeline::Outputs::default();
         Pipeline::advance_to(self, watermark_ms, &mut o);
-        out.verdicts.append(&mut o.verdicts);
-        out.campaigns.append(&mut o.campaigns);
+        take(&mut o, out);
     }
     fn max_event_ms(&self) -> i64 {
         Pipeline::max_event_ms(self)
@@ -33,6 +33,25 @@ impl Engine for Pipeline {
     fn snapshot(&self) -> Vec<u8> {
         Pipeline::snapshot(self)
     }
+    fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
+        let mut o = distillguard_pipeline::Outputs::default();
+        Pipeline::key_message(self, msg, evidence, &mut o);
+        take(&mut o, out);
+    }
+    fn evidence(&mut self, e: &Evidence) {
+        Pipeline::evidence(self, e);
+    }
+    fn rescore(&mut self, out: &mut Outputs) {
+        let mut o = distillguard_pipeline::Outputs::default();
+        Pipeline::rescore(self, &mut o);
+        take(&mut o, out);
+    }
+}
+
+fn take(from: &mut distillguard_pipeline::Outputs, to: &mut Outputs) {
+    to.verdicts.append(&mut from.verdicts);
+    to.campaigns.append(&mut from.campaigns);
+    to.to_keys.append(&mut from.to_keys);
 }
 
 impl RecordParse for RecordParser {
@@ -45,12 +64,14 @@ impl RecordParse for RecordParser {
 pub struct PipelineEngines {
     cfg: Arc<Config>,
     net: Arc<NetData>,
+    split: bool,
 }
 
 impl PipelineEngines {
-    /// Engines for `cfg` with the loaded network data.
-    pub fn new(cfg: Arc<Config>, net: Arc<NetData>) -> PipelineEngines {
-        PipelineEngines { cfg, net }
+    /// Engines for `cfg` with the loaded network data; `split`: the cross-account stage runs
+    /// over repartition topics (`live.repartition`).
+    pub fn new(cfg: Arc<Config>, net: Arc<NetData>, split: bool) -> PipelineEngines {
+        PipelineEngines { cfg, net, split }
     }
 }
 
@@ -58,10 +79,15 @@ impl EngineFactory for PipelineEngines {
     type Engine = Pipeline;
     type Parser = RecordParser;
     fn create(&self) -> Pipeline {
-        Pipeline::new(self.cfg.clone(), self.net.clone())
+        let mut p = Pipeline::new(self.cfg.clone(), self.net.clone());
+        p.set_split(self.split);
+        p
     }
     fn restore(&self, bytes: &[u8]) -> Result<Pipeline, String> {
-        Pipeline::restore(self.cfg.clone(), self.net.clone(), bytes).map_err(|e| e.to_string())
+        let mut p = Pipeline::restore(self.cfg.clone(), self.net.clone(), bytes)
+            .map_err(|e| e.to_string())?;
+        p.set_split(self.split);
+        Ok(p)
     }
     fn parser(&self) -> RecordParser {
         RecordParser::new(&self.cfg.input)
@@ -76,5 +102,6 @@ pub async fn run_pipeline(
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary, KafkaError> {
     let windows = cfg.windows.clone();
-    crate::run(live, windows, PipelineEngines::new(cfg, net), shutdown).await
+    let engines = PipelineEngines::new(cfg, net, live.repartition);
+    crate::run(live, windows, engines, shutdown).await
 }

@@ -1,112 +1,163 @@
 //! Repartition topics of the cross-account stage (the Kafka Streams pattern).
 //!
-//! The account stage produces each [`Observation`] to `<prefix>-observations`, on the partition
-//! of its correlation key's route hash, wrapped with the input partition it came from. The key
-//! stage owning that partition answers with [`Evidence`] to `<prefix>-evidence` on *that same
-//! input partition number*, so evidence lands with the instance that owns the account, whatever
-//! partitioner the gateway used for the request log. The evidence topic therefore has exactly
-//! as many partitions as the input topic.
+//! Each input partition `p` is one task: its engine holds the accounts of input partition `p`
+//! *and* the correlation keys and campaign labels whose route hash maps to `p`. The account
+//! side produces every [`ToKeys`] message to `<prefix>-observations` on partition
+//! `route % partitions`, wrapped with its own partition number; the task owning that partition
+//! answers an observation with [`Evidence`], produced to `<prefix>-evidence` on the *source*
+//! partition number, so evidence lands with the task that owns the account whatever
+//! partitioner the gateway used for the request log. Both internal topics have exactly as many
+//! partitions as the input; the instance owning input partition `p` (as assigned by the
+//! consumer group) reads partition `p` of both, from the offsets stored in `p`'s checkpoint.
+//!
+//! Pacing: after advancing to watermark `wm`, a task sends `Tick { wm }` to every observation
+//! partition; each key side answers `Ack` on the task's evidence partition after everything
+//! before the tick (partitions keep order). A task advances again only when every key side has
+//! acknowledged its last tick, so evidence lags the events that caused it by one advance step,
+//! as in the in-process split test, and never by a whole backlog.
+//!
+//! Messages are bincode: compact (an observation is ~60 bytes) and internal to distillguard.
 
-use distillguard_types::corr::{CorrKey, Evidence, Observation};
+use distillguard_types::corr::{Evidence, ToKeys};
 use serde::{Deserialize, Serialize};
 
-/// An observation with its origin.
+/// A message for a key stage with its origin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ObservationEnvelope {
-    /// Input partition of the account that made the observation.
+pub struct KeyEnvelope {
+    /// Input partition of the account that sent it (where its evidence goes back to).
     pub src: i32,
-    /// The observation.
-    pub obs: Observation,
+    /// The message; `None` for a tick.
+    pub msg: Option<ToKeys>,
+    /// A tick: the sender advanced to this watermark.
+    pub tick: Option<i64>,
 }
 
-/// Evidence on its way back to the account's partition.
+/// What travels on the evidence topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EvidenceEnvelope {
-    /// Input partition owning the account (also the evidence partition written to).
-    pub dst: i32,
-    /// The evidence.
-    pub ev: Evidence,
+pub enum Back {
+    /// Evidence for one of the partition's accounts.
+    Evidence(Evidence),
+    /// Key partition `from` has handled everything sent before the tick of watermark `wm`.
+    Ack {
+        /// The key partition.
+        from: i32,
+        /// The tick's watermark.
+        wm: i64,
+    },
 }
 
-/// The observation partition of a key.
-pub fn key_partition(key: &CorrKey, partitions: i32) -> i32 {
-    (key.route_hash() % partitions.max(1) as u64) as i32
+/// The partition (of `partitions`) of the observation topic a message goes to.
+pub fn key_partition(msg: &ToKeys, partitions: i32) -> i32 {
+    msg.partition(partitions.max(1) as u32) as i32
 }
 
-/// The cross-account stage as the transport sees it (implemented by the correlate crate's
-/// `KeyStage`): one instance per observation partition.
-pub trait KeyStage: Send + 'static {
-    /// Fold an observation in; append the evidence to send back.
-    fn observe(&mut self, obs: Observation, out: &mut Vec<Evidence>);
+/// Encode a key-stage message.
+pub fn encode_key(env: &KeyEnvelope) -> Vec<u8> {
+    bincode::serialize(env).expect("key message serializes")
 }
 
-/// Evidence for one observation, addressed back to the observation's source partition.
-pub fn answer<K: KeyStage>(
-    stage: &mut K,
-    env: ObservationEnvelope,
-    buf: &mut Vec<Evidence>,
-) -> Vec<EvidenceEnvelope> {
-    buf.clear();
-    stage.observe(env.obs, buf);
-    buf.drain(..)
-        .map(|ev| EvidenceEnvelope { dst: env.src, ev })
-        .collect()
+/// Decode a key-stage message.
+pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, String> {
+    bincode::deserialize(bytes).map_err(|e| e.to_string())
+}
+
+/// Encode a message of the evidence topic.
+pub fn encode_back(b: &Back) -> Vec<u8> {
+    bincode::serialize(b).expect("evidence serializes")
+}
+
+/// Decode a message of the evidence topic.
+pub fn decode_back(bytes: &[u8]) -> Result<Back, String> {
+    bincode::deserialize(bytes).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::corr::KeyKind;
+    use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind, Observation, View};
 
-    #[test]
-    fn key_partition_is_stable_and_in_range() {
-        for h in 0..1000u64 {
-            let k = CorrKey {
-                kind: KeyKind::Ip,
-                hash: h.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-            };
-            let p = key_partition(&k, 7);
-            assert!((0..7).contains(&p));
-            assert_eq!(p, key_partition(&k, 7));
-        }
-    }
-
-    struct Echo;
-    impl KeyStage for Echo {
-        fn observe(&mut self, obs: Observation, out: &mut Vec<Evidence>) {
-            out.push(Evidence {
-                account: obs.account,
-                key: obs.key,
-                ts_ms: obs.ts_ms,
-                strength: 1.0,
-                fresh_members: 1,
-                members: 1,
-                sync: 0.0,
-                label: None,
-            });
-        }
-    }
-
-    #[test]
-    fn evidence_goes_back_to_the_source_partition() {
-        let obs = Observation {
-            key: CorrKey {
-                kind: KeyKind::Asn,
-                hash: 5,
-            },
+    fn obs(kind: KeyKind, hash: u64) -> Observation {
+        Observation {
+            key: CorrKey { kind, hash },
             account: "acct-1".into(),
             ts_ms: 10,
             fresh: true,
             org: None,
             activity: 1,
             label: None,
+        }
+    }
+
+    #[test]
+    fn key_partition_is_stable_in_range_and_follows_the_route() {
+        for h in 0..1000u64 {
+            let o = obs(KeyKind::Ip, h.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let route = o.key.route_hash();
+            let p = key_partition(&ToKeys::Observe(o), 7);
+            assert!((0..7).contains(&p));
+            assert_eq!(p as u64, route % 7);
+            // a label's registry lives with the key that named it
+            let label = CampaignLabel {
+                since_ms: 5,
+                key: route,
+            };
+            let leave = ToKeys::Leave {
+                account: "a".into(),
+                label,
+                ts_ms: 0,
+            };
+            assert_eq!(key_partition(&leave, 7), p);
+        }
+    }
+
+    #[test]
+    fn messages_round_trip_compactly() {
+        let env = KeyEnvelope {
+            src: 4,
+            msg: Some(ToKeys::Observe(obs(KeyKind::Asn, 5))),
+            tick: None,
         };
-        let env = ObservationEnvelope { src: 4, obs };
-        let json = serde_json::to_vec(&env).unwrap();
-        let back: ObservationEnvelope = serde_json::from_slice(&json).unwrap();
-        let ev = answer(&mut Echo, back, &mut Vec::new());
-        assert_eq!(ev.len(), 1);
-        assert_eq!(ev[0].dst, 4);
-        assert_eq!(ev[0].ev.account, "acct-1");
+        let bytes = encode_key(&env);
+        assert!(bytes.len() < 80, "{}", bytes.len());
+        let tick = KeyEnvelope {
+            src: 2,
+            msg: None,
+            tick: Some(77),
+        };
+        assert_eq!(decode_key(&encode_key(&tick)).unwrap(), tick);
+        assert_eq!(decode_key(&bytes).unwrap(), env);
+        let join = KeyEnvelope {
+            src: 1,
+            tick: None,
+            msg: Some(ToKeys::Join {
+                account: "acct-2".into(),
+                label: CampaignLabel {
+                    since_ms: 1,
+                    key: 2,
+                },
+                views: vec![View::Template, View::Timing],
+                key: Some("template:00ff".into()),
+                ts_ms: 3,
+            }),
+        };
+        assert_eq!(decode_key(&encode_key(&join)).unwrap(), join);
+        let ev = Evidence {
+            account: "acct-1".into(),
+            key: CorrKey {
+                kind: KeyKind::Template,
+                hash: 9,
+            },
+            ts_ms: 10,
+            strength: 0.7,
+            fresh_members: 3,
+            members: 4,
+            sync: 0.5,
+            label: None,
+        };
+        let back = Back::Evidence(ev);
+        assert_eq!(decode_back(&encode_back(&back)).unwrap(), back);
+        let ack = Back::Ack { from: 3, wm: 9 };
+        assert_eq!(decode_back(&encode_back(&ack)).unwrap(), ack);
+        assert!(decode_key(b"\xff\xff").is_err());
     }
 }

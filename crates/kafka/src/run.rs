@@ -15,12 +15,15 @@ use crate::emit::{self, Topics};
 use crate::engine::{Engine, EngineFactory, Outputs, RecordParse};
 use crate::error::KafkaError;
 use crate::health::{self, Health};
+use crate::repartition::{decode_back, decode_key, Back};
+use crate::restore::ReaderContext;
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::Table;
 use crate::topics;
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
+use distillguard_types::corr::Evidence;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
@@ -102,6 +105,7 @@ struct Live<F: EngineFactory> {
     health: Arc<Health>,
     parser: F::Parser,
     out: Outputs,
+    evs: Vec<Evidence>,
     buf: Vec<u8>,
     last_round: Instant,
     round_due: bool,
@@ -127,6 +131,15 @@ impl<F: EngineFactory> Live<F> {
             observations: live
                 .repartition
                 .then(|| (live.observation_topic(), input_partitions)),
+            evidence: live.repartition.then(|| live.evidence_topic()),
+        };
+        let internal = if live.repartition {
+            let c: StreamConsumer<ReaderContext> = clients::internal(&live)
+                .create_with_context(ReaderContext)
+                .map_err(KafkaError::client("create internal reader"))?;
+            Some(c)
+        } else {
+            None
         };
         let factory = Arc::new(factory);
         let parser = factory.parser();
@@ -137,6 +150,7 @@ impl<F: EngineFactory> Live<F> {
             sink,
             table: Mutex::new(Table::default()),
             fatal: Mutex::new(None),
+            internal,
         });
         let consumer: LiveConsumer<F> = clients::consumer(&live)
             .create_with_context(LiveContext {
@@ -154,6 +168,7 @@ impl<F: EngineFactory> Live<F> {
             health,
             parser,
             out: Outputs::default(),
+            evs: Vec::new(),
             buf: Vec::with_capacity(4096),
             last_round: Instant::now(),
             round_due: false,
@@ -183,11 +198,19 @@ impl<F: EngineFactory> Live<F> {
         self.health.set_ready(true);
         self.health.beat();
         let consumer = self.consumer.clone();
+        let shared = self.shared.clone();
         let outcome = loop {
+            let internal = async {
+                match &shared.internal {
+                    Some(c) => c.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             let step = tokio::select! {
                 biased;
                 _ = &mut shutdown => break Ok(()),
                 _ = tick.tick() => self.on_tick().await,
+                m = internal => self.on_internal(m).await,
                 m = consumer.recv() => self.on_message(m).await,
             };
             if let Err(e) = step {
@@ -268,6 +291,34 @@ impl<F: EngineFactory> Live<F> {
             &mut self.round_due,
         )?;
         drop(msg);
+        self.after_message().await
+    }
+
+    /// Split mode: one message of the observation or evidence topic.
+    async fn on_internal(
+        &mut self,
+        m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+    ) -> Result<(), KafkaError> {
+        self.fatal()?;
+        match m {
+            Ok(msg) => handle_internal(
+                &self.shared,
+                &self.topics,
+                &mut self.evs,
+                &mut self.out,
+                &msg,
+            )?,
+            Err(e) => {
+                tracing::warn!(error = %e, "internal reader error");
+                return Ok(());
+            }
+        }
+        self.after_message().await
+    }
+
+    /// After any consumed message: advance every `ADVANCE_EVERY` messages, checkpoint when
+    /// due, wait for the producer when too much is in flight.
+    async fn after_message(&mut self) -> Result<(), KafkaError> {
         self.since_advance += 1;
         if self.since_advance >= ADVANCE_EVERY {
             self.advance()?;
@@ -302,12 +353,23 @@ impl<F: EngineFactory> Live<F> {
                 return Ok(());
             }
             metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
-            let moved = wm > self.advanced_to;
             self.advanced_to = wm;
             for (&p, st) in parts.iter_mut() {
-                if moved || st.since_checkpoint > 0 {
-                    st.engine.advance_to(wm, &mut self.out);
+                if st.rescore_due {
+                    st.rescore_due = false;
+                    st.engine.rescore(&mut self.out);
                     st.advanced = true;
+                }
+                // split mode: wait for the key sides to answer the previous step
+                let paced = st.tick.is_some();
+                if !paced && wm > st.engine_wm {
+                    st.engine.advance_to(wm, &mut self.out);
+                    st.engine_wm = wm;
+                    st.advanced = true;
+                    if let Some((_, parts)) = &self.topics.observations {
+                        emit::ticks(&self.shared.sink, &self.topics, p, wm)?;
+                        st.tick = Some((wm, (0..*parts).collect()));
+                    }
                 }
                 if !self.out.is_empty() {
                     emit::outputs(&self.shared.sink, &self.topics, p, &mut self.out, summary)?;
@@ -418,4 +480,86 @@ fn handle_message<F: EngineFactory>(
         }
         Err(r) => emit::reject(&shared.sink, topics, r, p, off, msg.key(), raw, summary),
     }
+}
+
+/// Split mode: a key-stage message (observation topic) or evidence (evidence topic) for the
+/// task of the message's partition. Messages for partitions this instance no longer owns, or
+/// already covered by the task's state, are skipped; undecodable ones are counted and skipped.
+fn handle_internal<F: EngineFactory>(
+    shared: &Shared<F>,
+    topics: &Topics,
+    evs: &mut Vec<Evidence>,
+    out: &mut Outputs,
+    msg: &BorrowedMessage<'_>,
+) -> Result<(), KafkaError> {
+    let (p, off) = (msg.partition(), msg.offset());
+    let is_obs = topics
+        .observations
+        .as_ref()
+        .is_some_and(|(t, _)| t == msg.topic());
+    let mut guard = shared.table();
+    let Table { parts, summary } = &mut *guard;
+    let Some(st) = parts.get_mut(&p) else {
+        return Ok(());
+    };
+    let next = if is_obs {
+        &mut st.obs_next
+    } else {
+        &mut st.evi_next
+    };
+    if next.is_some_and(|n| off < n) {
+        return Ok(());
+    }
+    *next = Some(off + 1);
+    st.since_checkpoint += 1;
+    summary.internal += 1;
+    let bytes = msg.payload().unwrap_or(&[]);
+    if is_obs {
+        match decode_key(bytes) {
+            Ok(env) => {
+                if let Some(m) = env.msg {
+                    st.engine.key_message(m, evs, out);
+                    emit::evidence(&shared.sink, topics, env.src, evs, summary)?;
+                    if !out.is_empty() {
+                        emit::outputs(&shared.sink, topics, p, out, summary)?;
+                    }
+                }
+                if let Some(wm) = env.tick {
+                    emit::ack(&shared.sink, topics, p, env.src, wm)?;
+                }
+            }
+            Err(e) => corrupt(summary, msg, &e),
+        }
+    } else {
+        match decode_back(bytes) {
+            Ok(Back::Evidence(ev)) => {
+                st.engine.evidence(&ev);
+                st.rescore_due = true;
+            }
+            Ok(Back::Ack { from, wm }) => {
+                if let Some((sent, waiting)) = &mut st.tick {
+                    if wm >= *sent {
+                        waiting.remove(&from);
+                    }
+                    if waiting.is_empty() {
+                        st.tick = None;
+                    }
+                }
+            }
+            Err(e) => corrupt(summary, msg, &e),
+        }
+    }
+    Ok(())
+}
+
+fn corrupt(summary: &mut Summary, msg: &BorrowedMessage<'_>, error: &str) {
+    summary.internal_corrupt += 1;
+    metrics::counter!("distillguard_live_internal_corrupt_total").increment(1);
+    tracing::error!(
+        topic = msg.topic(),
+        partition = msg.partition(),
+        offset = msg.offset(),
+        error,
+        "undecodable internal message skipped"
+    );
 }

@@ -18,8 +18,14 @@ pub struct Summary {
     pub verdicts: u64,
     /// Campaign records produced.
     pub campaigns: u64,
-    /// Observations produced (split mode).
+    /// Key-stage messages produced (split mode).
     pub observations: u64,
+    /// Evidence produced by this instance's key stages (split mode).
+    pub evidence: u64,
+    /// Internal messages (observations, evidence) consumed (split mode).
+    pub internal: u64,
+    /// Internal messages that did not decode (skipped and counted).
+    pub internal_corrupt: u64,
     /// Checkpoints written (one per partition each time).
     pub checkpoints: u64,
     /// Offset commits (one per checkpoint round).

@@ -16,6 +16,17 @@ pub struct PartState<E> {
     pub engine: E,
     /// Offset of the next record to process (known after a restore or the first record).
     pub next_offset: Option<i64>,
+    /// Split mode: next offset of this partition of the observation topic (key side).
+    pub obs_next: Option<i64>,
+    /// Split mode: next offset of this partition of the evidence topic (account side).
+    pub evi_next: Option<i64>,
+    /// Split mode: evidence folded since the last rescore.
+    pub rescore_due: bool,
+    /// Split mode: the last tick sent (its watermark) and the key partitions that have not
+    /// acknowledged it yet; the task advances again only when none is left.
+    pub tick: Option<(i64, std::collections::BTreeSet<i32>)>,
+    /// The watermark the engine was last advanced to.
+    pub engine_wm: i64,
     /// Records processed since the last checkpoint.
     pub since_checkpoint: u64,
     /// Advanced (state changed) since the last checkpoint.
@@ -34,6 +45,11 @@ impl<E: Engine> PartState<E> {
         PartState {
             engine,
             next_offset: None,
+            obs_next: None,
+            evi_next: None,
+            rescore_due: false,
+            tick: None,
+            engine_wm: i64::MIN,
             since_checkpoint: 0,
             advanced: false,
             slot: 0,
@@ -46,6 +62,11 @@ impl<E: Engine> PartState<E> {
         PartState {
             engine,
             next_offset: Some(ckpt.next_offset),
+            obs_next: ckpt.obs_offset,
+            evi_next: ckpt.evi_offset,
+            rescore_due: false,
+            tick: None,
+            engine_wm: i64::MIN,
             since_checkpoint: 0,
             advanced: false,
             slot: 1 - ckpt.slot.min(1),
@@ -112,6 +133,8 @@ impl<E: Engine> Table<E> {
             done: Vec::new(),
         };
         for (&p, st) in &self.parts {
+            // No input record yet: nothing to commit. (Split mode: what the key side took from
+            // the internal topics is re-read from their start after a crash.)
             let Some(next) = st.next_offset else { continue };
             if (st.since_checkpoint == 0 && !st.advanced) || !which(p) {
                 continue;
@@ -121,6 +144,8 @@ impl<E: Engine> Table<E> {
                 max_event_ms: st.engine.max_event_ms(),
                 state: st.engine.snapshot(),
                 slot: st.slot,
+                obs_offset: st.obs_next,
+                evi_offset: st.evi_next,
             };
             metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
                 .set(ckpt.state.len() as f64);

@@ -1,7 +1,9 @@
 //! Campaign registry: which accounts carry which campaign label, and when to write a record.
 //!
 //! A record is written when a label first reaches `campaign_min_size` accounts, again each time
-//! it grows by a quarter, and once more at the end of a replay. Labels merge over time (the
+//! it grows by a quarter or shrinks by a fifth (accounts moving to an older label; a record
+//! under `campaign_min_size` says the campaign dissolved into another), and once more at the end
+//! of a replay. The last record per campaign id is therefore its current state. Labels merge over time (the
 //! oldest suspicious key wins), so accounts move from a younger label to the older one as they
 //! touch shared keys.
 
@@ -33,7 +35,8 @@ const KEYS_LISTED: usize = 16;
 
 impl CampaignRegistry {
     /// Put `account` under `label` (moving it from its previous one) and note the views and key
-    /// that tie it; returns a record when one is due.
+    /// that tie it; appends the records that are due to `out`.
+    #[allow(clippy::too_many_arguments)]
     pub fn join(
         &mut self,
         account: &AccountId,
@@ -42,13 +45,12 @@ impl CampaignRegistry {
         key: Option<String>,
         ts: i64,
         c: &CorrelateConfig,
-    ) -> Option<CampaignRecord> {
+        out: &mut Vec<CampaignRecord>,
+    ) {
         let (min_size, listed) = (c.campaign_min_size, c.campaign_members_listed);
         if let Some(old) = self.of.get(account).copied() {
             if old != label {
-                if let Some(c) = self.campaigns.get_mut(&old) {
-                    c.members.remove(account);
-                }
+                out.extend(self.remove(account, old, ts, min_size, listed));
             }
         }
         self.of.insert(account.clone(), label);
@@ -66,11 +68,60 @@ impl CampaignRegistry {
         let size = c.members.len() as u64;
         let due = size >= u64::from(min_size) && (c.emitted == 0 || size * 4 >= c.emitted * 5);
         if !due {
-            return None;
+            return;
         }
         c.emitted = size;
         c.history.push((ts, size));
-        Some(record(label, c, ts, listed))
+        out.push(record(label, c, ts, listed));
+    }
+
+    /// Take `account` out of `label` (it moved to a label whose registry is elsewhere: split
+    /// mode); appends the record that is due to `out`.
+    pub fn leave(
+        &mut self,
+        account: &str,
+        label: CampaignLabel,
+        ts: i64,
+        c: &CorrelateConfig,
+        out: &mut Vec<CampaignRecord>,
+    ) {
+        if self.of.get(account) == Some(&label) {
+            self.of.remove(account);
+        }
+        out.extend(self.remove(
+            account,
+            label,
+            ts,
+            c.campaign_min_size,
+            c.campaign_members_listed,
+        ));
+    }
+
+    /// Remove a member; a record when a reported campaign shrank by a fifth (once more when it
+    /// falls under `min_size`, then no more). A label left empty is forgotten.
+    fn remove(
+        &mut self,
+        account: &str,
+        label: CampaignLabel,
+        ts: i64,
+        min_size: u32,
+        listed: usize,
+    ) -> Option<CampaignRecord> {
+        let c = self.campaigns.get_mut(&label)?;
+        if !c.members.remove(account) {
+            return None;
+        }
+        let size = c.members.len() as u64;
+        let reported = c.emitted >= u64::from(min_size);
+        let rec = (reported && size * 5 <= c.emitted * 4).then(|| {
+            c.emitted = size;
+            c.history.push((ts, size));
+            record(label, c, ts, listed)
+        });
+        if c.members.is_empty() {
+            self.campaigns.remove(&label);
+        }
+        rec
     }
 
     /// The campaign id of an account, when its campaign has reached `min_size`.
@@ -155,20 +206,48 @@ mod tests {
         let mut recs = Vec::new();
         for i in 0..12 {
             let a: AccountId = format!("a{i:02}").into();
-            recs.extend(r.join(&a, l1, &[View::Template], Some("t".into()), i, &c));
+            r.join(
+                &a,
+                l1,
+                &[View::Template],
+                Some("t".into()),
+                i,
+                &c,
+                &mut recs,
+            );
         }
         let sizes: Vec<u64> = recs.iter().map(|c| c.size).collect();
         assert_eq!(sizes, vec![5, 7, 9, 12]);
         assert_eq!(r.campaign_of("a03", 5), Some(l1.campaign_id()));
-        // Accounts move to the older label.
+        // Accounts move to the older label; the younger one reports its shrinking.
+        recs.clear();
         for i in 0..6 {
             let a: AccountId = format!("a{i:02}").into();
-            r.join(&a, l0, &[View::IpPool], None, 20, &c);
+            r.join(&a, l0, &[View::IpPool], None, 20, &c, &mut recs);
         }
+        let sizes: Vec<(String, u64)> = recs
+            .iter()
+            .map(|c| (c.campaign_id.clone(), c.size))
+            .collect();
+        let (young, old) = (l1.campaign_id(), l0.campaign_id());
+        assert_eq!(sizes, vec![(young.clone(), 9), (young, 7), (old, 5)]);
         assert_eq!(r.campaign_of("a00", 5), Some(l0.campaign_id()));
         assert_eq!(r.campaign_of("a11", 5), Some(l1.campaign_id()));
         let fin = r.finish(30, 5, 100);
         assert_eq!(fin.len(), 2);
         assert_eq!(r.count(5), 2);
+        // Leaving (split mode: the new label's registry is elsewhere).
+        recs.clear();
+        for i in 6..12 {
+            r.leave(&format!("a{i:02}"), l1, 40, &c, &mut recs);
+        }
+        let sizes: Vec<u64> = recs.iter().map(|c| c.size).collect();
+        assert_eq!(sizes, vec![4], "dissolving is reported once");
+        assert_eq!(r.campaign_of("a11", 5), None);
+        assert!(!r.has("a11"));
+        assert_eq!(r.count(1), 1);
+        r.leave("a00", l1, 40, &c, &mut recs); // not a member: nothing changes
+        assert_eq!(recs.len(), 1);
+        assert_eq!(r.campaign_of("a00", 5), Some(l0.campaign_id()));
     }
 }

@@ -2,14 +2,15 @@
 
 use crate::campaigns::CampaignRegistry;
 use crate::order::ReorderBuffer;
+use crate::split::ToKeys;
 use crate::PipelineError;
 use distillguard_correlate::{KeyStage, KeyStageState};
 use distillguard_features::signals::compute;
 use distillguard_features::stage::{fold_into, note_template_request, AccountStageState};
-use distillguard_features::AccountStage;
+use distillguard_features::{AccountStage, AccountState, SignalSet};
 use distillguard_score::Scorer;
 use distillguard_types::config::{Config, LatePolicy};
-use distillguard_types::corr::{Evidence, Observation, View};
+use distillguard_types::corr::{CampaignLabel, Evidence, Observation, View};
 use distillguard_types::net::NetData;
 use distillguard_types::time::HOUR_MS;
 use distillguard_types::{AccountId, CampaignRecord, Event, RejectReason, Verdict};
@@ -39,12 +40,17 @@ pub struct Outputs {
     pub campaigns: Vec<CampaignRecord>,
     /// Score samples (only when recording).
     pub scores: Vec<ScoreSample>,
+    /// Messages for the key stages (split mode only).
+    pub to_keys: Vec<ToKeys>,
 }
 
 impl Outputs {
     /// True when nothing was produced.
     pub fn is_empty(&self) -> bool {
-        self.verdicts.is_empty() && self.campaigns.is_empty() && self.scores.is_empty()
+        self.verdicts.is_empty()
+            && self.campaigns.is_empty()
+            && self.scores.is_empty()
+            && self.to_keys.is_empty()
     }
 }
 
@@ -80,9 +86,15 @@ pub struct Pipeline {
     watermark: i64,
     counters: Counters,
     record_scores: bool,
+    split: bool,
+    dirty: Dirty,
     obs: Vec<Observation>,
     evs: Vec<Evidence>,
 }
+
+/// Split mode: accounts whose evidence changed since they were last scored, with the event
+/// time to score them at and the label they had before.
+type Dirty = HashMap<AccountId, (i64, Option<CampaignLabel>), ahash::RandomState>;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -94,6 +106,7 @@ struct Snapshot {
     max_ts: i64,
     watermark: i64,
     counters: Counters,
+    dirty: Vec<(AccountId, i64, Option<CampaignLabel>)>,
 }
 
 impl Pipeline {
@@ -112,6 +125,8 @@ impl Pipeline {
             watermark: i64::MIN,
             counters: Counters::default(),
             record_scores: false,
+            split: false,
+            dirty: Dirty::default(),
             obs: Vec::with_capacity(32),
             evs: Vec::with_capacity(32),
         }
@@ -120,6 +135,17 @@ impl Pipeline {
     /// Record a [`ScoreSample`] per event (for `tune`).
     pub fn record_scores(&mut self, on: bool) {
         self.record_scores = on;
+    }
+
+    /// Split mode (see [`crate::split`]): observations and campaign moves leave as
+    /// [`Outputs::to_keys`], evidence comes back through [`Pipeline::evidence`].
+    pub fn set_split(&mut self, on: bool) {
+        self.split = on;
+    }
+
+    /// Whether the engine runs in split mode.
+    pub fn is_split(&self) -> bool {
+        self.split
     }
 
     /// The configuration.
@@ -200,6 +226,7 @@ impl Pipeline {
             return;
         }
         self.watermark = wm;
+        self.rescore(out);
         while let Some(ev) = self.buffer.pop_until(wm) {
             self.process(&ev, out);
         }
@@ -217,6 +244,7 @@ impl Pipeline {
     /// End of input: process everything left and write the final campaign records.
     pub fn finish(&mut self, out: &mut Outputs) {
         let end = self.max_ts;
+        self.rescore(out);
         while let Some(ev) = self.buffer.pop_until(i64::MAX) {
             self.process(&ev, out);
         }
@@ -247,6 +275,23 @@ impl Pipeline {
         self.evs.clear();
         let st = self.accounts.update(ev, &mut self.obs);
         self.counters.observations += self.obs.len() as u64;
+        if self.split {
+            out.to_keys.extend(self.obs.drain(..).map(ToKeys::Observe));
+            note_template_request(st, ev, &[], cfg);
+            let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
+            let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
+            push_scored(
+                st,
+                ev.ts_ms,
+                score,
+                verdict,
+                None,
+                self.record_scores,
+                cfg,
+                out,
+            );
+            return;
+        }
         for o in &self.obs {
             self.keys.observe(o, &mut self.evs);
         }
@@ -259,39 +304,107 @@ impl Pipeline {
         let c = &cfg.correlate;
         if let Some(label) = st.evidence.label {
             if label_before != Some(label) || !self.campaigns.has(&st.id) {
-                let e = &st.evidence;
-                let mut views = Vec::with_capacity(4);
-                let mut key = None;
-                for (v, h) in [
-                    (View::Template, &e.template),
-                    (View::IpPool, &e.ip_pool),
-                    (View::Identity, &e.identity),
-                ] {
-                    if h.strength >= c.link_strength {
-                        views.push(v);
-                        key = key.or(h.key.map(|k| k.display()));
-                    }
-                }
-                if sigs.0[13].strength > 0.0 {
-                    views.push(View::Timing);
-                }
-                let rec = self.campaigns.join(&st.id, label, &views, key, ev.ts_ms, c);
-                out.campaigns.extend(rec);
+                let (views, key) = linking_views(st, &sigs, cfg);
+                self.campaigns
+                    .join(&st.id, label, &views, key, ev.ts_ms, c, &mut out.campaigns);
             }
         }
         let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
-        if let Some(mut v) = verdict {
-            // The campaign id is looked up (and formatted) only when a verdict is written.
-            v.campaign_id = self.campaigns.campaign_of(&st.id, c.campaign_min_size);
-            out.verdicts.push(v);
+        let campaigns = &self.campaigns;
+        push_scored(
+            st,
+            ev.ts_ms,
+            score,
+            verdict,
+            Some(campaigns),
+            self.record_scores,
+            cfg,
+            out,
+        );
+    }
+
+    /// Split mode, key side: handle a message routed to this engine's partition. Evidence for
+    /// an observation is appended to `evidence` (to be delivered to the observing account's
+    /// engine); campaign records go to `out`.
+    pub fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
+        let c = &self.cfg.correlate;
+        match msg {
+            ToKeys::Observe(o) => self.keys.observe(&o, evidence),
+            ToKeys::Join {
+                account,
+                label,
+                views,
+                key,
+                ts_ms,
+            } => self
+                .campaigns
+                .join(&account, label, &views, key, ts_ms, c, &mut out.campaigns),
+            ToKeys::Leave {
+                account,
+                label,
+                ts_ms,
+            } => self
+                .campaigns
+                .leave(&account, label, ts_ms, c, &mut out.campaigns),
         }
-        if self.record_scores {
-            out.scores.push(ScoreSample {
-                account: st.id.clone(),
-                ts_ms: ev.ts_ms,
-                n_request: st.n,
-                score,
-            });
+    }
+
+    /// Split mode, account side: fold evidence from a key stage into its account (evidence
+    /// for an account this engine no longer holds is dropped). The account is rescored at
+    /// the next [`Pipeline::rescore`] (also run on every watermark advance).
+    pub fn evidence(&mut self, e: &Evidence) {
+        let cfg = &*self.cfg;
+        let Some(st) = self.accounts.get_mut(&e.account) else {
+            return;
+        };
+        let label = st.evidence.label;
+        fold_into(st, e, cfg);
+        if e.key.kind.view() == View::Template {
+            st.evidence.late_template(e.ts_ms, e.strength);
+        }
+        let at = st.last_ms.max(e.ts_ms);
+        self.dirty
+            .entry(st.id.clone())
+            .and_modify(|d| d.0 = d.0.max(at))
+            .or_insert((at, label));
+    }
+
+    /// Split mode: score the accounts whose evidence changed (in account order), move
+    /// relabelled accounts between campaign registries.
+    pub fn rescore(&mut self, out: &mut Outputs) {
+        if self.dirty.is_empty() {
+            return;
+        }
+        let cfg = &*self.cfg;
+        let mut dirty: Vec<_> = self.dirty.drain().collect();
+        dirty.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (id, (ts, before)) in dirty {
+            let Some(st) = self.accounts.get_mut(&id) else {
+                continue;
+            };
+            let sigs = compute(st, f64::from(st.cohort_z), ts, cfg);
+            let now = st.evidence.label;
+            if now != before {
+                if let Some(old) = before {
+                    out.to_keys.push(ToKeys::Leave {
+                        account: id.clone(),
+                        label: old,
+                        ts_ms: ts,
+                    });
+                }
+                if let Some(label) = now {
+                    let (views, key) = linking_views(st, &sigs, cfg);
+                    out.to_keys.push(ToKeys::Join {
+                        account: id.clone(),
+                        label,
+                        views,
+                        key,
+                        ts_ms: ts,
+                    });
+                }
+            }
+            let (score, verdict) = self.scorer.decide(st, &sigs, ts, cfg);
+            push_scored(st, ts, score, verdict, None, self.record_scores, cfg, out);
         }
     }
 
@@ -327,6 +440,15 @@ impl Pipeline {
             max_ts: self.max_ts,
             watermark: self.watermark,
             counters: self.counters.clone(),
+            dirty: {
+                let mut d: Vec<_> = self
+                    .dirty
+                    .iter()
+                    .map(|(k, (t, l))| (k.clone(), *t, *l))
+                    .collect();
+                d.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                d
+            },
         };
         let pending: Vec<EventRepr> = self.buffer.events().map(EventRepr::from).collect();
         bincode::serialize(&(snap, pending)).expect("state serializes")
@@ -349,10 +471,80 @@ impl Pipeline {
         p.max_ts = snap.max_ts;
         p.watermark = snap.watermark;
         p.counters = snap.counters;
+        p.dirty = snap
+            .dirty
+            .into_iter()
+            .map(|(k, t, l)| (k, (t, l)))
+            .collect();
         for e in pending {
             p.buffer.push(e.into());
         }
         Ok(p)
+    }
+}
+
+/// The views (and the strongest key) that tie an account to its campaign.
+fn linking_views(st: &AccountState, sigs: &SignalSet, cfg: &Config) -> (Vec<View>, Option<String>) {
+    let (e, c) = (&st.evidence, &cfg.correlate);
+    let mut views = Vec::with_capacity(4);
+    let mut key = None;
+    for (v, h) in [
+        (View::Template, &e.template),
+        (View::IpPool, &e.ip_pool),
+        (View::Identity, &e.identity),
+    ] {
+        if h.strength >= c.link_strength {
+            views.push(v);
+            key = key.or(h.key.map(|k| k.display()));
+        }
+    }
+    if sigs.0[13].strength > 0.0 {
+        views.push(View::Timing);
+    }
+    (views, key)
+}
+
+/// Emit a scoring step: the verdict (with its campaign id) and the score sample.
+/// `campaigns` is the local registry; in split mode (none) the verdict names the account's
+/// label when a key linking it holds at least `campaign_min_size` accounts.
+#[allow(clippy::too_many_arguments)]
+fn push_scored(
+    st: &AccountState,
+    ts: i64,
+    score: f64,
+    verdict: Option<Verdict>,
+    campaigns: Option<&CampaignRegistry>,
+    record: bool,
+    cfg: &Config,
+    out: &mut Outputs,
+) {
+    if let Some(mut v) = verdict {
+        // The campaign id is looked up (and formatted) only when a verdict is written.
+        let c = &cfg.correlate;
+        v.campaign_id = match campaigns {
+            Some(r) => r.campaign_of(&st.id, c.campaign_min_size),
+            None => {
+                let e = &st.evidence;
+                let members = [&e.template, &e.ip_pool, &e.identity]
+                    .iter()
+                    .filter(|h| h.strength >= c.link_strength)
+                    .map(|h| h.members)
+                    .max()
+                    .unwrap_or(0);
+                e.label
+                    .filter(|_| members >= c.campaign_min_size)
+                    .map(|l| l.campaign_id())
+            }
+        };
+        out.verdicts.push(v);
+    }
+    if record {
+        out.scores.push(ScoreSample {
+            account: st.id.clone(),
+            ts_ms: ts,
+            n_request: st.n,
+            score,
+        });
     }
 }
 

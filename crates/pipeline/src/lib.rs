@@ -17,9 +17,11 @@
 mod campaigns;
 mod engine;
 mod order;
+pub mod split;
 
 pub use campaigns::CampaignRegistry;
 pub use engine::{Counters, Outputs, Pipeline, ScoreSample};
+pub use split::ToKeys;
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, thiserror::Error)]

@@ -156,3 +156,48 @@ pub struct Evidence {
     /// The key's campaign label, when it is linked to one.
     pub label: Option<CampaignLabel>,
 }
+
+/// A message to the key stage (split mode: see `distillguard_pipeline::split`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToKeys {
+    /// An account touched a correlation key.
+    Observe(Observation),
+    /// An account now carries `label` (the label's registry records it).
+    Join {
+        /// The account.
+        account: AccountId,
+        /// Its new label.
+        label: CampaignLabel,
+        /// Views tying it to the campaign.
+        views: Vec<View>,
+        /// The strongest linking key, for display.
+        key: Option<String>,
+        /// Event time.
+        ts_ms: i64,
+    },
+    /// An account no longer carries `label`.
+    Leave {
+        /// The account.
+        account: AccountId,
+        /// Its old label.
+        label: CampaignLabel,
+        /// Event time.
+        ts_ms: i64,
+    },
+}
+
+impl ToKeys {
+    /// Routing hash: the key's route hash, or the label's key (so a label's registry lives
+    /// with the key that named it).
+    pub fn route(&self) -> u64 {
+        match self {
+            ToKeys::Observe(o) => o.key.route_hash(),
+            ToKeys::Join { label, .. } | ToKeys::Leave { label, .. } => label.key,
+        }
+    }
+
+    /// The partition (of `partitions`) that handles this message.
+    pub fn partition(&self, partitions: u32) -> u32 {
+        (self.route() % u64::from(partitions.max(1))) as u32
+    }
+}

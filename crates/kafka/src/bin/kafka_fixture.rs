@@ -1,9 +1,10 @@
-//! Test fixture: the live transport driving a small counting engine (an account reaching five
-//! events gets one `throttle` verdict) instead of the real pipeline.
+//! Test fixture: the live transport as a child process (for kill -9 tests), driving either a
+//! small counting engine (an account reaching five events gets one `throttle` verdict) or, with
+//! `--pipeline` (feature `pipeline`), the real engine with the default configuration plus the
+//! file's `[windows]`.
 //!
-//! Used by the kill -9 tests and the real-broker e2e harness as a stand-in child process.
-//! Usage: `distillguard-kafka-fixture CONFIG.toml` with `[live]` and optional `[windows]`
-//! sections; stops on SIGINT / SIGTERM and prints the run summary as JSON.
+//! Usage: `distillguard-kafka-fixture CONFIG.toml [--pipeline]` with `[live]` and optional
+//! `[windows]` sections; stops on SIGINT / SIGTERM and prints the run summary as JSON.
 
 #[path = "../../tests/common/engine.rs"]
 #[allow(dead_code, unused_imports)]
@@ -64,12 +65,35 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("runtime");
-    match rt.block_on(distillguard_kafka::run(
-        cfg.live,
-        cfg.windows,
-        engine::Counting,
-        signal(),
-    )) {
+    let pipeline = std::env::args().any(|a| a == "--pipeline");
+    let result = if pipeline {
+        #[cfg(feature = "pipeline")]
+        {
+            let engine_cfg = distillguard_types::Config {
+                windows: cfg.windows,
+                ..Default::default()
+            };
+            rt.block_on(distillguard_kafka::run_pipeline(
+                std::sync::Arc::new(engine_cfg),
+                std::sync::Arc::new(distillguard_types::net::NetData::default()),
+                cfg.live,
+                signal(),
+            ))
+        }
+        #[cfg(not(feature = "pipeline"))]
+        {
+            eprintln!("--pipeline needs the `pipeline` feature");
+            return ExitCode::from(2);
+        }
+    } else {
+        rt.block_on(distillguard_kafka::run(
+            cfg.live,
+            cfg.windows,
+            engine::Counting,
+            signal(),
+        ))
+    };
+    match result {
         Ok(summary) => {
             println!(
                 "{}",

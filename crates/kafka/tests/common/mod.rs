@@ -5,6 +5,8 @@
 pub mod engine;
 pub mod kafka;
 pub mod procs;
+#[cfg(feature = "pipeline")]
+pub mod split;
 
 use distillguard_kafka::{Engine, Outputs, RecordParse};
 #[allow(unused_imports)]

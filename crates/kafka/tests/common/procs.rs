@@ -76,6 +76,11 @@ pub struct Instance {
 
 /// Start an instance of the fixture binary (`more`: extra `[live]` lines).
 pub fn spawn(setup: &Setup, instance: usize, more: &str) -> Instance {
+    spawn_args(setup, instance, more, &[])
+}
+
+/// [`spawn`] with extra arguments (`--pipeline`: the real engine).
+pub fn spawn_args(setup: &Setup, instance: usize, more: &str, args: &[&str]) -> Instance {
     let log = setup.dir.join(format!(
         "instance-{instance}-{}.log",
         Instant::now().elapsed().as_nanos()
@@ -83,6 +88,7 @@ pub fn spawn(setup: &Setup, instance: usize, more: &str) -> Instance {
     let err = std::fs::File::create(&log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_distillguard-kafka-fixture"))
         .arg(setup.config(instance, more))
+        .args(args)
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info,librdkafka=warn".into()),
