@@ -17,4 +17,4 @@ trap 'scripts/tansu.sh stop' EXIT
 
 scripts/tansu.sh start
 DISTILLGUARD_E2E_BROKERS="$(scripts/tansu.sh brokers)" \
-    cargo test ${CARGO_PROFILE_ARGS:-} -p distillguard-kafka --test e2e_broker -- --test-threads=1 --nocapture
+    cargo test ${CARGO_PROFILE_ARGS:-} -p distillguard-kafka --features pipeline --test e2e_broker --test e2e_split -- --test-threads=1 --nocapture

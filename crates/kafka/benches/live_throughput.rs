@@ -1,186 +1,720 @@
-//! Live-path throughput against librdkafka's mock cluster versus the in-process replay path on
-//! the same records, plus `kcat -C` into a null sink as the transport's ceiling when kcat is
-//! installed. Engine: the counting test engine (so this measures the transport, not scoring).
+//! Live-path throughput of the real engine against librdkafka's mock cluster, versus the replay
+//! path on the same records in the same process, plus the counting test engine over the same
+//! topic (the transport with a trivial engine) and `kcat -C -e` into a null sink (the
+//! consume-only ceiling) when kcat is installed.
 //!
-//! `cargo bench -p distillguard-kafka --bench live_throughput` (env `BENCH_RECORDS`, default
-//! 100000). Live time is measured as (run over warm-up + N records) − (run over warm-up only),
-//! which removes the group join and shutdown from the figure.
+//! `cargo bench -p distillguard-kafka --bench live_throughput --features pipeline`
+//!
+//! Records: the shipped fixture `fixtures/sample.jsonl.zst` (gateway request contract, ~1 KB a
+//! record) repeated `BENCH_REPEAT` times (default: ≈ 100k records). Copy `k` gets `-r{k}`
+//! appended to `account_id` and `request_id` (distinct accounts, no dedupe hits) and its `ts` and
+//! `account_created_at` moved forward by k × (fixture span + [`GAP_MS`]), so event time rises
+//! copy after copy and every copy scores like the first (the gap between copies is an hour; the
+//! bench reports the longest silence of a partition, which `input.max_future` is measured
+//! against only until the stage watermark passes it). Records are keyed
+//! by `account_id`, partition = `partition_of(account, partitions)`. One sentinel record per
+//! partition, 1 s after the last record, ends the input, so no finished partition holds the
+//! stage watermark back for `windows.idle_partition` (30 s of wall time) at the end.
+//!
+//! Figures (events/s over the same records, `Config::default()`, `NetData::default()`):
+//! - replay path: `distillguard_replay::replay` on a temporary JSONL file — what `distillguard
+//!   replay` runs (the source stage parses on its own thread, one `Pipeline` on the caller's);
+//! - in-process loop: `RecordParser` + one `Pipeline` on one thread, `offer` per record,
+//!   `advance` every 4096 records, `finish` at the end (the replay driver's loop, no files);
+//! - live path: `run_pipeline` (one `Pipeline` per input partition) consuming the input topic in
+//!   a consumer group, once with the default `max_partition_lead` (10 min: partitions running
+//!   ahead in event time are paused) and once with a lead longer than the data (no pausing).
+//!   Time = (run over warm-up + N records) − (run over the warm-up only), each run timed from its
+//!   start until it has consumed every record (the `distillguard_live_records_total` counter,
+//!   ≤ 100 ms late) and then shut down — which writes the final checkpoints, commits every input
+//!   offset (checked afterwards against the high watermarks) and leaves the group. The
+//!   subtraction removes group join and shutdown from the figure;
+//! - counting engine: the same live measurement with the counting test engine (no pausing);
+//! - kcat: `kcat -C -e` over the input topic to /dev/null.
+//!
+//! The mock cluster keeps at most 5 MiB per partition (older batches are dropped, which aborts
+//! the bench), so the input topic is lz4-compressed with 12 partitions (`BENCH_COMPRESSION`,
+//! `BENCH_PARTS`; with `BENCH_COMPRESSION=none` the partition count defaults to what keeps each
+//! partition under 4 MiB). Checkpoints every 5 s (not by record count) to checkpoint topics with
+//! as many partitions. `BENCH_REPARTITION=1` runs the real pipeline in split mode
+//! (`LiveConfig::repartition`) and creates the observation and evidence topics.
+//! `BENCH_KAFKA="key=value,…"` is passed to the live clients (`[live.kafka]`), e.g.
+//! `fetch.wait.max.ms=10`. `RUST_LOG` enables the live loop's logs.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::kafka::{committed, high_watermarks, produce};
-use common::{partition_of, Counting, CountingEngine, JsonParser};
-use distillguard_kafka::{run, Engine, LiveConfig, Outputs, RecordParse};
+use common::kafka::{committed, high_watermarks};
+use common::{partition_of, Counting};
+use distillguard_io::{InputSpec, RecordParser};
+use distillguard_kafka::{run, run_pipeline, LiveConfig, Summary};
+use distillguard_pipeline::{Outputs, Pipeline};
+use distillguard_replay::{replay, ReplayOptions, ReplaySummary};
 use distillguard_types::config::WindowsConfig;
+use distillguard_types::net::NetData;
+use distillguard_types::reject::RejectCounts;
+use distillguard_types::time::{format_rfc3339_ms, parse_rfc3339_ms, DAY_MS, HOUR_MS};
+use distillguard_types::Config;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PARTS: i32 = 6;
-const T0: i64 = 1_776_852_000_000;
+/// Event-time gap between the end of one copy of the fixture and the start of the next.
+const GAP_MS: i64 = HOUR_MS;
+/// Sentinels come this long after the last record: past the allowed lateness (2 min), so the
+/// watermark passes every real record and the engines process all of them.
+const SENTINEL_AFTER: i64 = 5 * 60_000;
+/// Records per batch of the replay path and between `advance` calls of the in-process loop
+/// (what `distillguard replay` uses).
+const BATCH: usize = 4096;
+/// Warm-up records per partition (the run subtracted from the measured one).
+const WARM_PER_PART: usize = 20;
+/// Input partitions when the topic is compressed (the default).
+const DEFAULT_PARTS: i32 = 12;
+/// Bytes per input partition at most when uncompressed (the mock keeps 5 MiB).
+const PART_BUDGET: usize = 4 << 20;
+/// Per-record overhead in the mock's log (record header, key, batch headers), roughly.
+const REC_OVERHEAD: usize = 40;
+/// `max_partition_lead` of the runs without pausing: longer than any input here.
+const NO_PAUSE_LEAD: Duration = Duration::from_secs(365 * 86_400);
+/// A live run that consumes nothing for this long is reported as stuck.
+const STALL: Duration = Duration::from_secs(120);
 
-fn records(n: usize, t0: i64) -> Vec<(i32, String, Vec<u8>)> {
-    (0..n)
-        .map(|i| {
-            let acct = format!("acct-{:05}", (i * 7919) % 5000);
-            let v =
-                serde_json::json!({"ts": t0 + i as i64 * 10, "account_id": acct, "ip": "10.1.2.3"});
-            (
-                partition_of(&acct, PARTS),
-                acct,
-                serde_json::to_vec(&v).unwrap(),
-            )
+/// An input record.
+struct Rec {
+    part: i32,
+    key: String,
+    value: Vec<u8>,
+    ts: i64,
+}
+
+fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+fn fixture() -> Vec<Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/sample.jsonl.zst"
+    );
+    let mut text = Vec::new();
+    zstd::Decoder::new(std::fs::File::open(path).expect("fixture"))
+        .unwrap()
+        .read_to_end(&mut text)
+        .unwrap();
+    text.split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .map(|l| serde_json::from_slice(l).expect("fixture line"))
+        .collect()
+}
+
+/// A time field (epoch ms or RFC 3339) in epoch ms.
+fn time_ms(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => parse_rfc3339_ms(s),
+        _ => None,
+    }
+}
+
+/// Set a time field to `ms`, keeping its form (RFC 3339 string or epoch ms).
+fn set_time(v: &mut Value, ms: i64) {
+    *v = if v.is_string() {
+        Value::String(format_rfc3339_ms(ms))
+    } else {
+        Value::from(ms)
+    };
+}
+
+/// `lines` with times moved by `by` and `suffix` on the ids, as (account, ts, JSON).
+fn copy(lines: &[Value], by: i64, suffix: &str) -> Vec<(String, i64, Vec<u8>)> {
+    lines
+        .iter()
+        .map(|l| {
+            let mut v = l.clone();
+            let o = v.as_object_mut().expect("object");
+            for f in ["ts", "account_created_at"] {
+                if let Some(t) = o.get_mut(f) {
+                    if let Some(ms) = time_ms(t) {
+                        set_time(t, ms + by);
+                    }
+                }
+            }
+            for f in ["account_id", "request_id"] {
+                if let Some(Value::String(id)) = o.get_mut(f) {
+                    id.push_str(suffix);
+                }
+            }
+            let acct = o
+                .get("account_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let ts = o.get("ts").and_then(time_ms).expect("ts");
+            (acct, ts, serde_json::to_vec(&v).unwrap())
         })
         .collect()
 }
 
-fn replay(recs: &[(i32, String, Vec<u8>)]) -> Duration {
-    let start = Instant::now();
-    let mut engines: Vec<CountingEngine> = (0..PARTS).map(|_| CountingEngine::default()).collect();
-    let mut parser = JsonParser;
-    let mut out = Outputs::default();
-    let mut buf = Vec::new();
-    for (i, (p, _, v)) in recs.iter().enumerate() {
-        buf.clear();
-        buf.extend_from_slice(v);
-        if let Ok(ev) = parser.parse(&mut buf) {
-            let _ = engines[*p as usize].offer(ev);
-        }
-        if i % 1024 == 0 {
-            let wm = engines
-                .iter()
-                .map(|e| e.max_event_ms())
-                .min()
-                .unwrap_or(i64::MIN)
-                - 120_000;
-            for e in &mut engines {
-                e.advance_to(wm, &mut out);
-            }
-            out.clear();
-        }
-    }
-    for e in &mut engines {
-        e.advance_to(i64::MAX, &mut out);
-    }
-    start.elapsed()
+fn keyed(recs: Vec<(String, i64, Vec<u8>)>, parts: i32) -> Vec<Rec> {
+    recs.into_iter()
+        .map(|(key, ts, value)| Rec {
+            part: partition_of(&key, parts),
+            key,
+            value,
+            ts,
+        })
+        .collect()
 }
 
-fn live_run(rt: &tokio::runtime::Runtime, brokers: &str, topic: &str, group: &str) -> Duration {
-    let live = LiveConfig {
-        brokers: brokers.into(),
-        group_id: group.into(),
-        input_topic: topic.into(),
-        create_topics: false,
-        checkpoint_interval: Duration::from_millis(200),
-        kafka: [("session.timeout.ms", "6000")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        ..LiveConfig::default()
-    };
-    let want = high_watermarks(brokers, topic);
-    let start = Instant::now();
-    rt.block_on(async {
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(run(live, WindowsConfig::default(), Counting, async move {
-            let _ = rx.await;
-        }));
-        loop {
-            let (b, g, t) = (brokers.to_string(), group.to_string(), topic.to_string());
-            let got = tokio::task::spawn_blocking(move || committed(&b, &g, &t))
-                .await
+/// One record per partition at `ts` (a copy of `template` under an account keyed to it).
+fn sentinels(template: &Value, ts: i64, prefix: &str, parts: i32) -> Vec<Rec> {
+    (0..parts)
+        .map(|p| {
+            let key = (0..)
+                .map(|i| format!("{prefix}-{i}"))
+                .find(|a| partition_of(a, parts) == p)
                 .unwrap();
-            if got == want {
-                break;
+            let mut v = template.clone();
+            let o = v.as_object_mut().expect("object");
+            if let Some(t) = o.get_mut("ts") {
+                set_time(t, ts);
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            o.insert("account_id".into(), Value::from(key.as_str()));
+            o.insert("request_id".into(), Value::from(format!("{key}-req")));
+            Rec {
+                part: p,
+                value: serde_json::to_vec(&v).unwrap(),
+                key,
+                ts,
+            }
+        })
+        .collect()
+}
+
+/// The smallest partition count ≥ 6 keeping every partition within [`PART_BUDGET`].
+fn partitions_for(recs: &[(String, i64, Vec<u8>)]) -> i32 {
+    (6..1024)
+        .find(|&p| {
+            let mut size = vec![0usize; p as usize];
+            for (k, _, v) in recs {
+                size[partition_of(k, p) as usize] += k.len() + v.len() + REC_OVERHEAD;
+            }
+            size.into_iter().max().unwrap_or(0) <= PART_BUDGET
+        })
+        .expect("partition count")
+}
+
+/// Longest event-time silence of one partition (from its highest event time so far to its
+/// next record), over `recs` in log order.
+fn longest_silence<'a>(recs: impl IntoIterator<Item = &'a Rec>, parts: i32) -> i64 {
+    let mut max = vec![i64::MIN; parts as usize];
+    let mut gap = 0;
+    for r in recs {
+        let m = &mut max[r.part as usize];
+        if *m != i64::MIN {
+            gap = gap.max(r.ts - *m);
         }
-        let _ = tx.send(());
-        task.await.unwrap().expect("live run");
-    });
-    start.elapsed()
+        *m = (*m).max(r.ts);
+    }
+    gap
+}
+
+/// Produce and wait.
+fn produce(brokers: &str, topic: &str, recs: &[Rec], compression: &str) {
+    let p: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "20")
+        .set("compression.type", compression)
+        .create()
+        .expect("producer");
+    for r in recs {
+        let mut rec = BaseRecord::to(topic)
+            .partition(r.part)
+            .key(r.key.as_str())
+            .payload(r.value.as_slice());
+        loop {
+            match p.send(rec) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    rec = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+    p.flush(Duration::from_secs(60)).expect("flush");
+}
+
+/// Abort when the mock cluster dropped the head of a partition (its 5 MiB cap).
+fn check_not_truncated(brokers: &str, topic: &str, parts: i32) {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("consumer");
+    for p in 0..parts {
+        let (lo, _) = c
+            .fetch_watermarks(topic, p, Duration::from_secs(10))
+            .expect("watermarks");
+        assert!(
+            lo == 0,
+            "mock cluster dropped the first {lo} records of {topic}/{p} (5 MiB per partition): \
+             raise BENCH_PARTS or compress (BENCH_COMPRESSION)"
+        );
+    }
+}
+
+/// The replay path: `distillguard_replay::replay` over a JSONL file of `recs`.
+fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bench.jsonl");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        for r in recs {
+            w.write_all(&r.value).unwrap();
+            w.write_all(b"\n").unwrap();
+        }
+        w.flush().unwrap();
+    }
+    let opts = ReplayOptions {
+        inputs: vec![InputSpec::new(&input)],
+        verdicts: dir.path().join("verdicts.jsonl"),
+        campaigns: Some(dir.path().join("campaigns.jsonl")),
+        rejects: dir.path().join("rejects.jsonl"),
+        batch: BATCH,
+    };
+    let start = Instant::now();
+    let sum = replay(
+        cfg.clone(),
+        Arc::new(NetData::default()),
+        opts,
+        false,
+        &mut |_, _| {},
+        &mut |_| {},
+    )
+    .expect("replay");
+    (start.elapsed(), sum)
+}
+
+/// What the in-process loop did.
+struct LoopCounts {
+    events: u64,
+    rejected: u64,
+    verdicts: u64,
+}
+
+/// The replay driver's loop on one thread, without files.
+fn in_process(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, LoopCounts) {
+    let start = Instant::now();
+    let mut engine = Pipeline::new(cfg.clone(), Arc::new(NetData::default()));
+    let mut parser = RecordParser::new(&cfg.input);
+    let mut out = Outputs::default();
+    let (mut rejected, mut verdicts) = (0, 0);
+    let mut buf = Vec::with_capacity(4096);
+    for (i, r) in recs.iter().enumerate() {
+        buf.clear();
+        buf.extend_from_slice(&r.value);
+        if parser
+            .parse(&mut buf)
+            .and_then(|ev| engine.offer(ev))
+            .is_err()
+        {
+            rejected += 1;
+        }
+        if (i + 1) % BATCH == 0 {
+            engine.advance(&mut out);
+            verdicts += out.verdicts.len() as u64;
+            out.verdicts.clear();
+            out.campaigns.clear();
+        }
+    }
+    engine.advance(&mut out);
+    engine.finish(&mut out);
+    verdicts += out.verdicts.len() as u64;
+    let counts = LoopCounts {
+        events: engine.counters().processed,
+        rejected,
+        verdicts,
+    };
+    (start.elapsed(), counts)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Pipeline,
+    Counting,
+}
+
+/// A metric (summed over labels) from this process's recorder.
+fn metric(name: &str) -> u64 {
+    let text = distillguard_kafka::health::prometheus().render();
+    text.lines()
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|r| r.starts_with([' ', '{']))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// `distillguard_live_records_total`: records consumed.
+fn records_counter() -> u64 {
+    metric("distillguard_live_records_total")
+}
+
+/// One kind of live run.
+struct Live<'a> {
+    brokers: &'a str,
+    /// Group-id and internal-topic prefix: runs must not restore each other's checkpoints.
+    prefix: &'static str,
+    kind: Kind,
+    lead: Duration,
+    repartition: bool,
+    kafka: &'a BTreeMap<String, String>,
+}
+
+impl Live<'_> {
+    /// (warm-up + N) − warm-up, the full run, the warm-up run, the full run's summary.
+    fn measure(&self, rt: &tokio::runtime::Runtime) -> (Duration, Duration, Duration, Summary) {
+        let (base, _) = self.run(rt, "warm");
+        let (full, sum) = self.run(rt, "bench");
+        (full.saturating_sub(base), full, base, sum)
+    }
+
+    /// One run from start until every record of `topic` is consumed, then shut down; the
+    /// committed offsets must then equal the high watermarks.
+    fn run(&self, rt: &tokio::runtime::Runtime, topic: &str) -> (Duration, Summary) {
+        let group = format!("{}-{topic}", self.prefix);
+        let mut kafka = self.kafka.clone();
+        kafka.insert("session.timeout.ms".into(), "6000".into());
+        let live = LiveConfig {
+            brokers: self.brokers.into(),
+            group_id: group.clone(),
+            input_topic: topic.into(),
+            internal_prefix: self.prefix.into(),
+            create_topics: false,
+            checkpoint_interval: Duration::from_secs(5),
+            checkpoint_records: u64::MAX / 2,
+            max_partition_lead: self.lead,
+            // split mode steps at most max_task_skew of event time per tick round trip; the
+            // fixture is sparse (~150 records per hour of event time over 12 partitions), live
+            // gateway traffic is thousands of times denser, so the bench allows a day
+            max_task_skew: Duration::from_secs(env("BENCH_SKEW_HOURS").unwrap_or(24u64) * 3600),
+            repartition: self.repartition && self.kind == Kind::Pipeline,
+            kafka,
+            ..LiveConfig::default()
+        };
+        // partitions without records get no commit
+        let mut want = high_watermarks(self.brokers, topic);
+        want.retain(|_, hw| *hw > 0);
+        let total: i64 = want.values().sum();
+        // one sentinel per partition
+        let sentinel_count = want.len() as i64;
+        let base = records_counter();
+        let kind = self.kind;
+        let start = Instant::now();
+        let summary = rt.block_on(async {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(async move {
+                let stop = async move {
+                    let _ = rx.await;
+                };
+                match kind {
+                    Kind::Pipeline => {
+                        let cfg = Arc::new(Config::default());
+                        run_pipeline(cfg, Arc::new(NetData::default()), live, stop).await
+                    }
+                    Kind::Counting => run(live, WindowsConfig::default(), Counting, stop).await,
+                }
+            });
+            let (mut seen, mut moved) = (0, Instant::now());
+            // the pipeline: until its engines processed every record but the sentinels (in
+            // split mode processing is paced by the key sides and trails consumption)
+            let processed_target = (total - sentinel_count).max(0) as u64;
+            loop {
+                let got = records_counter() - base;
+                let done = match kind {
+                    Kind::Pipeline => {
+                        metric("distillguard_live_engine_processed") >= processed_target
+                    }
+                    Kind::Counting => true,
+                };
+                if got >= total as u64 && done {
+                    break;
+                }
+                if got > seen {
+                    (seen, moved) = (got, Instant::now());
+                }
+                if moved.elapsed() > STALL || task.is_finished() {
+                    eprintln!("{}", distillguard_kafka::health::prometheus().render());
+                    panic!("live run {group} stuck at {got} of {total} records");
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let _ = tx.send(());
+            task.await.unwrap().expect("live run")
+        });
+        let elapsed = start.elapsed();
+        let got = committed(self.brokers, &group, topic);
+        assert_eq!(got, want, "{group}: committed offsets after shutdown");
+        (elapsed, summary)
+    }
+}
+
+fn kcat(brokers: &str, topic: &str) -> Option<Duration> {
+    std::process::Command::new("kcat").arg("-V").output().ok()?;
+    let start = Instant::now();
+    let status = std::process::Command::new("kcat")
+        .args([
+            "-C",
+            "-b",
+            brokers,
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            "%s\n",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kcat: {status}");
+    Some(start.elapsed())
+}
+
+fn rejects(r: &RejectCounts) -> String {
+    let v: Vec<String> = r
+        .nonzero()
+        .map(|(k, n)| format!("{}={n}", k.as_str()))
+        .collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(",")
+    }
 }
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("BENCH_RECORDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    // install the recorder before the first live run, so the records counter is kept
+    let _ = distillguard_kafka::health::prometheus();
+    let cfg = Arc::new(Config::default());
+
+    let lines = fixture();
+    let ts: Vec<i64> = lines
+        .iter()
+        .map(|l| time_ms(&l["ts"]).expect("ts"))
+        .collect();
+    let (first, last) = (*ts.iter().min().unwrap(), *ts.iter().max().unwrap());
+    let repeat: usize =
+        env("BENCH_REPEAT").unwrap_or(((100_000 + lines.len() / 2) / lines.len()).max(1));
+    let compression = std::env::var("BENCH_COMPRESSION").unwrap_or_else(|_| "lz4".into());
+    let repartition = std::env::var("BENCH_REPARTITION").is_ok_and(|v| v == "1");
+    let kafka: BTreeMap<String, String> = std::env::var("BENCH_KAFKA")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+
+    let step = last - first + GAP_MS;
+    let mut raw = Vec::with_capacity(lines.len() * repeat);
+    for k in 0..repeat {
+        raw.extend(copy(&lines, k as i64 * step, &format!("-r{k}")));
+    }
+    let parts: i32 = env("BENCH_PARTS").unwrap_or_else(|| {
+        if compression == "none" {
+            partitions_for(&raw)
+        } else {
+            DEFAULT_PARTS
+        }
+    });
+    let mut recs = keyed(raw, parts);
+    let end = recs.iter().map(|r| r.ts).max().unwrap();
+    let template = lines.last().unwrap();
+    recs.extend(sentinels(
+        template,
+        end + SENTINEL_AFTER,
+        "zz-sentinel",
+        parts,
+    ));
+    // warm-up: the fixture's first records, ending GAP_MS before the measured records start
+    let w = (parts as usize * WARM_PER_PART).min(lines.len());
+    let warm_by = first - GAP_MS - ts[w - 1];
+    let mut warm = keyed(copy(&lines[..w], warm_by, "-w"), parts);
+    warm.extend(sentinels(
+        template,
+        first - GAP_MS + SENTINEL_AFTER,
+        "zz-warm",
+        parts,
+    ));
+    let n = recs.len();
+    let bytes: usize = recs.iter().map(|r| r.value.len()).sum();
+    let silence = longest_silence(warm.iter().chain(&recs), parts);
+    if silence > cfg.input.max_future.as_millis() as i64 {
+        println!(
+            "note: a partition is silent for {:.1} days of event time, more than \
+             input.max_future (accepted once the stage watermark has moved on)",
+            silence as f64 / DAY_MS as f64
+        );
+    }
+
     let cluster = MockCluster::new(1).unwrap();
     let brokers = cluster.bootstrap_servers();
-    for t in [
-        "warm",
-        "bench",
-        "distillguard-verdicts",
-        "distillguard-campaigns",
-        "distillguard-dead-letter",
-    ] {
-        cluster.create_topic(t, PARTS, 1).unwrap();
+    let defaults = LiveConfig::default();
+    let prefixes = ["distillguard", "nopause", "counting"];
+    let mut topics = vec![
+        "warm".to_string(),
+        "bench".into(),
+        defaults.verdict_topic.clone(),
+        defaults.campaign_topic.clone(),
+        defaults.dead_letter_topic.clone(),
+    ];
+    for prefix in prefixes {
+        let l = LiveConfig {
+            internal_prefix: prefix.into(),
+            ..LiveConfig::default()
+        };
+        topics.push(l.checkpoint_topic());
+        if repartition {
+            topics.push(l.observation_topic());
+            topics.push(l.evidence_topic());
+        }
     }
-    cluster
-        .create_topic("distillguard-checkpoints", 1, 1)
-        .unwrap();
-    let warm = records(PARTS as usize * 10, T0);
-    let recs = records(n, T0);
-    produce(&brokers, "warm", &warm);
-    produce(&brokers, "bench", &warm);
-    produce(&brokers, "bench", &recs);
-    let bytes: usize = recs.iter().map(|r| r.2.len()).sum();
+    for t in &topics {
+        cluster.create_topic(t, parts, 1).unwrap();
+    }
+    produce(&brokers, "warm", &warm, &compression);
+    produce(&brokers, "bench", &warm, &compression);
+    produce(&brokers, "bench", &recs, &compression);
+    check_not_truncated(&brokers, "warm", parts);
+    check_not_truncated(&brokers, "bench", parts);
 
-    let replay_t = replay(&recs);
+    println!(
+        "records: {n} ({repeat} × fixture + {parts} sentinels, {:.1} MiB JSON; input topic \
+         {parts} partitions, compression {compression}; repartition {repartition}; longest \
+         partition silence {:.1} h; warm-up {} records)",
+        bytes as f64 / 1048576.0,
+        silence as f64 / HOUR_MS as f64,
+        warm.len()
+    );
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+
+    let (replay_t, rs) = replay_path(&cfg, &recs);
+    println!(
+        "replay path (distillguard_replay::replay, 2 threads): {:>9.0} events/s  ({replay_t:.2?}; \
+         events {}, rejects {}, verdicts {})",
+        rate(replay_t),
+        rs.events,
+        rejects(&rs.rejects),
+        rs.verdicts.iter().sum::<u64>()
+    );
+    let (loop_t, lc) = in_process(&cfg, &recs);
+    println!(
+        "in-process loop (parse + one Pipeline, 1 thread):     {:>9.0} events/s  ({loop_t:.2?}; \
+         events {}, rejected {}, verdicts {})",
+        rate(loop_t),
+        lc.events,
+        lc.rejected,
+        lc.verdicts
+    );
+
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let base = live_run(&rt, &brokers, "warm", "g-warm");
-    let full = live_run(&rt, &brokers, "bench", "g-bench");
-    let live_t = full.saturating_sub(base);
-    let rate = |d: Duration| n as f64 / d.as_secs_f64();
-    println!(
-        "records: {n} ({:.1} MiB JSON, {PARTS} partitions)",
-        bytes as f64 / 1048576.0
-    );
-    println!(
-        "replay path (parse + engine, in process): {:>10.0} events/s  ({replay_t:?})",
-        rate(replay_t)
-    );
-    println!(
-        "live path (mock cluster, consume → engine → commit): {:>10.0} events/s  ({live_t:?} = {full:?} − {base:?} join/shutdown)",
-        rate(live_t)
-    );
-    if std::process::Command::new("kcat")
-        .arg("-V")
-        .output()
-        .is_ok()
-    {
-        let start = Instant::now();
-        let out = std::process::Command::new("kcat")
-            .args([
-                "-C",
-                "-b",
-                &brokers,
-                "-t",
-                "bench",
-                "-o",
-                "beginning",
-                "-e",
-                "-q",
-                "-f",
-                "%s\n",
-            ])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        let k = start.elapsed();
+    let live = |prefix, kind, lead| Live {
+        brokers: &brokers,
+        prefix,
+        kind,
+        lead,
+        repartition,
+        kafka: &kafka,
+    };
+    let mut live_rates = Vec::new();
+    for (label, l) in [
+        (
+            "live path (run_pipeline, default lead 10 min)",
+            live(prefixes[0], Kind::Pipeline, defaults.max_partition_lead),
+        ),
+        (
+            "live path (run_pipeline, no pausing)",
+            live(prefixes[1], Kind::Pipeline, NO_PAUSE_LEAD),
+        ),
+        (
+            "live path (counting engine, no pausing)",
+            live(prefixes[2], Kind::Counting, NO_PAUSE_LEAD),
+        ),
+    ] {
+        let (t, full, base, s) = l.measure(&rt);
         println!(
-            "kcat -C to /dev/null (transport ceiling):   {:>10.0} records/s  ({k:?}, {out})",
-            rate(k)
+            "{label:<54} {:>9.0} events/s  ({t:.2?} = {full:.2?} − {base:.2?} warm-up run; \
+             records {}, events {}, rejects {}, verdicts {}, campaigns {}, observations {}, \
+             checkpoints {}, commits {})",
+            rate(t),
+            s.records,
+            s.events,
+            rejects(&s.rejects),
+            s.verdicts,
+            s.campaigns,
+            s.observations,
+            s.checkpoints,
+            s.commits
         );
-    } else {
-        println!("kcat not installed (apt-get install kcat) — skipping the consume-only ceiling");
+        live_rates.push(rate(t));
     }
+    let kcat_t = kcat(&brokers, "bench");
+    let kcat_rate = kcat_t.map(|k| (n + warm.len()) as f64 / k.as_secs_f64());
+    match kcat_t {
+        Some(k) => println!(
+            "{:<54} {:>9.0} records/s ({k:.2?}, {} records)",
+            "kcat -C -e to /dev/null (consume ceiling)",
+            kcat_rate.unwrap(),
+            n + warm.len()
+        ),
+        None => println!("kcat not installed (apt-get install kcat): no consume-only ceiling"),
+    }
+    let (rr, ir) = (rate(replay_t), rate(loop_t));
+    let (lp, ln, lc) = (live_rates[0], live_rates[1], live_rates[2]);
+    let kc = |l: f64| kcat_rate.map_or("-".into(), |k| format!("{:.3}", l / k));
+    println!(
+        "ratios: live/replay {:.3} (no pausing {:.3})  live/in-process {:.3} ({:.3})  \
+         live/kcat {} ({})",
+        lp / rr,
+        ln / rr,
+        lp / ir,
+        ln / ir,
+        kc(lp),
+        kc(ln)
+    );
+    println!(
+        "RESULT records={n} mib={:.1} parts={parts} replay_eps={rr:.0} inproc_eps={ir:.0} \
+         live_eps={lp:.0} live_nopause_eps={ln:.0} counting_eps={lc:.0} kcat_rps={} \
+         live_over_replay={:.3} live_nopause_over_replay={:.3} live_over_kcat={} \
+         live_nopause_over_kcat={}",
+        bytes as f64 / 1048576.0,
+        kcat_rate.map_or("-".into(), |k| format!("{k:.0}")),
+        lp / rr,
+        ln / rr,
+        kc(lp),
+        kc(ln)
+    );
 }

@@ -7,6 +7,7 @@
 //! Writes alternate between two slots, so a crash half-way through writing chunks never damages
 //! the slot the current manifest points at. Compaction keeps the last value per key.
 
+use crate::repartition::SplitState;
 use distillguard_types::hash::stable_hash;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,10 +23,8 @@ pub struct Checkpoint {
     pub state: Vec<u8>,
     /// Slot the chunks were written to (0 or 1).
     pub slot: u8,
-    /// Split mode: next offset of the partition's observation-topic partition.
-    pub obs_offset: Option<i64>,
-    /// Split mode: next offset of the partition's evidence-topic partition.
-    pub evi_offset: Option<i64>,
+    /// Split mode: internal offsets and message numbers.
+    pub split: SplitState,
 }
 
 /// The manifest record.
@@ -38,10 +37,8 @@ struct Manifest {
     chunks: u32,
     len: u64,
     checksum: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    obs: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    evi: Option<i64>,
+    #[serde(default)]
+    split: SplitState,
 }
 
 /// Key of a partition's manifest.
@@ -76,8 +73,7 @@ pub fn encode(
         chunks: out.len() as u32,
         len: ckpt.state.len() as u64,
         checksum: stable_hash(&ckpt.state),
-        obs: ckpt.obs_offset,
-        evi: ckpt.evi_offset,
+        split: ckpt.split.clone(),
     };
     let manifest = serde_json::to_vec(&m).expect("manifest serializes");
     out.push((manifest_key(topic, partition), manifest));
@@ -141,8 +137,7 @@ impl CheckpointStore {
             max_event_ms: m.max_event_ms,
             state,
             slot: m.slot,
-            obs_offset: m.obs,
-            evi_offset: m.evi,
+            split: m.split,
         }))
     }
 }
@@ -157,8 +152,12 @@ mod tests {
             max_event_ms: 7,
             state,
             slot,
-            obs_offset: (slot == 1).then_some(7),
-            evi_offset: (slot == 1).then_some(9),
+            split: SplitState {
+                obs_next: (slot == 1).then_some(7),
+                obs_seq: 3,
+                seen_evi: [(2, 5)].into_iter().collect(),
+                ..Default::default()
+            },
         }
     }
 

@@ -29,6 +29,8 @@ pub fn consumer(live: &LiveConfig) -> ClientConfig {
             ("statistics.interval.ms", "5000".into()),
             // bound librdkafka's prefetch buffer (per partition) so a fast topic cannot fill memory
             ("queued.max.messages.kbytes", "65536".into()),
+            // a resumed partition should not wait the default 500 ms for its next fetch
+            ("fetch.wait.max.ms", "50".into()),
         ],
     );
     c.set("group.id", &live.group_id);
@@ -71,6 +73,8 @@ pub fn internal(live: &LiveConfig) -> ClientConfig {
         &[
             ("auto.offset.reset", "earliest".into()),
             ("queued.max.messages.kbytes", "65536".into()),
+            // ticks and acks make round trips: do not wait for a fuller fetch
+            ("fetch.wait.max.ms", "10".into()),
         ],
     );
     c.set("group.id", format!("{}-internal", live.group_id));

@@ -67,9 +67,12 @@ pub struct LiveConfig {
     #[serde(with = "humantime_serde")]
     pub flush_timeout: Duration,
     /// A partition whose own watermark runs this far (event time) ahead of the stage watermark
-    /// is paused until the others catch up, bounding the reorder buffers.
+    /// *and* that holds more than `max_buffered_events` is paused until the others catch up
+    /// (or its buffer halves), bounding the reorder buffers.
     #[serde(with = "humantime_serde")]
     pub max_partition_lead: Duration,
+    /// See `max_partition_lead` (events held per partition, ~0.5 KiB each).
+    pub max_buffered_events: usize,
     /// Produced records awaiting acknowledgement before the loop waits for the producer.
     pub max_in_flight: usize,
     /// Create missing output / internal topics at start (internal checkpoints compacted).
@@ -80,6 +83,11 @@ pub struct LiveConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// Cross-account stage over repartition topics instead of per-instance correlation.
     pub repartition: bool,
+    /// Split mode: how far (event time) a task may run ahead of the slowest task of the group,
+    /// as learnt from the key sides' acknowledgements. Bounds how out of order the key stages
+    /// see observations while instances catch up on a backlog.
+    #[serde(with = "humantime_serde")]
+    pub max_task_skew: Duration,
     /// Passed verbatim to librdkafka for every client (SASL, TLS, compression, …).
     pub kafka: BTreeMap<String, String>,
 }
@@ -100,11 +108,13 @@ impl Default for LiveConfig {
             restore_timeout: Duration::from_secs(60),
             flush_timeout: Duration::from_secs(30),
             max_partition_lead: Duration::from_secs(600),
+            max_buffered_events: 50_000,
             max_in_flight: 50_000,
             create_topics: true,
             replication_factor: 1,
             metrics_listen: None,
-            repartition: false,
+            repartition: true,
+            max_task_skew: Duration::from_secs(3600),
             kafka: BTreeMap::new(),
         }
     }
@@ -208,6 +218,10 @@ impl LiveConfig {
         p.positive("live.restore_timeout", self.restore_timeout);
         p.positive("live.flush_timeout", self.flush_timeout);
         p.positive("live.max_partition_lead", self.max_partition_lead);
+        p.positive("live.max_task_skew", self.max_task_skew);
+        if self.max_buffered_events == 0 {
+            p.add("live.max_buffered_events", "must be greater than zero");
+        }
         if self.max_in_flight == 0 {
             p.add("live.max_in_flight", "must be greater than zero");
         }

@@ -37,6 +37,9 @@ pub struct Shared<F: EngineFactory> {
     pub fatal: Mutex<Option<KafkaError>>,
     /// Split mode: the reader of the observation and evidence topics.
     pub internal: Option<StreamConsumer<ReaderContext>>,
+    /// Rebalances so far (records copied out before one are dropped: every partition is
+    /// repositioned at its checkpoint by the eager rebalance).
+    pub generation: std::sync::atomic::AtomicU64,
 }
 
 impl<F: EngineFactory> Shared<F> {
@@ -76,8 +79,8 @@ impl<F: EngineFactory> Shared<F> {
         let mut tpl = TopicPartitionList::new();
         let at = |o: Option<i64>| o.map_or(Offset::Beginning, Offset::Offset);
         for (&p, st) in &table.parts {
-            let _ = tpl.add_partition_offset(&obs, p, at(st.obs_next));
-            let _ = tpl.add_partition_offset(&evi, p, at(st.evi_next));
+            let _ = tpl.add_partition_offset(&obs, p, at(st.split.obs_next));
+            let _ = tpl.add_partition_offset(&evi, p, at(st.split.evi_next));
         }
         if let Err(e) = internal.assign(&tpl) {
             self.set_fatal(KafkaError::Client {
@@ -140,6 +143,7 @@ impl<F: EngineFactory> Shared<F> {
             }
         }
         metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+        table.reassigned = true;
         self.reassign_internal(&table);
     }
 
@@ -228,6 +232,9 @@ impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
         err: RDKafkaRespErr,
         tpl: &mut TopicPartitionList,
     ) {
+        self.shared
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 self.shared.on_assign(tpl);
@@ -236,6 +243,11 @@ impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
                         op: "assign",
                         source: e,
                     });
+                }
+                // a partition paused under its previous assignment stays paused in librdkafka;
+                // the table starts every assigned partition unpaused
+                if let Err(e) = consumer.resume(tpl) {
+                    tracing::warn!(error = %e, "resume after assign failed");
                 }
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {

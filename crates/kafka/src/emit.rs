@@ -9,7 +9,7 @@ use crate::error::KafkaError;
 use crate::repartition::{encode_back, encode_key, key_partition, Back, KeyEnvelope};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
-use distillguard_types::corr::Evidence;
+use distillguard_types::corr::{Evidence, ToKeys};
 use distillguard_types::RejectReason;
 use rdkafka::message::{Header, OwnedHeaders};
 
@@ -30,11 +30,13 @@ pub struct Topics {
     pub evidence: Option<String>,
 }
 
-/// Produce everything in `out` (then clear it), counting into `summary`.
+/// Produce everything in `out` (then clear it), counting into `summary`; observations are
+/// numbered from `obs_seq` (the sending task's counter).
 pub fn outputs(
     sink: &Sink,
     topics: &Topics,
     source_partition: i32,
+    obs_seq: &mut u64,
     out: &mut Outputs,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
@@ -67,8 +69,15 @@ pub fn outputs(
         for msg in out.to_keys.drain(..) {
             let partition = key_partition(&msg, *parts);
             let key = msg.route().to_be_bytes();
+            let seq = if matches!(msg, ToKeys::Observe(_)) {
+                *obs_seq += 1;
+                *obs_seq
+            } else {
+                0
+            };
             let env = KeyEnvelope {
                 src: source_partition,
+                seq,
                 msg: Some(msg),
                 tick: None,
             };
@@ -87,12 +96,13 @@ pub fn outputs(
     Ok(())
 }
 
-/// Produce a key stage's evidence to the evidence topic's partition `dst` (the account's
-/// task), keyed by account.
+/// Produce key partition `from`'s evidence to the evidence topic's partition `dst` (the
+/// account's task), keyed by account, numbered from `evi_seq`.
 pub fn evidence(
     sink: &Sink,
     topics: &Topics,
-    dst: i32,
+    (from, dst): (i32, i32),
+    evi_seq: &mut u64,
     evs: &mut Vec<Evidence>,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
@@ -102,11 +112,17 @@ pub fn evidence(
     };
     for e in evs.drain(..) {
         let key = e.account.clone();
+        *evi_seq += 1;
+        let back = Back::Evidence {
+            from,
+            seq: *evi_seq,
+            ev: e,
+        };
         sink.send(Out {
             topic,
             partition: Some(dst),
             key: key.as_bytes(),
-            payload: Some(&encode_back(&Back::Evidence(e))),
+            payload: Some(&encode_back(&back)),
             headers: None,
         })?;
         summary.evidence += 1;
@@ -121,6 +137,7 @@ pub fn ticks(sink: &Sink, topics: &Topics, src: i32, wm: i64) -> Result<(), Kafk
     };
     let payload = encode_key(&KeyEnvelope {
         src,
+        seq: 0,
         msg: None,
         tick: Some(wm),
     });
@@ -136,8 +153,15 @@ pub fn ticks(sink: &Sink, topics: &Topics, src: i32, wm: i64) -> Result<(), Kafk
     Ok(())
 }
 
-/// Split mode: key partition `from` acknowledges task `dst`'s tick of `wm`.
-pub fn ack(sink: &Sink, topics: &Topics, from: i32, dst: i32, wm: i64) -> Result<(), KafkaError> {
+/// Split mode: key partition `from` acknowledges task `dst`'s tick of `wm`, telling it where
+/// the slowest task is.
+pub fn ack(
+    sink: &Sink,
+    topics: &Topics,
+    (from, dst): (i32, i32),
+    wm: i64,
+    slowest: i64,
+) -> Result<(), KafkaError> {
     let Some(topic) = &topics.evidence else {
         return Ok(());
     };
@@ -145,7 +169,7 @@ pub fn ack(sink: &Sink, topics: &Topics, from: i32, dst: i32, wm: i64) -> Result
         topic,
         partition: Some(dst),
         key: b"ack",
-        payload: Some(&encode_back(&Back::Ack { from, wm })),
+        payload: Some(&encode_back(&Back::Ack { from, wm, slowest })),
         headers: None,
     })
 }

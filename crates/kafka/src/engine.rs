@@ -40,6 +40,14 @@ pub trait Engine: Send + 'static {
     fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs);
     /// Highest event time admitted so far (`i64::MIN` before the first).
     fn max_event_ms(&self) -> i64;
+    /// Events admitted and waiting for the watermark.
+    fn pending(&self) -> usize {
+        0
+    }
+    /// Events processed since the state began (restored state included).
+    fn processed(&self) -> u64 {
+        0
+    }
     /// Serialized state, including buffered events (a checkpoint).
     fn snapshot(&self) -> Vec<u8>;
     /// Split mode, key side: a message routed to this partition; evidence for the observing
@@ -50,6 +58,10 @@ pub trait Engine: Send + 'static {
     /// Split mode, account side: evidence for one of this partition's accounts.
     fn evidence(&mut self, e: &Evidence) {
         let _ = e;
+    }
+    /// Campaign records whose size changed since their last record (at checkpoint rounds).
+    fn flush_campaigns(&mut self, out: &mut Outputs) {
+        let _ = out;
     }
     /// Split mode: score accounts whose evidence changed.
     fn rescore(&mut self, out: &mut Outputs) {

@@ -10,6 +10,7 @@
 //! The engine and parser are plugged in through [`EngineFactory`]; the binary supplies the
 //! pipeline and the io crate's parser.
 
+pub mod batch;
 pub mod checkpoint;
 pub mod clients;
 pub mod config;

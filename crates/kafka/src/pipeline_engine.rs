@@ -30,6 +30,12 @@ impl Engine for Pipeline {
     fn max_event_ms(&self) -> i64 {
         Pipeline::max_event_ms(self)
     }
+    fn pending(&self) -> usize {
+        Pipeline::pending(self)
+    }
+    fn processed(&self) -> u64 {
+        self.counters().processed
+    }
     fn snapshot(&self) -> Vec<u8> {
         Pipeline::snapshot(self)
     }
@@ -40,6 +46,11 @@ impl Engine for Pipeline {
     }
     fn evidence(&mut self, e: &Evidence) {
         Pipeline::evidence(self, e);
+    }
+    fn flush_campaigns(&mut self, out: &mut Outputs) {
+        let mut o = distillguard_pipeline::Outputs::default();
+        Pipeline::flush_campaigns(self, &mut o);
+        take(&mut o, out);
     }
     fn rescore(&mut self, out: &mut Outputs) {
         let mut o = distillguard_pipeline::Outputs::default();

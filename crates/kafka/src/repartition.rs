@@ -20,12 +20,67 @@
 
 use distillguard_types::corr::{Evidence, ToKeys};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A task's split-mode transport state, stored in its checkpoint manifest with the engine
+/// snapshot, so the three streams (input, observations, evidence) resume consistently.
+///
+/// Observations and evidence carry a per-sender sequence number and receivers skip what they
+/// have already applied: a restored task re-sends, in the same order and with the same numbers,
+/// the observations of the events after its checkpoint (and a restored key side the evidence),
+/// so the other side does not count them twice. Campaign moves and ticks are idempotent and
+/// carry no number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitState {
+    /// Next offset of this task's observation-topic partition (key side).
+    pub obs_next: Option<i64>,
+    /// Next offset of this task's evidence-topic partition (account side).
+    pub evi_next: Option<i64>,
+    /// Observations sent.
+    pub obs_seq: u64,
+    /// Evidence sent.
+    pub evi_seq: u64,
+    /// Highest observation number applied, per sending task.
+    pub seen_obs: BTreeMap<i32, u64>,
+    /// Highest evidence number applied, per sending key side.
+    pub seen_evi: BTreeMap<i32, u64>,
+    /// Key side: the latest tick (watermark) received from each task.
+    pub ticks: BTreeMap<i32, i64>,
+}
+
+impl SplitState {
+    /// Key side: note a tick of task `src`; the slowest task's watermark over `partitions`
+    /// tasks (`i64::MIN` while one has not ticked yet). The latest tick counts, not the
+    /// highest: a task restored from an older checkpoint is behind again.
+    pub fn tick(&mut self, src: i32, wm: i64, partitions: i32) -> i64 {
+        self.ticks.insert(src, wm);
+        (0..partitions)
+            .map(|p| self.ticks.get(&p).copied().unwrap_or(i64::MIN))
+            .min()
+            .unwrap_or(i64::MIN)
+    }
+}
+
+/// Whether message `seq` from `from` is new (and note it); 0 means unnumbered.
+pub fn fresh(seen: &mut BTreeMap<i32, u64>, from: i32, seq: u64) -> bool {
+    if seq == 0 {
+        return true;
+    }
+    let last = seen.entry(from).or_insert(0);
+    if seq <= *last {
+        return false;
+    }
+    *last = seq;
+    true
+}
 
 /// A message for a key stage with its origin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyEnvelope {
     /// Input partition of the account that sent it (where its evidence goes back to).
     pub src: i32,
+    /// Sequence number of an observation (0: unnumbered).
+    pub seq: u64,
     /// The message; `None` for a tick.
     pub msg: Option<ToKeys>,
     /// A tick: the sender advanced to this watermark.
@@ -35,14 +90,24 @@ pub struct KeyEnvelope {
 /// What travels on the evidence topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Back {
-    /// Evidence for one of the partition's accounts.
-    Evidence(Evidence),
-    /// Key partition `from` has handled everything sent before the tick of watermark `wm`.
+    /// Evidence for one of the partition's accounts, from key partition `from`, numbered.
+    Evidence {
+        /// The key partition.
+        from: i32,
+        /// Its sequence number.
+        seq: u64,
+        /// The evidence.
+        ev: Evidence,
+    },
+    /// Key partition `from` has handled everything sent before the tick of watermark `wm`;
+    /// the slowest task it has heard of is at `slowest`.
     Ack {
         /// The key partition.
         from: i32,
         /// The tick's watermark.
         wm: i64,
+        /// The lowest latest tick over all tasks (`i64::MIN`: one has not ticked yet).
+        slowest: i64,
     },
 }
 
@@ -111,9 +176,39 @@ mod tests {
     }
 
     #[test]
+    fn numbered_messages_apply_once_per_sender() {
+        let mut seen = BTreeMap::new();
+        let got: Vec<bool> = [
+            (0, 1),
+            (0, 2),
+            (1, 1),
+            (0, 2),
+            (0, 1),
+            (0, 0),
+            (0, 0),
+            (0, 3),
+        ]
+        .iter()
+        .map(|&(from, seq)| fresh(&mut seen, from, seq))
+        .collect();
+        assert_eq!(got, [true, true, true, false, false, true, true, true]);
+    }
+
+    #[test]
+    fn slowest_task_is_known_once_every_task_ticked() {
+        let mut s = SplitState::default();
+        assert_eq!(s.tick(0, 100, 3), i64::MIN);
+        assert_eq!(s.tick(2, 50, 3), i64::MIN);
+        assert_eq!(s.tick(1, 70, 3), 50);
+        assert_eq!(s.tick(2, 40, 3), 40, "a restored task is behind again");
+        assert_eq!(s.tick(2, 300, 3), 70);
+    }
+
+    #[test]
     fn messages_round_trip_compactly() {
         let env = KeyEnvelope {
             src: 4,
+            seq: 17,
             msg: Some(ToKeys::Observe(obs(KeyKind::Asn, 5))),
             tick: None,
         };
@@ -121,6 +216,7 @@ mod tests {
         assert!(bytes.len() < 80, "{}", bytes.len());
         let tick = KeyEnvelope {
             src: 2,
+            seq: 0,
             msg: None,
             tick: Some(77),
         };
@@ -128,6 +224,7 @@ mod tests {
         assert_eq!(decode_key(&bytes).unwrap(), env);
         let join = KeyEnvelope {
             src: 1,
+            seq: 0,
             tick: None,
             msg: Some(ToKeys::Join {
                 account: "acct-2".into(),
@@ -154,9 +251,17 @@ mod tests {
             sync: 0.5,
             label: None,
         };
-        let back = Back::Evidence(ev);
+        let back = Back::Evidence {
+            from: 2,
+            seq: 5,
+            ev,
+        };
         assert_eq!(decode_back(&encode_back(&back)).unwrap(), back);
-        let ack = Back::Ack { from: 3, wm: 9 };
+        let ack = Back::Ack {
+            from: 3,
+            wm: 9,
+            slowest: 4,
+        };
         assert_eq!(decode_back(&encode_back(&ack)).unwrap(), ack);
         assert!(decode_key(b"\xff\xff").is_err());
     }

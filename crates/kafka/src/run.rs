@@ -8,14 +8,15 @@
 //! offset stored in it, so no admitted record is lost; outputs since that checkpoint may be
 //! produced twice.
 
+use crate::batch::{self, Raw};
 use crate::clients;
 use crate::config::LiveConfig;
 use crate::context::{LiveContext, Shared};
 use crate::emit::{self, Topics};
-use crate::engine::{Engine, EngineFactory, Outputs, RecordParse};
+use crate::engine::{Engine, EngineFactory, Outputs};
 use crate::error::KafkaError;
 use crate::health::{self, Health};
-use crate::repartition::{decode_back, decode_key, Back};
+use crate::repartition::{decode_back, decode_key, fresh, Back};
 use crate::restore::ReaderContext;
 use crate::sink::Sink;
 use crate::summary::Summary;
@@ -24,6 +25,7 @@ use crate::topics;
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
 use distillguard_types::corr::Evidence;
+use distillguard_types::RejectReason;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
@@ -35,6 +37,8 @@ type LiveConsumer<F> = StreamConsumer<LiveContext<F>>;
 
 /// Records between watermark advances while records keep arriving.
 const ADVANCE_EVERY: usize = 1024;
+/// Input records taken (and parsed) together when they are ready.
+const BATCH: usize = 512;
 /// Housekeeping tick (watermark, idle partitions, checkpoints, liveness).
 const TICK: Duration = Duration::from_millis(100);
 
@@ -106,7 +110,7 @@ struct Live<F: EngineFactory> {
     parser: F::Parser,
     out: Outputs,
     evs: Vec<Evidence>,
-    buf: Vec<u8>,
+    batch: Vec<Raw>,
     last_round: Instant,
     round_due: bool,
     since_advance: usize,
@@ -151,6 +155,7 @@ impl<F: EngineFactory> Live<F> {
             table: Mutex::new(Table::default()),
             fatal: Mutex::new(None),
             internal,
+            generation: Default::default(),
         });
         let consumer: LiveConsumer<F> = clients::consumer(&live)
             .create_with_context(LiveContext {
@@ -169,7 +174,7 @@ impl<F: EngineFactory> Live<F> {
             parser,
             out: Outputs::default(),
             evs: Vec::new(),
-            buf: Vec::with_capacity(4096),
+            batch: Vec::with_capacity(BATCH),
             last_round: Instant::now(),
             round_due: false,
             since_advance: 0,
@@ -275,23 +280,41 @@ impl<F: EngineFactory> Live<F> {
         m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
     ) -> Result<(), KafkaError> {
         self.fatal()?;
-        let msg = match m {
-            Ok(msg) => msg,
+        let gen = |s: &Shared<F>| s.generation.load(std::sync::atomic::Ordering::Acquire);
+        let mut at = gen(&self.shared);
+        self.batch.clear();
+        match m {
+            Ok(msg) => self.batch.push(Raw::of(&msg)),
             Err(e) => {
                 tracing::warn!(error = %e, "consumer error");
                 return Ok(());
             }
-        };
-        handle_message(
-            &self.shared,
-            &self.topics,
-            &mut self.parser,
-            &mut self.buf,
-            &msg,
-            &mut self.round_due,
-        )?;
-        drop(msg);
-        self.after_message().await
+        }
+        // take what else is ready, without waiting
+        let consumer = self.consumer.clone();
+        while self.batch.len() < BATCH {
+            match batch::poll_once(consumer.recv()) {
+                Some(Ok(msg)) => {
+                    if gen(&self.shared) != at {
+                        // a rebalance ran inside recv: what came before is re-read
+                        at = gen(&self.shared);
+                        self.batch.clear();
+                    }
+                    self.batch.push(Raw::of(&msg));
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "consumer error");
+                    break;
+                }
+                None => break,
+            }
+        }
+        batch::parse_all(&*self.shared.factory, &mut self.parser, &mut self.batch);
+        let n = self.batch.len();
+        for raw in self.batch.drain(..) {
+            handle_record(&self.shared, &self.topics, raw, &mut self.round_due)?;
+        }
+        self.after_messages(n).await
     }
 
     /// Split mode: one message of the observation or evidence topic.
@@ -300,7 +323,7 @@ impl<F: EngineFactory> Live<F> {
         m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
     ) -> Result<(), KafkaError> {
         self.fatal()?;
-        match m {
+        let step_done = match m {
             Ok(msg) => handle_internal(
                 &self.shared,
                 &self.topics,
@@ -312,6 +335,10 @@ impl<F: EngineFactory> Live<F> {
                 tracing::warn!(error = %e, "internal reader error");
                 return Ok(());
             }
+        };
+        if step_done {
+            // every key side answered a tick: take the next step now
+            self.advance()?;
         }
         self.after_message().await
     }
@@ -319,7 +346,12 @@ impl<F: EngineFactory> Live<F> {
     /// After any consumed message: advance every `ADVANCE_EVERY` messages, checkpoint when
     /// due, wait for the producer when too much is in flight.
     async fn after_message(&mut self) -> Result<(), KafkaError> {
-        self.since_advance += 1;
+        self.after_messages(1).await
+    }
+
+    /// [`Self::after_message`] for `n` messages.
+    async fn after_messages(&mut self, n: usize) -> Result<(), KafkaError> {
+        self.since_advance += n;
         if self.since_advance >= ADVANCE_EVERY {
             self.advance()?;
         }
@@ -340,13 +372,24 @@ impl<F: EngineFactory> Live<F> {
     fn advance(&mut self) -> Result<(), KafkaError> {
         self.since_advance = 0;
         let lead = self.shared.live.max_partition_lead.as_millis() as i64;
+        let skew = self.shared.live.max_task_skew.as_millis() as i64;
+        let max_held = self.shared.live.max_buffered_events;
         let (mut pause, mut resume) = (TopicPartitionList::new(), TopicPartitionList::new());
         {
             let mut guard = self.shared.table();
-            let Table { parts, summary } = &mut *guard;
+            let Table {
+                parts,
+                summary,
+                reassigned,
+            } = &mut *guard;
             let now = Instant::now();
             for st in parts.values_mut().filter(|s| s.paused) {
                 st.last_active = now;
+            }
+            if std::mem::take(reassigned) {
+                // a partition taken over may be behind this instance's watermark: start over
+                // from the assigned partitions (engines never go back on their own)
+                self.clock.reset();
             }
             let wm = self.clock.update(parts.values().map(|s| s.time()), now);
             if wm == i64::MIN {
@@ -360,28 +403,62 @@ impl<F: EngineFactory> Live<F> {
                     st.engine.rescore(&mut self.out);
                     st.advanced = true;
                 }
-                // split mode: wait for the key sides to answer the previous step
-                let paced = st.tick.is_some();
-                if !paced && wm > st.engine_wm {
-                    st.engine.advance_to(wm, &mut self.out);
-                    st.engine_wm = wm;
-                    st.advanced = true;
+                // split mode: wait for the key sides to answer the previous step, and stay
+                // within max_task_skew of the slowest task
+                let target = match (&self.topics.observations, st.slowest) {
+                    (Some(_), Some(slowest)) => wm.min(slowest.saturating_add(skew)),
+                    _ => wm,
+                };
+                if st.tick.is_none() && wm > st.engine_wm {
+                    let step = target > st.engine_wm;
+                    if !step {
+                        tracing::debug!(
+                            partition = p,
+                            wm,
+                            engine_wm = st.engine_wm,
+                            slowest = ?st.slowest,
+                            "held back by max_task_skew"
+                        );
+                    }
+                    if step {
+                        st.engine.advance_to(target, &mut self.out);
+                        st.engine_wm = target;
+                        st.advanced = true;
+                    }
+                    // the step's observations first, then the tick that covers them
+                    emit_task(
+                        &self.shared.sink,
+                        &self.topics,
+                        p,
+                        st,
+                        &mut self.out,
+                        summary,
+                    )?;
                     if let Some((_, parts)) = &self.topics.observations {
-                        emit::ticks(&self.shared.sink, &self.topics, p, wm)?;
-                        st.tick = Some((wm, (0..*parts).collect()));
+                        // a blocked task ticks again at its watermark to learn of progress
+                        emit::ticks(&self.shared.sink, &self.topics, p, st.engine_wm)?;
+                        st.tick = Some((st.engine_wm, (0..*parts).collect()));
                     }
                 }
-                if !self.out.is_empty() {
-                    emit::outputs(&self.shared.sink, &self.topics, p, &mut self.out, summary)?;
-                }
+                emit_task(
+                    &self.shared.sink,
+                    &self.topics,
+                    p,
+                    st,
+                    &mut self.out,
+                    summary,
+                )?;
                 let ahead = self
                     .clock
                     .partition_watermark(st.engine.max_event_ms())
                     .saturating_sub(wm);
-                if !st.paused && ahead > lead {
+                // pause only a partition that is both ahead and holding many events: sparse
+                // partitions run ahead in event time all the time at no memory cost
+                let held = st.engine.pending();
+                if !st.paused && ahead > lead && held > max_held {
                     st.paused = true;
                     let _ = pause.add_partition_offset(&self.topics.input, p, Offset::Invalid);
-                } else if st.paused && ahead <= lead / 2 {
+                } else if st.paused && (ahead <= lead / 2 || held <= max_held / 2) {
                     st.paused = false;
                     st.last_active = now;
                     let _ = resume.add_partition_offset(&self.topics.input, p, Offset::Invalid);
@@ -408,6 +485,7 @@ impl<F: EngineFactory> Live<F> {
     async fn round(&mut self) -> Result<(), KafkaError> {
         self.round_due = false;
         self.last_round = Instant::now();
+        self.flush_campaigns()?;
         let live = &self.shared.live;
         self.shared.sink.drain(live.flush_timeout).await?;
         let round =
@@ -429,9 +507,37 @@ impl<F: EngineFactory> Live<F> {
         Ok(())
     }
 
+    /// Campaign records whose size changed since their last record, from every owned engine.
+    fn flush_campaigns(&mut self) -> Result<(), KafkaError> {
+        let mut guard = self.shared.table();
+        let Table { parts, summary, .. } = &mut *guard;
+        for (&p, st) in parts.iter_mut() {
+            st.engine.flush_campaigns(&mut self.out);
+            if !self.out.is_empty() {
+                st.advanced = true;
+                emit_task(
+                    &self.shared.sink,
+                    &self.topics,
+                    p,
+                    st,
+                    &mut self.out,
+                    summary,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// Push counter deltas to the metrics registry.
     fn report(&mut self) {
-        let now = self.shared.table().summary.clone();
+        let (now, processed, pending) = {
+            let t = self.shared.table();
+            let processed: u64 = t.parts.values().map(|s| s.engine.processed()).sum();
+            let pending: usize = t.parts.values().map(|s| s.engine.pending()).sum();
+            (t.summary.clone(), processed, pending)
+        };
+        metrics::gauge!("distillguard_live_engine_processed").set(processed as f64);
+        metrics::gauge!("distillguard_live_engine_pending").set(pending as f64);
         let d = |a: u64, b: u64| a.saturating_sub(b);
         metrics::counter!("distillguard_live_records_total")
             .increment(d(now.records, self.reported.records));
@@ -443,18 +549,31 @@ impl<F: EngineFactory> Live<F> {
     }
 }
 
-/// One input record: parse, offer to its partition's engine, dead-letter a reject.
-fn handle_message<F: EngineFactory>(
+/// Produce what task `p`'s engine emitted (observations numbered from the task's counter).
+fn emit_task<E: Engine>(
+    sink: &crate::sink::Sink,
+    topics: &Topics,
+    p: i32,
+    st: &mut crate::table::PartState<E>,
+    out: &mut Outputs,
+    summary: &mut Summary,
+) -> Result<(), KafkaError> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    emit::outputs(sink, topics, p, &mut st.split.obs_seq, out, summary)
+}
+
+/// One parsed input record: offer it to its partition's engine, dead-letter a reject.
+fn handle_record<F: EngineFactory>(
     shared: &Shared<F>,
     topics: &Topics,
-    parser: &mut F::Parser,
-    buf: &mut Vec<u8>,
-    msg: &BorrowedMessage<'_>,
+    raw: Raw,
     round_due: &mut bool,
 ) -> Result<(), KafkaError> {
-    let (p, off) = (msg.partition(), msg.offset());
+    let (p, off) = (raw.partition, raw.offset);
     let mut guard = shared.table();
-    let Table { parts, summary } = &mut *guard;
+    let Table { parts, summary, .. } = &mut *guard;
     let Some(st) = parts.get_mut(&p) else {
         summary.skipped += 1;
         return Ok(());
@@ -470,86 +589,105 @@ fn handle_message<F: EngineFactory>(
     if st.since_checkpoint >= shared.live.checkpoint_records {
         *round_due = true;
     }
-    let raw = msg.payload();
-    buf.clear();
-    buf.extend_from_slice(raw.unwrap_or(&[]));
-    match parser.parse(buf).and_then(|ev| st.engine.offer(ev)) {
+    let parsed = raw.parsed.unwrap_or(Err(RejectReason::BadJson));
+    match parsed.and_then(|ev| st.engine.offer(ev)) {
         Ok(()) => {
             summary.events += 1;
             Ok(())
         }
-        Err(r) => emit::reject(&shared.sink, topics, r, p, off, msg.key(), raw, summary),
+        Err(r) => emit::reject(
+            &shared.sink,
+            topics,
+            r,
+            p,
+            off,
+            raw.key.as_deref(),
+            raw.payload.as_deref(),
+            summary,
+        ),
     }
 }
 
 /// Split mode: a key-stage message (observation topic) or evidence (evidence topic) for the
 /// task of the message's partition. Messages for partitions this instance no longer owns, or
 /// already covered by the task's state, are skipped; undecodable ones are counted and skipped.
+/// Returns true when the message completed a task's tick.
 fn handle_internal<F: EngineFactory>(
     shared: &Shared<F>,
     topics: &Topics,
     evs: &mut Vec<Evidence>,
     out: &mut Outputs,
     msg: &BorrowedMessage<'_>,
-) -> Result<(), KafkaError> {
+) -> Result<bool, KafkaError> {
     let (p, off) = (msg.partition(), msg.offset());
     let is_obs = topics
         .observations
         .as_ref()
         .is_some_and(|(t, _)| t == msg.topic());
     let mut guard = shared.table();
-    let Table { parts, summary } = &mut *guard;
+    let Table { parts, summary, .. } = &mut *guard;
     let Some(st) = parts.get_mut(&p) else {
-        return Ok(());
+        return Ok(false);
     };
     let next = if is_obs {
-        &mut st.obs_next
+        &mut st.split.obs_next
     } else {
-        &mut st.evi_next
+        &mut st.split.evi_next
     };
     if next.is_some_and(|n| off < n) {
-        return Ok(());
+        return Ok(false);
     }
     *next = Some(off + 1);
     st.since_checkpoint += 1;
     summary.internal += 1;
+    let mut step_done = false;
     let bytes = msg.payload().unwrap_or(&[]);
     if is_obs {
         match decode_key(bytes) {
             Ok(env) => {
-                if let Some(m) = env.msg {
+                let new = fresh(&mut st.split.seen_obs, env.src, env.seq);
+                if let Some(m) = env.msg.filter(|_| new) {
                     st.engine.key_message(m, evs, out);
-                    emit::evidence(&shared.sink, topics, env.src, evs, summary)?;
+                    let seq = &mut st.split.evi_seq;
+                    emit::evidence(&shared.sink, topics, (p, env.src), seq, evs, summary)?;
                     if !out.is_empty() {
-                        emit::outputs(&shared.sink, topics, p, out, summary)?;
+                        let seq = &mut st.split.obs_seq;
+                        emit::outputs(&shared.sink, topics, p, seq, out, summary)?;
                     }
                 }
                 if let Some(wm) = env.tick {
-                    emit::ack(&shared.sink, topics, p, env.src, wm)?;
+                    let parts = topics.observations.as_ref().map_or(1, |o| o.1);
+                    let slowest = st.split.tick(env.src, wm, parts);
+                    emit::ack(&shared.sink, topics, (p, env.src), wm, slowest)?;
                 }
             }
             Err(e) => corrupt(summary, msg, &e),
         }
     } else {
         match decode_back(bytes) {
-            Ok(Back::Evidence(ev)) => {
-                st.engine.evidence(&ev);
-                st.rescore_due = true;
+            Ok(Back::Evidence { from, seq, ev }) => {
+                if fresh(&mut st.split.seen_evi, from, seq) {
+                    st.engine.evidence(&ev);
+                    st.rescore_due = true;
+                }
             }
-            Ok(Back::Ack { from, wm }) => {
+            Ok(Back::Ack { from, wm, slowest }) => {
                 if let Some((sent, waiting)) = &mut st.tick {
-                    if wm >= *sent {
-                        waiting.remove(&from);
+                    if wm >= *sent && waiting.remove(&from) {
+                        st.slowest_pending = st.slowest_pending.min(slowest);
                     }
                     if waiting.is_empty() {
                         st.tick = None;
+                        st.slowest = Some(st.slowest_pending);
+                        st.slowest_pending = i64::MAX;
+                        step_done = true;
                     }
                 }
             }
             Err(e) => corrupt(summary, msg, &e),
         }
     }
-    Ok(())
+    Ok(step_done)
 }
 
 fn corrupt(summary: &mut Summary, msg: &BorrowedMessage<'_>, error: &str) {

@@ -4,6 +4,7 @@
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::engine::{Engine, EngineFactory};
+use crate::repartition::SplitState;
 use crate::summary::Summary;
 use crate::watermark::PartitionTime;
 use rdkafka::{Offset, TopicPartitionList};
@@ -16,10 +17,8 @@ pub struct PartState<E> {
     pub engine: E,
     /// Offset of the next record to process (known after a restore or the first record).
     pub next_offset: Option<i64>,
-    /// Split mode: next offset of this partition of the observation topic (key side).
-    pub obs_next: Option<i64>,
-    /// Split mode: next offset of this partition of the evidence topic (account side).
-    pub evi_next: Option<i64>,
+    /// Split mode: internal offsets and message numbers (checkpointed).
+    pub split: SplitState,
     /// Split mode: evidence folded since the last rescore.
     pub rescore_due: bool,
     /// Split mode: the last tick sent (its watermark) and the key partitions that have not
@@ -27,6 +26,11 @@ pub struct PartState<E> {
     pub tick: Option<(i64, std::collections::BTreeSet<i32>)>,
     /// The watermark the engine was last advanced to.
     pub engine_wm: i64,
+    /// Split mode: the slowest task's watermark as of the last completed tick (`None` before
+    /// the first).
+    pub slowest: Option<i64>,
+    /// The lowest `slowest` among the acknowledgements of the pending tick.
+    pub slowest_pending: i64,
     /// Records processed since the last checkpoint.
     pub since_checkpoint: u64,
     /// Advanced (state changed) since the last checkpoint.
@@ -45,11 +49,12 @@ impl<E: Engine> PartState<E> {
         PartState {
             engine,
             next_offset: None,
-            obs_next: None,
-            evi_next: None,
+            split: SplitState::default(),
             rescore_due: false,
             tick: None,
             engine_wm: i64::MIN,
+            slowest: None,
+            slowest_pending: i64::MAX,
             since_checkpoint: 0,
             advanced: false,
             slot: 0,
@@ -62,11 +67,12 @@ impl<E: Engine> PartState<E> {
         PartState {
             engine,
             next_offset: Some(ckpt.next_offset),
-            obs_next: ckpt.obs_offset,
-            evi_next: ckpt.evi_offset,
+            split: ckpt.split.clone(),
             rescore_due: false,
             tick: None,
             engine_wm: i64::MIN,
+            slowest: None,
+            slowest_pending: i64::MAX,
             since_checkpoint: 0,
             advanced: false,
             slot: 1 - ckpt.slot.min(1),
@@ -89,6 +95,8 @@ pub struct Table<E> {
     pub parts: BTreeMap<i32, PartState<E>>,
     /// Counters.
     pub summary: Summary,
+    /// The assignment changed since the loop last computed the stage watermark.
+    pub reassigned: bool,
 }
 
 impl<E> Default for Table<E> {
@@ -96,6 +104,7 @@ impl<E> Default for Table<E> {
         Table {
             parts: BTreeMap::new(),
             summary: Summary::default(),
+            reassigned: false,
         }
     }
 }
@@ -144,8 +153,7 @@ impl<E: Engine> Table<E> {
                 max_event_ms: st.engine.max_event_ms(),
                 state: st.engine.snapshot(),
                 slot: st.slot,
-                obs_offset: st.obs_next,
-                evi_offset: st.evi_next,
+                split: st.split.clone(),
             };
             metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
                 .set(ckpt.state.len() as f64);

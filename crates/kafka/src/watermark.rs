@@ -4,7 +4,9 @@
 //! watermark is the minimum over assigned partitions that are not idle; a partition that
 //! delivered no record for `idle_partition` of *wall* time stops holding it back (this is the
 //! only place wall time enters, and only in live mode). When every partition is idle the stage
-//! watermark moves to the highest partition watermark. It never goes backwards.
+//! watermark moves to the highest partition watermark. It never goes backwards while the
+//! assignment stays the same; a new assignment starts it over, so a partition taken over behind
+//! the others is not made late (each engine's own watermark still never goes back).
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,11 @@ impl StageClock {
             idle: idle_partition,
             current: i64::MIN,
         }
+    }
+
+    /// Forget the current watermark (the assignment changed).
+    pub fn reset(&mut self) {
+        self.current = i64::MIN;
     }
 
     /// The current stage watermark (`i64::MIN` until one is known).

@@ -33,6 +33,7 @@ fn setup(brokers: &str, name: &str, dir: &std::path::Path, static_members: bool)
         input: format!("e2e-{name}-{run}-requests"),
         prefix: format!("e2e-{name}-{run}"),
         extra: [
+            "repartition = false",
             "checkpoint_interval = \"2s\"",
             "checkpoint_records = 200",
             "[live.kafka]",
@@ -43,6 +44,7 @@ fn setup(brokers: &str, name: &str, dir: &std::path::Path, static_members: bool)
         .join("\n"),
         dir: dir.to_path_buf(),
         static_members,
+        windows: None,
     };
     create_topics(
         brokers,

@@ -24,6 +24,7 @@ fn kill_9_mid_stream_then_restart_loses_nothing() {
         prefix: "dg".into(),
         extra: [
             "create_topics = false",
+            "repartition = false",
             "checkpoint_records = 100",
             "[live.kafka]",
             "\"session.timeout.ms\" = \"6000\"",
@@ -32,6 +33,7 @@ fn kill_9_mid_stream_then_restart_loses_nothing() {
         .join("\n"),
         dir: dir.path().to_path_buf(),
         static_members: false,
+        windows: None,
     };
     for t in [
         "request-log",

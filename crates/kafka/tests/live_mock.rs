@@ -17,6 +17,8 @@ const INPUT: &str = "request-log";
 
 fn live(brokers: &str, group: &str) -> LiveConfig {
     LiveConfig {
+        // the counting engine has no cross-account stage
+        repartition: false,
         brokers: brokers.into(),
         group_id: group.into(),
         input_topic: INPUT.into(),

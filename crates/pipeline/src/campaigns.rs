@@ -3,7 +3,9 @@
 //! A record is written when a label first reaches `campaign_min_size` accounts, again each time
 //! it grows by a quarter or shrinks by a fifth (accounts moving to an older label; a record
 //! under `campaign_min_size` says the campaign dissolved into another), and once more at the end
-//! of a replay. The last record per campaign id is therefore its current state. Labels merge over time (the
+//! of a replay. Live mode also calls [`CampaignRegistry::flush`] at every checkpoint round,
+//! writing each campaign whose size changed since its last record, so the last record per
+//! campaign id is its current state. Labels merge over time (the
 //! oldest suspicious key wins), so accounts move from a younger label to the older one as they
 //! touch shared keys.
 
@@ -29,6 +31,9 @@ struct Campaign {
 pub struct CampaignRegistry {
     campaigns: BTreeMap<CampaignLabel, Campaign>,
     of: BTreeMap<AccountId, CampaignLabel>,
+    /// Labels whose membership changed since their last record.
+    #[serde(default)]
+    changed: BTreeSet<CampaignLabel>,
 }
 
 const KEYS_LISTED: usize = 16;
@@ -58,7 +63,9 @@ impl CampaignRegistry {
             first_seen_ms: ts,
             ..Default::default()
         });
-        c.members.insert(account.clone());
+        if c.members.insert(account.clone()) {
+            self.changed.insert(label);
+        }
         c.views.extend(views.iter().copied());
         if let Some(k) = key {
             if c.keys.len() < KEYS_LISTED {
@@ -111,6 +118,7 @@ impl CampaignRegistry {
         if !c.members.remove(account) {
             return None;
         }
+        self.changed.insert(label);
         let size = c.members.len() as u64;
         let reported = c.emitted >= u64::from(min_size);
         let rec = (reported && size * 5 <= c.emitted * 4).then(|| {
@@ -147,6 +155,26 @@ impl CampaignRegistry {
                 }
                 c.emitted = size;
                 out.push(record(*label, c, ts, listed));
+            }
+        }
+        out
+    }
+
+    /// Records of the campaigns whose size changed since their last record: those of at least
+    /// `min_size`, and those that fell under it after being reported (live mode: at every
+    /// checkpoint round).
+    pub fn flush(&mut self, ts: i64, min_size: u32, listed: usize) -> Vec<CampaignRecord> {
+        let mut out = Vec::new();
+        for label in std::mem::take(&mut self.changed) {
+            let Some(c) = self.campaigns.get_mut(&label) else {
+                continue;
+            };
+            let size = c.members.len() as u64;
+            let min = u64::from(min_size);
+            if size != c.emitted && (size >= min || c.emitted >= min) {
+                c.emitted = size;
+                c.history.push((ts, size));
+                out.push(record(label, c, ts, listed));
             }
         }
         out
@@ -248,6 +276,16 @@ mod tests {
         assert_eq!(r.count(1), 1);
         r.leave("a00", l1, 40, &c, &mut recs); // not a member: nothing changes
         assert_eq!(recs.len(), 1);
+        // a flush writes what changed since the last record, once
+        let a: AccountId = "a20".into();
+        r.join(&a, l0, &[View::IpPool], None, 50, &c, &mut recs);
+        let flushed: Vec<(String, u64)> = r
+            .flush(60, 5, 100)
+            .into_iter()
+            .map(|c| (c.campaign_id, c.size))
+            .collect();
+        assert_eq!(flushed, vec![(l0.campaign_id(), 7)]);
+        assert!(r.flush(70, 5, 100).is_empty());
         assert_eq!(r.campaign_of("a00", 5), Some(l0.campaign_id()));
     }
 }

@@ -88,6 +88,7 @@ pub struct Pipeline {
     record_scores: bool,
     split: bool,
     dirty: Dirty,
+    early: Vec<Evidence>,
     obs: Vec<Observation>,
     evs: Vec<Evidence>,
 }
@@ -107,6 +108,7 @@ struct Snapshot {
     watermark: i64,
     counters: Counters,
     dirty: Vec<(AccountId, i64, Option<CampaignLabel>)>,
+    early: Vec<Evidence>,
 }
 
 impl Pipeline {
@@ -127,6 +129,7 @@ impl Pipeline {
             record_scores: false,
             split: false,
             dirty: Dirty::default(),
+            early: Vec::new(),
             obs: Vec::with_capacity(32),
             evs: Vec::with_capacity(32),
         }
@@ -186,11 +189,17 @@ impl Pipeline {
     /// quarantines the raw record).
     pub fn offer(&mut self, mut ev: Event) -> Result<(), RejectReason> {
         let c = &self.cfg;
-        if self.max_ts != i64::MIN
-            && ev.ts_ms
-                > self
-                    .max_ts
-                    .saturating_add(c.input.max_future.as_millis() as i64)
+        // Future relative to the later of this engine's own events and the watermark it was
+        // given: in live mode a partition silent for longer than max_future must still accept
+        // its next record once the other partitions have moved the stage watermark on.
+        let lateness = c.windows.allowed_lateness.as_millis() as i64;
+        let reference = if self.watermark == i64::MIN {
+            self.max_ts
+        } else {
+            self.max_ts.max(self.watermark.saturating_add(lateness))
+        };
+        if reference != i64::MIN
+            && ev.ts_ms > reference.saturating_add(c.input.max_future.as_millis() as i64)
         {
             self.counters.future += 1;
             return Err(RejectReason::FutureTs);
@@ -227,9 +236,12 @@ impl Pipeline {
         }
         self.watermark = wm;
         self.rescore(out);
+        self.order_early();
         while let Some(ev) = self.buffer.pop_until(wm) {
+            self.apply_early(ev.ts_ms - 1);
             self.process(&ev, out);
         }
+        self.apply_early(wm);
         self.counters.expired += self.accounts.expire(wm) as u64;
         self.keys.expire(wm);
         self.sweep_dedupe(wm);
@@ -245,9 +257,12 @@ impl Pipeline {
     pub fn finish(&mut self, out: &mut Outputs) {
         let end = self.max_ts;
         self.rescore(out);
+        self.order_early();
         while let Some(ev) = self.buffer.pop_until(i64::MAX) {
+            self.apply_early(ev.ts_ms - 1);
             self.process(&ev, out);
         }
+        self.apply_early(i64::MAX);
         if end != i64::MIN {
             self.watermark = self.watermark.max(end);
             let c = &self.cfg.correlate;
@@ -349,10 +364,56 @@ impl Pipeline {
         }
     }
 
+    /// Records of the campaigns whose size changed since their last record, at the current
+    /// watermark (live mode calls this at every checkpoint round; replay ends with
+    /// [`Pipeline::finish`] instead).
+    pub fn flush_campaigns(&mut self, out: &mut Outputs) {
+        let ts = if self.watermark == i64::MIN {
+            self.max_ts
+        } else {
+            self.watermark
+        };
+        let c = &self.cfg.correlate;
+        out.campaigns.extend(self.campaigns.flush(
+            ts,
+            c.campaign_min_size,
+            c.campaign_members_listed,
+        ));
+    }
+
     /// Split mode, account side: fold evidence from a key stage into its account (evidence
     /// for an account this engine no longer holds is dropped). The account is rescored at
     /// the next [`Pipeline::rescore`] (also run on every watermark advance).
+    ///
+    /// Evidence about an event this engine has not processed yet (after a restore, the
+    /// evidence of observations sent before a crash arrives while the events are re-read) is
+    /// held until the watermark passes it, so it lands on the request it answers.
     pub fn evidence(&mut self, e: &Evidence) {
+        if e.ts_ms > self.watermark {
+            self.early.push(e.clone());
+            return;
+        }
+        self.apply_evidence(e);
+    }
+
+    /// Held early evidence, last due at the end (ties in arrival order).
+    fn order_early(&mut self) {
+        if self.early.len() > 1 {
+            self.early.reverse();
+            self.early.sort_by_key(|e| std::cmp::Reverse(e.ts_ms));
+        }
+    }
+
+    /// Apply held early evidence about events at or before `ts` (after [`Self::order_early`]),
+    /// so it lands right after the event it answers.
+    fn apply_early(&mut self, ts: i64) {
+        while self.early.last().is_some_and(|e| e.ts_ms <= ts) {
+            let e = self.early.pop().expect("checked");
+            self.apply_evidence(&e);
+        }
+    }
+
+    fn apply_evidence(&mut self, e: &Evidence) {
         let cfg = &*self.cfg;
         let Some(st) = self.accounts.get_mut(&e.account) else {
             return;
@@ -440,6 +501,7 @@ impl Pipeline {
             max_ts: self.max_ts,
             watermark: self.watermark,
             counters: self.counters.clone(),
+            early: self.early.clone(),
             dirty: {
                 let mut d: Vec<_> = self
                     .dirty
@@ -471,6 +533,7 @@ impl Pipeline {
         p.max_ts = snap.max_ts;
         p.watermark = snap.watermark;
         p.counters = snap.counters;
+        p.early = snap.early;
         p.dirty = snap
             .dirty
             .into_iter()

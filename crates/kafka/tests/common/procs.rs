@@ -18,6 +18,9 @@ pub struct Setup {
     /// Give instance `i` the static group membership `<group>-<i>` (`group.instance.id`, which
     /// must then be the last table in `extra`, `[live.kafka]`).
     pub static_members: bool,
+    /// `[windows]` lines (default: `idle_partition = "2s"`, so the counting tests' tails flush
+    /// quickly; the real-pipeline tests end with sentinel records instead).
+    pub windows: Option<String>,
     pub dir: PathBuf,
 }
 
@@ -47,8 +50,12 @@ internal_prefix = "{p}"
 {member}
 
 [windows]
-idle_partition = "2s"
+{windows}
 "#,
+            windows = self
+                .windows
+                .clone()
+                .unwrap_or_else(|| "idle_partition = \"2s\"".into()),
             b = self.brokers,
             g = self.group,
             i = self.input,

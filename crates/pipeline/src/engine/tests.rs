@@ -50,6 +50,22 @@ fn far_future_is_refused() {
 }
 
 #[test]
+fn a_silent_partition_accepts_its_next_record_once_the_stage_watermark_moved() {
+    // live mode: this engine saw nothing for 3 days while the stage watermark (driven by the
+    // other partitions) moved on; its next record is not "future"
+    let mut p = engine(LatePolicy::Reject);
+    let mut out = Outputs::default();
+    p.offer(ev("a", 0, None)).unwrap();
+    p.advance_to(3 * DAY, &mut out);
+    assert_eq!(p.offer(ev("a", 3 * DAY + MIN, None)), Ok(()));
+    // still relative to that watermark: two days past it is refused
+    assert_eq!(
+        p.offer(ev("a", 5 * DAY + 5 * MIN, None)),
+        Err(RejectReason::FutureTs)
+    );
+}
+
+#[test]
 fn behind_the_watermark_is_late() {
     // Watermark after the second event: 10m − 2m = 8m; an event at 1m is late.
     check(
