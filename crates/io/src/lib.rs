@@ -21,7 +21,7 @@ pub mod write;
 pub use error::IoError;
 pub use netdata::{load_netdata, NetDataSummary};
 pub use parse::RecordParser;
-pub use read::{open_input, InputSpec, LineReader};
+pub use read::{open_input, read_lines, InputSpec, LineReader};
 pub use rejects::RejectWriter;
 pub use source::{spawn_sources, Batch, SourceStage, SourceStats};
 

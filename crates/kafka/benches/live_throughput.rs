@@ -61,7 +61,7 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -103,13 +103,9 @@ fn fixture() -> Vec<Value> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/sample.jsonl.zst"
     );
-    let mut text = Vec::new();
-    zstd::Decoder::new(std::fs::File::open(path).expect("fixture"))
-        .unwrap()
-        .read_to_end(&mut text)
-        .unwrap();
-    text.split(|b| *b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+    let lines = distillguard_io::read_lines(&InputSpec::new(path)).expect("fixture");
+    lines
+        .iter()
         .map(|l| serde_json::from_slice(l).expect("fixture line"))
         .collect()
 }

@@ -13,31 +13,83 @@ use rdkafka::message::{BorrowedMessage, Message};
 /// Batches smaller than this are parsed on the calling thread.
 const PARALLEL_FROM: usize = 32;
 
-/// One input record copied out of the consumer.
-#[derive(Debug)]
+/// One input record copied out of the consumer (its buffers are reused batch after batch).
+#[derive(Debug, Default)]
 pub struct Raw {
     /// Input partition.
     pub partition: i32,
     /// Offset.
     pub offset: i64,
-    /// Message key.
-    pub key: Option<Vec<u8>>,
-    /// Message value, kept intact for the dead-letter topic.
-    pub payload: Option<Vec<u8>>,
+    key: Option<Vec<u8>>,
+    payload: Option<Vec<u8>>,
     /// The parse result (after [`parse_all`]).
     pub parsed: Option<Result<Event, RejectReason>>,
 }
 
 impl Raw {
-    /// Copy a consumed message.
-    pub fn of(msg: &BorrowedMessage<'_>) -> Raw {
-        Raw {
-            partition: msg.partition(),
-            offset: msg.offset(),
-            key: msg.key().map(<[u8]>::to_vec),
-            payload: msg.payload().map(<[u8]>::to_vec),
-            parsed: None,
+    /// Message key.
+    pub fn key(&self) -> Option<&[u8]> {
+        self.key.as_deref()
+    }
+
+    /// Message value, kept intact for the dead-letter topic.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.payload.as_deref()
+    }
+
+    fn fill(&mut self, msg: &BorrowedMessage<'_>) {
+        fn copy(to: &mut Option<Vec<u8>>, from: Option<&[u8]>) {
+            match (to.as_mut(), from) {
+                (Some(buf), Some(b)) => {
+                    buf.clear();
+                    buf.extend_from_slice(b);
+                }
+                (_, b) => *to = b.map(<[u8]>::to_vec),
+            }
         }
+        self.partition = msg.partition();
+        self.offset = msg.offset();
+        copy(&mut self.key, msg.key());
+        copy(&mut self.payload, msg.payload());
+        self.parsed = None;
+    }
+}
+
+/// Records taken together; slots keep their buffers between batches.
+#[derive(Debug, Default)]
+pub struct Batch {
+    slots: Vec<Raw>,
+    len: usize,
+}
+
+impl Batch {
+    /// Records held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forget the records (keeping the buffers).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Copy a consumed message in.
+    pub fn push(&mut self, msg: &BorrowedMessage<'_>) {
+        if self.len == self.slots.len() {
+            self.slots.push(Raw::default());
+        }
+        self.slots[self.len].fill(msg);
+        self.len += 1;
+    }
+
+    /// The records held.
+    pub fn records(&mut self) -> &mut [Raw] {
+        &mut self.slots[..self.len]
     }
 }
 
@@ -57,7 +109,7 @@ pub fn poll_once<F: std::future::Future>(f: F) -> Option<F::Output> {
 pub fn parse_all<F: EngineFactory>(factory: &F, parser: &mut F::Parser, batch: &mut [Raw]) {
     fn one<P: RecordParse>(parser: &mut P, buf: &mut Vec<u8>, raw: &mut Raw) {
         buf.clear();
-        buf.extend_from_slice(raw.payload.as_deref().unwrap_or(&[]));
+        buf.extend_from_slice(raw.payload().unwrap_or(&[]));
         raw.parsed = Some(parser.parse(buf));
     }
     if batch.len() < PARALLEL_FROM {

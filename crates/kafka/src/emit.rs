@@ -6,7 +6,9 @@
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
-use crate::repartition::{encode_back, encode_key, key_partition, Back, KeyEnvelope};
+use crate::repartition::{
+    encode_back, encode_back_into, encode_key, encode_key_into, key_partition, Back, KeyEnvelope,
+};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
 use distillguard_types::corr::{Evidence, ToKeys};
@@ -66,6 +68,7 @@ pub fn outputs(
         metrics::counter!("distillguard_live_campaigns_total").increment(1);
     }
     if let Some((topic, parts)) = &topics.observations {
+        let mut buf = Vec::with_capacity(128);
         for msg in out.to_keys.drain(..) {
             let partition = key_partition(&msg, *parts);
             let key = msg.route().to_be_bytes();
@@ -81,11 +84,12 @@ pub fn outputs(
                 msg: Some(msg),
                 tick: None,
             };
+            encode_key_into(&env, &mut buf);
             sink.send(Out {
                 topic,
                 partition: Some(partition),
                 key: &key,
-                payload: Some(&encode_key(&env)),
+                payload: Some(&buf),
                 headers: None,
             })?;
             summary.observations += 1;
@@ -110,19 +114,22 @@ pub fn evidence(
         evs.clear();
         return Ok(());
     };
-    for e in evs.drain(..) {
-        let key = e.account.clone();
+    let mut buf = Vec::with_capacity(128);
+    for ev in evs.drain(..) {
+        // account ids fit a CompactString inline: no allocation
+        let key = ev.account.clone();
         *evi_seq += 1;
         let back = Back::Evidence {
             from,
             seq: *evi_seq,
-            ev: e,
+            ev,
         };
+        encode_back_into(&back, &mut buf);
         sink.send(Out {
             topic,
             partition: Some(dst),
             key: key.as_bytes(),
-            payload: Some(&encode_back(&back)),
+            payload: Some(&buf),
             headers: None,
         })?;
         summary.evidence += 1;

@@ -118,7 +118,15 @@ pub fn key_partition(msg: &ToKeys, partitions: i32) -> i32 {
 
 /// Encode a key-stage message.
 pub fn encode_key(env: &KeyEnvelope) -> Vec<u8> {
-    bincode::serialize(env).expect("key message serializes")
+    let mut buf = Vec::new();
+    encode_key_into(env, &mut buf);
+    buf
+}
+
+/// Encode a key-stage message into `buf` (cleared first; reused across messages).
+pub fn encode_key_into(env: &KeyEnvelope, buf: &mut Vec<u8>) {
+    buf.clear();
+    bincode::serialize_into(&mut *buf, env).expect("key message serializes");
 }
 
 /// Decode a key-stage message.
@@ -128,7 +136,15 @@ pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, String> {
 
 /// Encode a message of the evidence topic.
 pub fn encode_back(b: &Back) -> Vec<u8> {
-    bincode::serialize(b).expect("evidence serializes")
+    let mut buf = Vec::new();
+    encode_back_into(b, &mut buf);
+    buf
+}
+
+/// Encode a message of the evidence topic into `buf` (cleared first; reused).
+pub fn encode_back_into(b: &Back, buf: &mut Vec<u8>) {
+    buf.clear();
+    bincode::serialize_into(&mut *buf, b).expect("evidence serializes");
 }
 
 /// Decode a message of the evidence topic.

@@ -8,7 +8,7 @@
 //! offset stored in it, so no admitted record is lost; outputs since that checkpoint may be
 //! produced twice.
 
-use crate::batch::{self, Raw};
+use crate::batch::{self, Batch, Raw};
 use crate::clients;
 use crate::config::LiveConfig;
 use crate::context::{LiveContext, Shared};
@@ -110,7 +110,7 @@ struct Live<F: EngineFactory> {
     parser: F::Parser,
     out: Outputs,
     evs: Vec<Evidence>,
-    batch: Vec<Raw>,
+    batch: Batch,
     last_round: Instant,
     round_due: bool,
     since_advance: usize,
@@ -174,7 +174,7 @@ impl<F: EngineFactory> Live<F> {
             parser,
             out: Outputs::default(),
             evs: Vec::new(),
-            batch: Vec::with_capacity(BATCH),
+            batch: Batch::default(),
             last_round: Instant::now(),
             round_due: false,
             since_advance: 0,
@@ -284,7 +284,7 @@ impl<F: EngineFactory> Live<F> {
         let mut at = gen(&self.shared);
         self.batch.clear();
         match m {
-            Ok(msg) => self.batch.push(Raw::of(&msg)),
+            Ok(msg) => self.batch.push(&msg),
             Err(e) => {
                 tracing::warn!(error = %e, "consumer error");
                 return Ok(());
@@ -300,7 +300,7 @@ impl<F: EngineFactory> Live<F> {
                         at = gen(&self.shared);
                         self.batch.clear();
                     }
-                    self.batch.push(Raw::of(&msg));
+                    self.batch.push(&msg);
                 }
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "consumer error");
@@ -309,9 +309,10 @@ impl<F: EngineFactory> Live<F> {
                 None => break,
             }
         }
-        batch::parse_all(&*self.shared.factory, &mut self.parser, &mut self.batch);
-        let n = self.batch.len();
-        for raw in self.batch.drain(..) {
+        let records = self.batch.records();
+        batch::parse_all(&*self.shared.factory, &mut self.parser, records);
+        let n = records.len();
+        for raw in records {
             handle_record(&self.shared, &self.topics, raw, &mut self.round_due)?;
         }
         self.after_messages(n).await
@@ -568,7 +569,7 @@ fn emit_task<E: Engine>(
 fn handle_record<F: EngineFactory>(
     shared: &Shared<F>,
     topics: &Topics,
-    raw: Raw,
+    raw: &mut Raw,
     round_due: &mut bool,
 ) -> Result<(), KafkaError> {
     let (p, off) = (raw.partition, raw.offset);
@@ -589,7 +590,7 @@ fn handle_record<F: EngineFactory>(
     if st.since_checkpoint >= shared.live.checkpoint_records {
         *round_due = true;
     }
-    let parsed = raw.parsed.unwrap_or(Err(RejectReason::BadJson));
+    let parsed = raw.parsed.take().unwrap_or(Err(RejectReason::BadJson));
     match parsed.and_then(|ev| st.engine.offer(ev)) {
         Ok(()) => {
             summary.events += 1;
@@ -601,8 +602,8 @@ fn handle_record<F: EngineFactory>(
             r,
             p,
             off,
-            raw.key.as_deref(),
-            raw.payload.as_deref(),
+            raw.key(),
+            raw.payload(),
             summary,
         ),
     }

@@ -8,7 +8,6 @@ use distillguard_io::RecordParser;
 use distillguard_pipeline::{Outputs, Pipeline};
 use distillguard_types::config::Config;
 use distillguard_types::net::NetData;
-use std::io::Read;
 use std::sync::Arc;
 
 fn fixture_lines() -> Vec<Vec<u8>> {
@@ -16,15 +15,7 @@ fn fixture_lines() -> Vec<Vec<u8>> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/sample.jsonl.zst"
     );
-    let mut text = Vec::new();
-    zstd::Decoder::new(std::fs::File::open(path).unwrap())
-        .unwrap()
-        .read_to_end(&mut text)
-        .unwrap();
-    text.split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.to_vec())
-        .collect()
+    distillguard_io::read_lines(&distillguard_io::InputSpec::new(path)).unwrap()
 }
 
 fn bench(c: &mut Criterion) {

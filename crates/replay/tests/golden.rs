@@ -10,7 +10,7 @@ use distillguard_types::config::Config;
 use distillguard_types::ladder::Action;
 use distillguard_types::net::NetData;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,15 +19,7 @@ fn fixture() -> PathBuf {
 }
 
 fn lines() -> Vec<Vec<u8>> {
-    let mut text = Vec::new();
-    zstd::Decoder::new(std::fs::File::open(fixture()).unwrap())
-        .unwrap()
-        .read_to_end(&mut text)
-        .unwrap();
-    text.split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.to_vec())
-        .collect()
+    distillguard_io::read_lines(&InputSpec::new(fixture())).unwrap()
 }
 
 /// (account, action, ts) of every verdict, sorted.

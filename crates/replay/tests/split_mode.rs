@@ -14,22 +14,17 @@ use distillguard_types::ladder::Action;
 use distillguard_types::net::NetData;
 use distillguard_types::Event;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 fn events() -> Vec<Event> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample.jsonl.zst");
-    let mut text = Vec::new();
-    zstd::Decoder::new(std::fs::File::open(path).unwrap())
-        .unwrap()
-        .read_to_end(&mut text)
-        .unwrap();
+    let lines = distillguard_io::read_lines(&distillguard_io::InputSpec::new(path)).unwrap();
     let cfg = Config::default();
     let mut parser = RecordParser::new(&cfg.input);
-    text.split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| parser.parse(&mut l.to_vec()).expect("fixture parses"))
+    lines
+        .into_iter()
+        .map(|mut l| parser.parse(&mut l).expect("fixture parses"))
         .collect()
 }
 

@@ -90,6 +90,22 @@ pub fn open_input(spec: &InputSpec) -> Result<(Box<dyn BufRead + Send>, Compress
     wrap(raw, &spec.path)
 }
 
+/// Every non-blank line of an input, decompressed (tests, benches and other small inputs; the
+/// engine streams through [`LineReader`] instead).
+pub fn read_lines(spec: &InputSpec) -> Result<Vec<Vec<u8>>, IoError> {
+    let (mut r, _) = open_input(spec)?;
+    let mut text = Vec::new();
+    r.read_to_end(&mut text).map_err(|source| IoError::Read {
+        path: spec.path.clone(),
+        source,
+    })?;
+    Ok(text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .map(<[u8]>::to_vec)
+        .collect())
+}
+
 /// Decompress a reader by its magic bytes.
 pub fn wrap(
     raw: Box<dyn Read + Send>,

@@ -11,7 +11,6 @@ use distillguard_types::ladder::Action;
 use distillguard_types::net::NetData;
 use distillguard_types::{CampaignRecord, Config, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,16 +59,12 @@ impl Outcome {
 /// The fixture's records (account, JSON) in log order.
 pub fn fixture() -> Vec<(String, Vec<u8>)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample.jsonl.zst");
-    let mut text = Vec::new();
-    zstd::Decoder::new(std::fs::File::open(path).unwrap())
-        .unwrap()
-        .read_to_end(&mut text)
-        .unwrap();
-    text.split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
+    let lines = distillguard_io::read_lines(&distillguard_io::InputSpec::new(path)).unwrap();
+    lines
+        .into_iter()
         .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(l).unwrap();
-            (v["account_id"].as_str().unwrap().to_string(), l.to_vec())
+            let v: serde_json::Value = serde_json::from_slice(&l).unwrap();
+            (v["account_id"].as_str().unwrap().to_string(), l)
         })
         .collect()
 }
