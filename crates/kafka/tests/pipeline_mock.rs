@@ -138,7 +138,7 @@ fn split_run(name: &str, kill: bool) -> (split::Outcome, split::Outcome) {
 // replay does not, no campaign mixing accounts of two of replay's, and a floor on recall — 90%
 // for a clean run, 60% with a kill -9. The in-process split test
 // (crates/replay/tests/split_mode.rs) is exact, and clean runs over Kafka usually are too; after
-// a kill -9 and restore, runs have missed 1 to 10 of the 40 accounts (a known gap, issue 5).
+// a kill -9 and restore, runs have missed 1 to 13 of the 40 accounts (a known gap, issue 5).
 // `scripts/split-exactness.sh N` runs both N times and counts exact matches and misses.
 
 /// Three split instances against one replay.
