@@ -40,6 +40,14 @@ pub trait Engine: Send + 'static {
     fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs);
     /// Highest event time admitted so far (`i64::MIN` before the first).
     fn max_event_ms(&self) -> i64;
+    /// The watermark the engine has been advanced to (`i64::MIN` before the first advance).
+    fn watermark(&self) -> i64 {
+        i64::MIN
+    }
+    /// Event time of the earliest event admitted and waiting for the watermark.
+    fn earliest_pending_ms(&self) -> Option<i64> {
+        None
+    }
     /// Events admitted and waiting for the watermark.
     fn pending(&self) -> usize {
         0
@@ -54,6 +62,14 @@ pub trait Engine: Send + 'static {
     /// account goes to `evidence`, campaign records to `out`.
     fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
         let _ = (msg, evidence, out);
+    }
+    /// Split mode, key side: every task has advanced to `ts` (the slowest tick seen on this
+    /// partition of the observation topic). Key expiry follows this clock, so what the key
+    /// side answers depends only on the order of its topic partition, not on how far this
+    /// task's own accounts have run ahead: a restored key side re-reading its partition
+    /// answers exactly as before the crash.
+    fn key_clock(&mut self, ts: i64) {
+        let _ = ts;
     }
     /// Split mode, account side: evidence for one of this partition's accounts.
     fn evidence(&mut self, e: &Evidence) {

@@ -30,6 +30,12 @@ impl Engine for Pipeline {
     fn max_event_ms(&self) -> i64 {
         Pipeline::max_event_ms(self)
     }
+    fn watermark(&self) -> i64 {
+        Pipeline::watermark(self)
+    }
+    fn earliest_pending_ms(&self) -> Option<i64> {
+        Pipeline::earliest_pending_ms(self)
+    }
     fn pending(&self) -> usize {
         Pipeline::pending(self)
     }
@@ -43,6 +49,9 @@ impl Engine for Pipeline {
         let mut o = distillguard_pipeline::Outputs::default();
         Pipeline::key_message(self, msg, evidence, &mut o);
         take(&mut o, out);
+    }
+    fn key_clock(&mut self, ts: i64) {
+        Pipeline::key_clock(self, ts);
     }
     fn evidence(&mut self, e: &Evidence) {
         Pipeline::evidence(self, e);

@@ -405,11 +405,17 @@ impl<F: EngineFactory> Live<F> {
                     st.advanced = true;
                 }
                 // split mode: wait for the key sides to answer the previous step, and stay
-                // within max_task_skew of the slowest task
-                let target = match (&self.topics.observations, st.slowest) {
-                    (Some(_), Some(slowest)) => wm.min(slowest.saturating_add(skew)),
-                    _ => wm,
+                // within max_task_skew of the slowest task. A task whose tick has not been
+                // answered yet (just started, or restored from a checkpoint) steps
+                // max_task_skew past its earliest pending event: without this bound a task
+                // starting behind the stage watermark took its whole backlog in one step, and
+                // its accounts were scored for hours of events before any evidence came back.
+                let bound = match (&self.topics.observations, st.slowest) {
+                    (Some(_), Some(slowest)) => Some(slowest),
+                    (Some(_), None) => st.engine.earliest_pending_ms(),
+                    _ => None,
                 };
+                let target = bound.map_or(wm, |b| wm.min(b.saturating_add(skew)));
                 if st.tick.is_none() && wm > st.engine_wm {
                     let step = target > st.engine_wm;
                     if !step {
@@ -659,6 +665,7 @@ fn handle_internal<F: EngineFactory>(
                 if let Some(wm) = env.tick {
                     let parts = topics.observations.as_ref().map_or(1, |o| o.1);
                     let slowest = st.split.tick(env.src, wm, parts);
+                    st.engine.key_clock(slowest);
                     emit::ack(&shared.sink, topics, (p, env.src), wm, slowest)?;
                 }
             }

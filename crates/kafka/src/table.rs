@@ -64,13 +64,14 @@ impl<E: Engine> PartState<E> {
     }
     /// A partition restored from a checkpoint.
     pub fn restored(engine: E, ckpt: &Checkpoint, now: Instant) -> PartState<E> {
+        let engine_wm = engine.watermark();
         PartState {
             engine,
             next_offset: Some(ckpt.next_offset),
             split: ckpt.split.clone(),
             rescore_due: false,
             tick: None,
-            engine_wm: i64::MIN,
+            engine_wm,
             slowest: None,
             slowest_pending: i64::MAX,
             since_checkpoint: 0,

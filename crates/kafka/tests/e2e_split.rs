@@ -54,26 +54,18 @@ fn run(name: &str, kill: bool) -> Option<(split::Outcome, split::Outcome)> {
 }
 
 // Held to the same bar as the mock-cluster split tests (see crates/kafka/tests/pipeline_mock.rs):
-// no false action, no campaign mixing, recall ≥ 90% clean and ≥ 60% with a kill -9.
+// exactly the replay's actioned accounts and campaigns, clean and with a kill -9.
 
 #[test]
 fn split_three_instances_match_replay() {
     if let Some((got, want)) = run("split", false) {
-        assert!(
-            split::close_enough(&got, &want, 0.9),
-            "{}",
-            split::diff(&got, &want)
-        );
+        assert!(got == want, "{}", split::diff(&got, &want));
     }
 }
 
 #[test]
 fn split_kill_9_one_of_three_mid_stream() {
     if let Some((got, want)) = run("split-kill", true) {
-        assert!(
-            split::close_enough(&got, &want, 0.6),
-            "{}",
-            split::diff(&got, &want)
-        );
+        assert!(got == want, "{}", split::diff(&got, &want));
     }
 }

@@ -134,31 +134,21 @@ fn split_run(name: &str, kill: bool) -> (split::Outcome, split::Outcome) {
     split::run(&s, kill, Duration::ZERO)
 }
 
-// What these hold the live split path to (`split::close_enough`): no account actioned that the
-// replay does not, no campaign mixing accounts of two of replay's, and a floor on recall — 90%
-// for a clean run, 60% with a kill -9. The in-process split test
-// (crates/replay/tests/split_mode.rs) is exact, and clean runs over Kafka usually are too; after
-// a kill -9 and restore, runs have missed 1 to 13 of the 40 accounts (a known gap, issue 5).
-// `scripts/split-exactness.sh N` runs both N times and counts exact matches and misses.
+// The live split path is held to exactly the replay's actioned accounts and campaigns (as
+// member sets), clean and after a kill -9 and restore, as the in-process split test
+// (crates/replay/tests/split_mode.rs) is. `scripts/split-exactness.sh N` runs both N times
+// and counts exact runs.
 
 /// Three split instances against one replay.
 #[test]
 fn three_split_instances_match_one_replay() {
     let (got, want) = split_run("split", false);
-    assert!(
-        split::close_enough(&got, &want, 0.9),
-        "{}",
-        split::diff(&got, &want)
-    );
+    assert!(got == want, "{}", split::diff(&got, &want));
 }
 
 /// The same with one instance killed with SIGKILL half-way and restarted.
 #[test]
 fn three_split_instances_with_a_kill_9_match_one_replay() {
     let (got, want) = split_run("split-kill", true);
-    assert!(
-        split::close_enough(&got, &want, 0.6),
-        "{}",
-        split::diff(&got, &want)
-    );
+    assert!(got == want, "{}", split::diff(&got, &want));
 }

@@ -243,7 +243,10 @@ impl Pipeline {
         }
         self.apply_early(wm);
         self.counters.expired += self.accounts.expire(wm) as u64;
-        self.keys.expire(wm);
+        if !self.split {
+            // split mode: the key side's clock comes from its own input (Self::key_clock)
+            self.keys.expire(wm);
+        }
         self.sweep_dedupe(wm);
     }
 
@@ -361,6 +364,23 @@ impl Pipeline {
             } => self
                 .campaigns
                 .leave(&account, label, ts_ms, c, &mut out.campaigns),
+        }
+    }
+
+    /// Event time of the earliest event waiting for the watermark.
+    pub fn earliest_pending_ms(&self) -> Option<i64> {
+        self.buffer.earliest()
+    }
+
+    /// Split mode, key side: every task feeding this key side has advanced to `ts`; expire
+    /// keys by it. The caller derives `ts` from the key side's own input (the slowest task's
+    /// tick on its partition), so the evidence it answers with is a function of that input's
+    /// order alone, whatever the account side's progress: a key side restored after a crash
+    /// answers re-read observations exactly as it did before, and the per-sender message
+    /// numbers that deduplicate them line up.
+    pub fn key_clock(&mut self, ts: i64) {
+        if ts != i64::MIN {
+            self.keys.expire(ts);
         }
     }
 

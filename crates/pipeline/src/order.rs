@@ -54,6 +54,10 @@ impl ReorderBuffer {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Event time of the earliest pending event.
+    pub fn earliest(&self) -> Option<i64> {
+        self.0.peek().map(|p| p.ev.ts_ms)
+    }
     /// All waiting events (for snapshots), any order.
     pub fn events(&self) -> impl Iterator<Item = &Event> {
         self.0.iter().map(|p| &p.ev)

@@ -147,6 +147,10 @@ fn split(evs: &[Event], parts: u32, chunk: usize) -> Outcome {
         }
         // delivered after the whole chunk: evidence lags the events that caused it
         wire.settle(&mut engines, &mut got);
+        // every task has reached wm (the ticks that follow the chunk's messages)
+        for e in engines.iter_mut() {
+            e.key_clock(wm);
+        }
     }
     for (p, e) in engines.iter_mut().enumerate() {
         e.finish(&mut out);

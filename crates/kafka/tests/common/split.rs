@@ -167,23 +167,6 @@ pub fn settle(s: &Setup, want: &Outcome, timeout: Duration) -> Outcome {
     }
 }
 
-/// What the split live path is held to (see the tests): it actions no account the replay does
-/// not and at least `min_recall` of the replay's; no live campaign mixes accounts of two replay
-/// campaigns (or of none), and live campaigns cover at least `min_recall` of the replay's
-/// campaign members.
-pub fn close_enough(got: &Outcome, want: &Outcome, min_recall: f64) -> bool {
-    let recall = |a: usize, b: usize| b == 0 || a as f64 >= min_recall * b as f64;
-    let members = |o: &Outcome| o.campaigns.iter().flatten().collect::<BTreeSet<_>>().len();
-    got.actioned.is_subset(&want.actioned)
-        && recall(got.actioned.len(), want.actioned.len())
-        && got.campaigns.iter().all(|c| {
-            want.campaigns
-                .iter()
-                .any(|w| c.iter().all(|m| w.binary_search(m).is_ok()))
-        })
-        && recall(members(got), members(want))
-}
-
 /// A readable difference.
 pub fn diff(got: &Outcome, want: &Outcome) -> String {
     format!(

@@ -157,3 +157,48 @@ fn snapshot_round_trips_pending_events() {
     assert_eq!(q.counters().processed, 2);
     assert!(Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), b"junk").is_err());
 }
+
+/// Split mode: the key side expires keys on the clock it is given (`key_clock`), never on the
+/// account side's watermark, so its answers depend only on the order of its own input.
+#[test]
+fn split_key_side_expires_on_its_own_clock() {
+    use distillguard_types::corr::{CorrKey, KeyKind, Observation};
+    let observe = |account: &str, ts_ms: i64| {
+        ToKeys::Observe(Observation {
+            key: CorrKey {
+                kind: KeyKind::Ip,
+                hash: 7,
+            },
+            account: account.into(),
+            ts_ms,
+            fresh: true,
+            org: None,
+            activity: 1,
+            label: None,
+        })
+    };
+    // (account-side watermark, key clock) before a second account shares the key 3 days
+    // after the first: evidence comes back only while the first is still held
+    let check = |wm: Option<i64>, clock: Option<i64>, evidence: usize| {
+        let mut cfg = Config::default();
+        cfg.input.max_future = std::time::Duration::from_secs(30 * 86_400);
+        let mut p = Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()));
+        p.set_split(true);
+        let (mut out, mut evs) = (Outputs::default(), Vec::new());
+        p.key_message(observe("a", 0), &mut evs, &mut out);
+        assert!(evs.is_empty(), "one account: no evidence yet");
+        if let Some(wm) = wm {
+            p.offer(ev("z", wm, None)).unwrap();
+            p.advance_to(wm, &mut out);
+        }
+        if let Some(ts) = clock {
+            p.key_clock(ts);
+        }
+        p.key_message(observe("b", 3 * DAY), &mut evs, &mut out);
+        assert_eq!(evs.len(), evidence, "wm {wm:?} clock {clock:?}");
+    };
+    check(None, None, 1);
+    check(Some(3 * DAY), None, 1);
+    check(None, Some(3 * DAY), 0);
+    check(Some(3 * DAY), Some(DAY), 1);
+}
