@@ -28,7 +28,9 @@
 //!   start until it has consumed every record (the `distillguard_live_records_total` counter,
 //!   ≤ 100 ms late) and then shut down — which writes the final checkpoints, commits every input
 //!   offset (checked afterwards against the high watermarks) and leaves the group. The
-//!   subtraction removes group join and shutdown from the figure;
+//!   subtraction removes group join and shutdown from the figure (what is left of the final
+//!   checkpoint of the bigger state stays in); each run also prints (to stderr) when its first
+//!   record was counted, when every record was processed and when it had shut down;
 //! - counting engine: the same live measurement with the counting test engine (no pausing);
 //! - kcat: `kcat -C -e` over the input topic to /dev/null.
 //!
@@ -430,6 +432,7 @@ impl Live<'_> {
                 }
             });
             let (mut seen, mut moved) = (0, Instant::now());
+            let mut first = None;
             // the pipeline: until its engines processed every record but the sentinels (in
             // split mode processing is paced by the key sides and trails consumption)
             let processed_target = (total - sentinel_count).max(0) as u64;
@@ -441,6 +444,9 @@ impl Live<'_> {
                     }
                     Kind::Counting => true,
                 };
+                if got > 0 && first.is_none() {
+                    first = Some(start.elapsed());
+                }
                 if got >= total as u64 && done {
                     break;
                 }
@@ -453,8 +459,16 @@ impl Live<'_> {
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            let consumed = start.elapsed();
             let _ = tx.send(());
-            task.await.unwrap().expect("live run")
+            let s = task.await.unwrap().expect("live run");
+            eprintln!(
+                "  {group}: first record counted at {:.2?}, all processed at {consumed:.2?}, \
+                 shut down at {:.2?}",
+                first.unwrap_or_default(),
+                start.elapsed()
+            );
+            s
         });
         let elapsed = start.elapsed();
         let got = committed(self.brokers, &group, topic);

@@ -1,9 +1,10 @@
 //! Input records in batches: copied out of the consumer, parsed on every core (rayon), then
-//! offered to their partitions' engines in log order on the loop's thread.
+//! offered to their partitions' engines in log order.
 //!
 //! Parsing is about half of the per-record cost, so spreading it over the cores while the
-//! engines stay single-threaded (their order matters) is what lets the live path keep up with
-//! the replay path, which parses on a thread of its own.
+//! engines stay single-threaded (their order matters), and parsing the next batch while the
+//! engines take this one (`run.rs`), is what lets the live path keep up with the replay path,
+//! which parses on a thread of its own.
 
 use crate::engine::{EngineFactory, RecordParse};
 use distillguard_types::{Event, RejectReason};

@@ -12,7 +12,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// A reader's context: end-of-partition events are expected, not errors worth logging.
@@ -49,7 +49,10 @@ pub fn read_store(
         return Ok(store);
     }
     let mut tpl = TopicPartitionList::new();
-    let mut pending: HashSet<i32> = HashSet::new();
+    // partition -> high watermark when the read began: done once the record before it is read
+    // (waiting for end-of-partition instead costs a fetch wait, 500 ms by default, on every
+    // assignment)
+    let mut pending: HashMap<i32, i64> = HashMap::new();
     for p in t.partitions() {
         let left = deadline.saturating_duration_since(Instant::now());
         let (lo, hi) = consumer
@@ -58,7 +61,7 @@ pub fn read_store(
         if hi > lo {
             tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
                 .map_err(KafkaError::client("checkpoint assignment"))?;
-            pending.insert(p.id());
+            pending.insert(p.id(), hi);
         }
     }
     if pending.is_empty() {
@@ -79,6 +82,10 @@ pub fn read_store(
             Some(Ok(m)) => {
                 if let Some(k) = m.key().and_then(|k| std::str::from_utf8(k).ok()) {
                     store.apply(k, m.payload());
+                }
+                let p = m.partition();
+                if pending.get(&p).is_some_and(|&hi| m.offset() + 1 >= hi) {
+                    pending.remove(&p);
                 }
             }
             Some(Err(RdError::PartitionEOF(p))) => {

@@ -111,6 +111,10 @@ struct Live<F: EngineFactory> {
     out: Outputs,
     evs: Vec<Evidence>,
     batch: Batch,
+    /// A parsed batch waiting for the engines (taken on the next input message), and the
+    /// rebalance generation it was read in.
+    ready: Batch,
+    ready_gen: u64,
     last_round: Instant,
     round_due: bool,
     since_advance: usize,
@@ -175,6 +179,8 @@ impl<F: EngineFactory> Live<F> {
             out: Outputs::default(),
             evs: Vec::new(),
             batch: Batch::default(),
+            ready: Batch::default(),
+            ready_gen: 0,
             last_round: Instant::now(),
             round_due: false,
             since_advance: 0,
@@ -226,6 +232,7 @@ impl<F: EngineFactory> Live<F> {
         match outcome {
             Ok(()) => {
                 tracing::info!("shutting down: final checkpoints and commit");
+                self.take_ready()?;
                 self.advance()?;
                 self.round().await?;
                 self.shared
@@ -267,6 +274,7 @@ impl<F: EngineFactory> Live<F> {
     async fn on_tick(&mut self) -> Result<(), KafkaError> {
         self.fatal()?;
         self.health.beat();
+        self.take_ready()?;
         self.advance()?;
         if self.round_due || self.last_round.elapsed() >= self.shared.live.checkpoint_interval {
             self.round().await?;
@@ -309,13 +317,52 @@ impl<F: EngineFactory> Live<F> {
                 None => break,
             }
         }
-        let records = self.batch.records();
-        batch::parse_all(&*self.shared.factory, &mut self.parser, records);
-        let n = records.len();
-        for raw in records {
-            handle_record(&self.shared, &self.topics, raw, &mut self.round_due)?;
+        if self.ready_gen != at {
+            // read before a rebalance that repositioned every partition: it comes again
+            self.ready.clear();
+        }
+        // A full batch means the consumer holds more: parse this one while the engines take
+        // the one parsed last time (both cores busy), and keep it for the next call. Otherwise
+        // the queue is drained and this batch is taken now.
+        let more = self.batch.len() == BATCH;
+        let (shared, topics) = (&*self.shared, &self.topics);
+        let mut n = self.ready.len();
+        if self.ready.is_empty() {
+            batch::parse_all(&*shared.factory, &mut self.parser, self.batch.records());
+        } else {
+            let (parser, fresh, ready) = (&mut self.parser, &mut self.batch, &mut self.ready);
+            let round_due = &mut self.round_due;
+            let ((), taken) = rayon::join(
+                || batch::parse_all(&*shared.factory, parser, fresh.records()),
+                || handle_records(shared, topics, ready.records(), round_due),
+            );
+            taken?;
+            self.ready.clear();
+        }
+        std::mem::swap(&mut self.batch, &mut self.ready);
+        self.ready_gen = at;
+        if !more {
+            n += self.ready.len();
+            handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
+            self.ready.clear();
         }
         self.after_messages(n).await
+    }
+
+    /// Offer the held parsed batch to the engines now (unless a rebalance ran since it was
+    /// read: then it comes again).
+    fn take_ready(&mut self) -> Result<(), KafkaError> {
+        let at = self
+            .shared
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        if self.ready_gen == at {
+            let (shared, topics) = (&*self.shared, &self.topics);
+            handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
+            self.since_advance += self.ready.len();
+        }
+        self.ready.clear();
+        Ok(())
     }
 
     /// Split mode: one message of the observation or evidence topic.
@@ -569,6 +616,19 @@ fn emit_task<E: Engine>(
         return Ok(());
     }
     emit::outputs(sink, topics, p, &mut st.split.obs_seq, out, summary)
+}
+
+/// Parsed input records, in log order: [`handle_record`] each.
+fn handle_records<F: EngineFactory>(
+    shared: &Shared<F>,
+    topics: &Topics,
+    records: &mut [Raw],
+    round_due: &mut bool,
+) -> Result<(), KafkaError> {
+    for raw in records {
+        handle_record(shared, topics, raw, round_due)?;
+    }
+    Ok(())
 }
 
 /// One parsed input record: offer it to its partition's engine, dead-letter a reject.
