@@ -37,8 +37,12 @@
 //! The mock cluster keeps at most 5 MiB per partition (older batches are dropped, which aborts
 //! the bench), so the input topic is lz4-compressed with 12 partitions (`BENCH_COMPRESSION`,
 //! `BENCH_PARTS`; with `BENCH_COMPRESSION=none` the partition count defaults to what keeps each
-//! partition under 4 MiB). Checkpoints every 5 s (not by record count) to checkpoint topics with
-//! as many partitions. `BENCH_REPARTITION=1` runs the real pipeline in split mode
+//! partition under 4 MiB). Checkpoints as by default (every 30 s or 100k records per partition,
+//! so within a run only the final one at shutdown, which is in the figure) to checkpoint topics
+//! with as many partitions. The whole measurement (replay, in-process, the three live runs,
+//! kcat) is repeated `BENCH_ROUNDS` times (default 3), each round with its own groups and
+//! internal topics; the summary line gives medians, and the median of the per-round
+//! live/replay ratios. `BENCH_REPARTITION=1` runs the real pipeline in split mode
 //! (`LiveConfig::repartition`) and creates the observation and evidence topics.
 //! `BENCH_KAFKA="key=value,…"` is passed to the live clients (`[live.kafka]`), e.g.
 //! `fetch.wait.max.ms=10`. `RUST_LOG` enables the live loop's logs.
@@ -397,8 +401,8 @@ impl Live<'_> {
             input_topic: topic.into(),
             internal_prefix: self.prefix.into(),
             create_topics: false,
-            checkpoint_interval: Duration::from_secs(5),
-            checkpoint_records: u64::MAX / 2,
+            // checkpoints as configured by default (every 30 s or 100k records per partition:
+            // within a run only the final one, which every run writes at shutdown)
             max_partition_lead: self.lead,
             // split mode steps at most max_task_skew of event time per tick round trip; the
             // fixture is sparse (~150 records per hour of event time over 12 partitions), live
@@ -589,7 +593,14 @@ fn main() {
     let cluster = MockCluster::new(1).unwrap();
     let brokers = cluster.bootstrap_servers();
     let defaults = LiveConfig::default();
-    let prefixes = ["distillguard", "nopause", "counting"];
+    let rounds: usize = env("BENCH_ROUNDS").unwrap_or(3).max(1);
+    // per round: its own groups and internal topics, so no run restores another's checkpoints
+    let prefixes: Vec<[&'static str; 3]> = (0..rounds)
+        .map(|r| {
+            ["distillguard", "nopause", "counting"]
+                .map(|p| &*Box::leak(format!("{p}-r{r}").into_boxed_str()))
+        })
+        .collect();
     let mut topics = vec![
         "warm".to_string(),
         "bench".into(),
@@ -597,9 +608,9 @@ fn main() {
         defaults.campaign_topic.clone(),
         defaults.dead_letter_topic.clone(),
     ];
-    for prefix in prefixes {
+    for prefix in prefixes.iter().flatten() {
         let l = LiveConfig {
-            internal_prefix: prefix.into(),
+            internal_prefix: prefix.to_string(),
             ..LiveConfig::default()
         };
         topics.push(l.checkpoint_topic());
@@ -620,111 +631,147 @@ fn main() {
     println!(
         "records: {n} ({repeat} × fixture + {parts} sentinels, {:.1} MiB JSON; input topic \
          {parts} partitions, compression {compression}; repartition {repartition}; longest \
-         partition silence {:.1} h; warm-up {} records)",
+         partition silence {:.1} h; warm-up {} records; {rounds} rounds)",
         bytes as f64 / 1048576.0,
         silence as f64 / HOUR_MS as f64,
         warm.len()
     );
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
-
-    let (replay_t, rs) = replay_path(&cfg, &recs);
-    println!(
-        "replay path (distillguard_replay::replay, 2 threads): {:>9.0} events/s  ({replay_t:.2?}; \
-         events {}, rejects {}, verdicts {})",
-        rate(replay_t),
-        rs.events,
-        rejects(&rs.rejects),
-        rs.verdicts.iter().sum::<u64>()
-    );
-    let (loop_t, lc) = in_process(&cfg, &recs);
-    println!(
-        "in-process loop (parse + one Pipeline, 1 thread):     {:>9.0} events/s  ({loop_t:.2?}; \
-         events {}, rejected {}, verdicts {})",
-        rate(loop_t),
-        lc.events,
-        lc.rejected,
-        lc.verdicts
-    );
-
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let live = |prefix, kind, lead| Live {
-        brokers: &brokers,
-        prefix,
-        kind,
-        lead,
-        repartition,
-        kafka: &kafka,
-    };
-    let mut live_rates = Vec::new();
-    for (label, l) in [
-        (
-            "live path (run_pipeline, default lead 10 min)",
-            live(prefixes[0], Kind::Pipeline, defaults.max_partition_lead),
-        ),
-        (
-            "live path (run_pipeline, no pausing)",
-            live(prefixes[1], Kind::Pipeline, NO_PAUSE_LEAD),
-        ),
-        (
-            "live path (counting engine, no pausing)",
-            live(prefixes[2], Kind::Counting, NO_PAUSE_LEAD),
-        ),
-    ] {
-        let (t, full, base, s) = l.measure(&rt);
+    // one row per round: replay, in-process, live, live no pausing, counting, kcat (rates)
+    let mut rows: Vec<[f64; 6]> = Vec::new();
+    for (round, prefixes) in prefixes.iter().enumerate() {
+        println!("round {}:", round + 1);
+        let (replay_t, rs) = replay_path(&cfg, &recs);
         println!(
-            "{label:<54} {:>9.0} events/s  ({t:.2?} = {full:.2?} − {base:.2?} warm-up run; \
-             records {}, events {}, rejects {}, verdicts {}, campaigns {}, observations {}, \
-             checkpoints {}, commits {})",
-            rate(t),
-            s.records,
-            s.events,
-            rejects(&s.rejects),
-            s.verdicts,
-            s.campaigns,
-            s.observations,
-            s.checkpoints,
-            s.commits
+            "  replay path (distillguard_replay::replay, 2 threads): {:>9.0} events/s  \
+             ({replay_t:.2?}; events {}, rejects {}, verdicts {})",
+            rate(replay_t),
+            rs.events,
+            rejects(&rs.rejects),
+            rs.verdicts.iter().sum::<u64>()
         );
-        live_rates.push(rate(t));
+        let (loop_t, lc) = in_process(&cfg, &recs);
+        println!(
+            "  in-process loop (parse + one Pipeline, 1 thread):     {:>9.0} events/s  \
+             ({loop_t:.2?}; events {}, rejected {}, verdicts {})",
+            rate(loop_t),
+            lc.events,
+            lc.rejected,
+            lc.verdicts
+        );
+        let live = |prefix, kind, lead| Live {
+            brokers: &brokers,
+            prefix,
+            kind,
+            lead,
+            repartition,
+            kafka: &kafka,
+        };
+        let mut live_rates = Vec::new();
+        for (label, l) in [
+            (
+                "live path (run_pipeline, default lead 10 min)",
+                live(prefixes[0], Kind::Pipeline, defaults.max_partition_lead),
+            ),
+            (
+                "live path (run_pipeline, no pausing)",
+                live(prefixes[1], Kind::Pipeline, NO_PAUSE_LEAD),
+            ),
+            (
+                "live path (counting engine, no pausing)",
+                live(prefixes[2], Kind::Counting, NO_PAUSE_LEAD),
+            ),
+        ] {
+            let (t, full, base, s) = l.measure(&rt);
+            println!(
+                "  {label:<54} {:>9.0} events/s  ({t:.2?} = {full:.2?} − {base:.2?} warm-up \
+                 run; records {}, events {}, rejects {}, verdicts {}, campaigns {}, \
+                 observations {}, checkpoints {}, commits {})",
+                rate(t),
+                s.records,
+                s.events,
+                rejects(&s.rejects),
+                s.verdicts,
+                s.campaigns,
+                s.observations,
+                s.checkpoints,
+                s.commits
+            );
+            live_rates.push(rate(t));
+        }
+        let kcat_t = kcat(&brokers, "bench");
+        let kcat_rate = kcat_t.map_or(f64::NAN, |k| (n + warm.len()) as f64 / k.as_secs_f64());
+        match kcat_t {
+            Some(k) => println!(
+                "  {:<54} {:>9.0} records/s ({k:.2?}, {} records)",
+                "kcat -C -e to /dev/null (consume ceiling)",
+                kcat_rate,
+                n + warm.len()
+            ),
+            None => {
+                println!("  kcat not installed (apt-get install kcat): no consume-only ceiling")
+            }
+        }
+        let row = [
+            rate(replay_t),
+            rate(loop_t),
+            live_rates[0],
+            live_rates[1],
+            live_rates[2],
+            kcat_rate,
+        ];
+        println!(
+            "  ratios: live/replay {:.3} (no pausing {:.3})  live/in-process {:.3}  live/kcat {:.3}",
+            row[2] / row[0],
+            row[3] / row[0],
+            row[2] / row[1],
+            row[2] / row[5],
+        );
+        rows.push(row);
     }
-    let kcat_t = kcat(&brokers, "bench");
-    let kcat_rate = kcat_t.map(|k| (n + warm.len()) as f64 / k.as_secs_f64());
-    match kcat_t {
-        Some(k) => println!(
-            "{:<54} {:>9.0} records/s ({k:.2?}, {} records)",
-            "kcat -C -e to /dev/null (consume ceiling)",
-            kcat_rate.unwrap(),
-            n + warm.len()
-        ),
-        None => println!("kcat not installed (apt-get install kcat): no consume-only ceiling"),
-    }
-    let (rr, ir) = (rate(replay_t), rate(loop_t));
-    let (lp, ln, lc) = (live_rates[0], live_rates[1], live_rates[2]);
-    let kc = |l: f64| kcat_rate.map_or("-".into(), |k| format!("{:.3}", l / k));
+    // medians over the rounds; ratios are taken within each round, then their median
+    let median = |f: &dyn Fn(&[f64; 6]) -> f64| {
+        let mut v: Vec<f64> = rows.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (rr, ir, lp, ln, lc, kc) = (
+        median(&|r| r[0]),
+        median(&|r| r[1]),
+        median(&|r| r[2]),
+        median(&|r| r[3]),
+        median(&|r| r[4]),
+        median(&|r| r[5]),
+    );
+    let (lpr, lnr, lpk, lnk) = (
+        median(&|r| r[2] / r[0]),
+        median(&|r| r[3] / r[0]),
+        median(&|r| r[2] / r[5]),
+        median(&|r| r[3] / r[5]),
+    );
+    let range = |f: &dyn Fn(&[f64; 6]) -> f64| {
+        let v: Vec<f64> = rows.iter().map(f).collect();
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+        format!("{lo:.3}–{hi:.3}")
+    };
     println!(
-        "ratios: live/replay {:.3} (no pausing {:.3})  live/in-process {:.3} ({:.3})  \
-         live/kcat {} ({})",
-        lp / rr,
-        ln / rr,
-        lp / ir,
-        ln / ir,
-        kc(lp),
-        kc(ln)
+        "medians of {rounds} rounds: replay {rr:.0} ev/s, in-process {ir:.0}, live {lp:.0} (no \
+         pausing {ln:.0}), counting {lc:.0}, kcat {kc:.0} rec/s; live/replay {lpr:.3} (per round \
+         {}), no pausing {lnr:.3}; live/kcat {lpk:.3}",
+        range(&|r| r[2] / r[0]),
     );
     println!(
-        "RESULT records={n} mib={:.1} parts={parts} replay_eps={rr:.0} inproc_eps={ir:.0} \
-         live_eps={lp:.0} live_nopause_eps={ln:.0} counting_eps={lc:.0} kcat_rps={} \
-         live_over_replay={:.3} live_nopause_over_replay={:.3} live_over_kcat={} \
-         live_nopause_over_kcat={}",
+        "RESULT rounds={rounds} records={n} mib={:.1} parts={parts} replay_eps={rr:.0} \
+         inproc_eps={ir:.0} live_eps={lp:.0} live_nopause_eps={ln:.0} counting_eps={lc:.0} \
+         kcat_rps={kc:.0} live_over_replay={lpr:.3} live_nopause_over_replay={lnr:.3} \
+         live_over_kcat={lpk:.3} live_nopause_over_kcat={lnk:.3}",
         bytes as f64 / 1048576.0,
-        kcat_rate.map_or("-".into(), |k| format!("{k:.0}")),
-        lp / rr,
-        ln / rr,
-        kc(lp),
-        kc(ln)
     );
 }

@@ -8,6 +8,7 @@ use crate::engine::Outputs;
 use crate::error::KafkaError;
 use crate::repartition::{
     encode_back, encode_back_into, encode_key, encode_key_into, key_partition, Back, KeyEnvelope,
+    PACK,
 };
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
@@ -68,31 +69,49 @@ pub fn outputs(
         metrics::counter!("distillguard_live_campaigns_total").increment(1);
     }
     if let Some((topic, parts)) = &topics.observations {
-        let mut buf = Vec::with_capacity(128);
+        if out.to_keys.is_empty() {
+            return Ok(());
+        }
+        // one envelope per key partition (per PACK messages), messages in emit order
+        let mut packs: Vec<KeyEnvelope> = (0..*parts)
+            .map(|_| KeyEnvelope {
+                src: source_partition,
+                msgs: Vec::new(),
+                tick: None,
+            })
+            .collect();
+        let mut buf = Vec::new();
+        let key = source_partition.to_be_bytes();
+        let mut send = |partition: usize, env: &mut KeyEnvelope| -> Result<(), KafkaError> {
+            encode_key_into(env, &mut buf);
+            summary.observations += env.msgs.len() as u64;
+            env.msgs.clear();
+            sink.send(Out {
+                topic,
+                partition: Some(partition as i32),
+                key: &key,
+                payload: Some(&buf),
+                headers: None,
+            })
+        };
         for msg in out.to_keys.drain(..) {
-            let partition = key_partition(&msg, *parts);
-            let key = msg.route().to_be_bytes();
+            let partition = key_partition(&msg, *parts) as usize;
             let seq = if matches!(msg, ToKeys::Observe(_)) {
                 *obs_seq += 1;
                 *obs_seq
             } else {
                 0
             };
-            let env = KeyEnvelope {
-                src: source_partition,
-                seq,
-                msg: Some(msg),
-                tick: None,
-            };
-            encode_key_into(&env, &mut buf);
-            sink.send(Out {
-                topic,
-                partition: Some(partition),
-                key: &key,
-                payload: Some(&buf),
-                headers: None,
-            })?;
-            summary.observations += 1;
+            let env = &mut packs[partition];
+            env.msgs.push((seq, msg));
+            if env.msgs.len() >= PACK {
+                send(partition, env)?;
+            }
+        }
+        for (partition, env) in packs.iter_mut().enumerate() {
+            if !env.msgs.is_empty() {
+                send(partition, env)?;
+            }
         }
     } else {
         out.to_keys.clear();
@@ -114,25 +133,26 @@ pub fn evidence(
         evs.clear();
         return Ok(());
     };
-    let mut buf = Vec::with_capacity(128);
-    for ev in evs.drain(..) {
-        // account ids fit a CompactString inline: no allocation
-        let key = ev.account.clone();
-        *evi_seq += 1;
-        let back = Back::Evidence {
-            from,
-            seq: *evi_seq,
-            ev,
-        };
-        encode_back_into(&back, &mut buf);
+    let mut buf = Vec::new();
+    let key = from.to_be_bytes();
+    while !evs.is_empty() {
+        let n = evs.len().min(PACK);
+        let items = evs
+            .drain(..n)
+            .map(|ev| {
+                *evi_seq += 1;
+                (*evi_seq, ev)
+            })
+            .collect();
+        encode_back_into(&Back::Evidence { from, items }, &mut buf);
         sink.send(Out {
             topic,
             partition: Some(dst),
-            key: key.as_bytes(),
+            key: &key,
             payload: Some(&buf),
             headers: None,
         })?;
-        summary.evidence += 1;
+        summary.evidence += n as u64;
     }
     Ok(())
 }
@@ -144,8 +164,7 @@ pub fn ticks(sink: &Sink, topics: &Topics, src: i32, wm: i64) -> Result<(), Kafk
     };
     let payload = encode_key(&KeyEnvelope {
         src,
-        seq: 0,
-        msg: None,
+        msgs: Vec::new(),
         tick: Some(wm),
     });
     for q in 0..*parts {

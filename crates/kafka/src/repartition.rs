@@ -16,7 +16,9 @@
 //! acknowledged its last tick, so evidence lags the events that caused it by one advance step,
 //! as in the in-process split test, and never by a whole backlog.
 //!
-//! Messages are bincode: compact (an observation is ~60 bytes) and internal to distillguard.
+//! Messages are bincode: compact (an observation is ~70 bytes) and internal to distillguard.
+//! What one emit produces for one key partition travels as one Kafka message (up to [`PACK`]
+//! items), and so does the evidence answering one such message.
 
 use distillguard_types::corr::{Evidence, ToKeys};
 use serde::{Deserialize, Serialize};
@@ -74,30 +76,33 @@ pub fn fresh(seen: &mut BTreeMap<i32, u64>, from: i32, seq: u64) -> bool {
     true
 }
 
-/// A message for a key stage with its origin.
+/// Messages for one key partition from one task, in the task's order (one Kafka message
+/// carries up to [`PACK`] of them: an advance step makes about ten observations per event, and
+/// a Kafka message each was most of split mode's cost).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyEnvelope {
     /// Input partition of the account that sent it (where its evidence goes back to).
     pub src: i32,
-    /// Sequence number of an observation (0: unnumbered).
-    pub seq: u64,
-    /// The message; `None` for a tick.
-    pub msg: Option<ToKeys>,
-    /// A tick: the sender advanced to this watermark.
+    /// The messages, each with its sequence number (observations; 0: unnumbered, applied
+    /// every time it arrives).
+    pub msgs: Vec<(u64, ToKeys)>,
+    /// A tick: the sender advanced to this watermark (after the messages).
     pub tick: Option<i64>,
 }
+
+/// Messages (or evidence) packed into one Kafka message at most.
+pub const PACK: usize = 1024;
 
 /// What travels on the evidence topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Back {
-    /// Evidence for one of the partition's accounts, from key partition `from`, numbered.
+    /// Evidence for the partition's accounts from key partition `from`, each numbered, in the
+    /// key partition's order.
     Evidence {
         /// The key partition.
         from: i32,
-        /// Its sequence number.
-        seq: u64,
-        /// The evidence.
-        ev: Evidence,
+        /// (sequence number, evidence).
+        items: Vec<(u64, Evidence)>,
     },
     /// Key partition `from` has handled everything sent before the tick of watermark `wm`;
     /// the slowest task it has heard of is at `slowest`.
@@ -222,36 +227,46 @@ mod tests {
 
     #[test]
     fn messages_round_trip_compactly() {
+        let one = |seq| (seq, ToKeys::Observe(obs(KeyKind::Asn, seq)));
         let env = KeyEnvelope {
             src: 4,
-            seq: 17,
-            msg: Some(ToKeys::Observe(obs(KeyKind::Asn, 5))),
+            msgs: vec![one(17)],
             tick: None,
         };
         let bytes = encode_key(&env);
-        assert!(bytes.len() < 80, "{}", bytes.len());
+        assert!(bytes.len() < 96, "{}", bytes.len());
+        // packed: about 70 bytes an observation
+        let pack = KeyEnvelope {
+            src: 4,
+            msgs: (1..=100).map(one).collect(),
+            tick: Some(3),
+        };
+        let packed = encode_key(&pack);
+        assert!(packed.len() < 100 * 80, "{}", packed.len());
+        assert_eq!(decode_key(&packed).unwrap(), pack);
         let tick = KeyEnvelope {
             src: 2,
-            seq: 0,
-            msg: None,
+            msgs: Vec::new(),
             tick: Some(77),
         };
         assert_eq!(decode_key(&encode_key(&tick)).unwrap(), tick);
         assert_eq!(decode_key(&bytes).unwrap(), env);
         let join = KeyEnvelope {
             src: 1,
-            seq: 0,
             tick: None,
-            msg: Some(ToKeys::Join {
-                account: "acct-2".into(),
-                label: CampaignLabel {
-                    since_ms: 1,
-                    key: 2,
+            msgs: vec![(
+                0,
+                ToKeys::Join {
+                    account: "acct-2".into(),
+                    label: CampaignLabel {
+                        since_ms: 1,
+                        key: 2,
+                    },
+                    views: vec![View::Template, View::Timing],
+                    key: Some("template:00ff".into()),
+                    ts_ms: 3,
                 },
-                views: vec![View::Template, View::Timing],
-                key: Some("template:00ff".into()),
-                ts_ms: 3,
-            }),
+            )],
         };
         assert_eq!(decode_key(&encode_key(&join)).unwrap(), join);
         let ev = Evidence {
@@ -269,8 +284,7 @@ mod tests {
         };
         let back = Back::Evidence {
             from: 2,
-            seq: 5,
-            ev,
+            items: vec![(5, ev.clone()), (6, ev)],
         };
         assert_eq!(decode_back(&encode_back(&back)).unwrap(), back);
         let ack = Back::Ack {

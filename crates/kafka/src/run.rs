@@ -325,24 +325,45 @@ impl<F: EngineFactory> Live<F> {
         // the one parsed last time (both cores busy), and keep it for the next call. Otherwise
         // the queue is drained and this batch is taken now.
         let more = self.batch.len() == BATCH;
-        let (shared, topics) = (&*self.shared, &self.topics);
-        let mut n = self.ready.len();
         if self.ready.is_empty() {
-            batch::parse_all(&*shared.factory, &mut self.parser, self.batch.records());
+            let factory = &*self.shared.factory;
+            batch::parse_all(factory, &mut self.parser, self.batch.records());
         } else {
+            // the engines' side: offer the records, and advance when due (the bulk of the
+            // detection work happens in advance)
             let (parser, fresh, ready) = (&mut self.parser, &mut self.batch, &mut self.ready);
-            let round_due = &mut self.round_due;
+            let (round_due, since) = (&mut self.round_due, &mut self.since_advance);
+            let mut stepper = Stepper {
+                shared: &self.shared,
+                topics: &self.topics,
+                consumer: &self.consumer,
+                clock: &mut self.clock,
+                out: &mut self.out,
+                advanced_to: &mut self.advanced_to,
+            };
+            let factory = &*stepper.shared.factory;
             let ((), taken) = rayon::join(
-                || batch::parse_all(&*shared.factory, parser, fresh.records()),
-                || handle_records(shared, topics, ready.records(), round_due),
+                || batch::parse_all(factory, parser, fresh.records()),
+                || {
+                    let (shared, topics) = (stepper.shared, stepper.topics);
+                    handle_records(shared, topics, ready.records(), round_due)?;
+                    *since += ready.len();
+                    if *since >= ADVANCE_EVERY {
+                        *since = 0;
+                        stepper.advance()?;
+                    }
+                    Ok::<(), KafkaError>(())
+                },
             );
             taken?;
             self.ready.clear();
         }
         std::mem::swap(&mut self.batch, &mut self.ready);
         self.ready_gen = at;
+        let mut n = 0;
         if !more {
-            n += self.ready.len();
+            n = self.ready.len();
+            let (shared, topics) = (&*self.shared, &self.topics);
             handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
             self.ready.clear();
         }
@@ -419,120 +440,19 @@ impl<F: EngineFactory> Live<F> {
     /// partitions that run too far ahead.
     fn advance(&mut self) -> Result<(), KafkaError> {
         self.since_advance = 0;
-        let lead = self.shared.live.max_partition_lead.as_millis() as i64;
-        let skew = self.shared.live.max_task_skew.as_millis() as i64;
-        let max_held = self.shared.live.max_buffered_events;
-        let (mut pause, mut resume) = (TopicPartitionList::new(), TopicPartitionList::new());
-        {
-            let mut guard = self.shared.table();
-            let Table {
-                parts,
-                summary,
-                reassigned,
-            } = &mut *guard;
-            let now = Instant::now();
-            for st in parts.values_mut().filter(|s| s.paused) {
-                st.last_active = now;
-            }
-            if std::mem::take(reassigned) {
-                // a partition taken over may be behind this instance's watermark: start over
-                // from the assigned partitions (engines never go back on their own)
-                self.clock.reset();
-            }
-            let wm = self.clock.update(parts.values().map(|s| s.time()), now);
-            if wm == i64::MIN {
-                return Ok(());
-            }
-            metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
-            self.advanced_to = wm;
-            for (&p, st) in parts.iter_mut() {
-                if st.rescore_due {
-                    st.rescore_due = false;
-                    st.engine.rescore(&mut self.out);
-                    st.advanced = true;
-                }
-                // split mode: wait for the key sides to answer the previous step, and stay
-                // within max_task_skew of the slowest task. A task whose tick has not been
-                // answered yet (just started, or restored from a checkpoint) steps
-                // max_task_skew past its earliest pending event: without this bound a task
-                // starting behind the stage watermark took its whole backlog in one step, and
-                // its accounts were scored for hours of events before any evidence came back.
-                let bound = match (&self.topics.observations, st.slowest) {
-                    (Some(_), Some(slowest)) => Some(slowest),
-                    (Some(_), None) => st.engine.earliest_pending_ms(),
-                    _ => None,
-                };
-                let target = bound.map_or(wm, |b| wm.min(b.saturating_add(skew)));
-                if st.tick.is_none() && wm > st.engine_wm {
-                    let step = target > st.engine_wm;
-                    if !step {
-                        tracing::debug!(
-                            partition = p,
-                            wm,
-                            engine_wm = st.engine_wm,
-                            slowest = ?st.slowest,
-                            "held back by max_task_skew"
-                        );
-                    }
-                    if step {
-                        st.engine.advance_to(target, &mut self.out);
-                        st.engine_wm = target;
-                        st.advanced = true;
-                    }
-                    // the step's observations first, then the tick that covers them
-                    emit_task(
-                        &self.shared.sink,
-                        &self.topics,
-                        p,
-                        st,
-                        &mut self.out,
-                        summary,
-                    )?;
-                    if let Some((_, parts)) = &self.topics.observations {
-                        // a blocked task ticks again at its watermark to learn of progress
-                        emit::ticks(&self.shared.sink, &self.topics, p, st.engine_wm)?;
-                        st.tick = Some((st.engine_wm, (0..*parts).collect()));
-                    }
-                }
-                emit_task(
-                    &self.shared.sink,
-                    &self.topics,
-                    p,
-                    st,
-                    &mut self.out,
-                    summary,
-                )?;
-                let ahead = self
-                    .clock
-                    .partition_watermark(st.engine.max_event_ms())
-                    .saturating_sub(wm);
-                // pause only a partition that is both ahead and holding many events: sparse
-                // partitions run ahead in event time all the time at no memory cost
-                let held = st.engine.pending();
-                if !st.paused && ahead > lead && held > max_held {
-                    st.paused = true;
-                    let _ = pause.add_partition_offset(&self.topics.input, p, Offset::Invalid);
-                } else if st.paused && (ahead <= lead / 2 || held <= max_held / 2) {
-                    st.paused = false;
-                    st.last_active = now;
-                    let _ = resume.add_partition_offset(&self.topics.input, p, Offset::Invalid);
-                }
-            }
-            metrics::gauge!("distillguard_live_paused_partitions")
-                .set(parts.values().filter(|s| s.paused).count() as f64);
+        self.stepper().advance()
+    }
+
+    /// The parts of the loop advancing touches.
+    fn stepper(&mut self) -> Stepper<'_, F> {
+        Stepper {
+            shared: &self.shared,
+            topics: &self.topics,
+            consumer: &self.consumer,
+            clock: &mut self.clock,
+            out: &mut self.out,
+            advanced_to: &mut self.advanced_to,
         }
-        if pause.count() > 0 {
-            tracing::debug!(?pause, "pausing partitions ahead of the watermark");
-            self.consumer
-                .pause(&pause)
-                .map_err(KafkaError::client("pause"))?;
-        }
-        if resume.count() > 0 {
-            self.consumer
-                .resume(&resume)
-                .map_err(KafkaError::client("resume"))?;
-        }
-        Ok(())
     }
 
     /// Checkpoint every partition with progress, then commit their offsets.
@@ -600,6 +520,138 @@ impl<F: EngineFactory> Live<F> {
         metrics::counter!("distillguard_live_dead_letters_total")
             .increment(d(now.dead_letters, self.reported.dead_letters));
         self.reported = now;
+    }
+}
+
+/// What advancing the engines touches, borrowed apart from the rest of the loop so it can run
+/// on a rayon worker while the next batch is parsed.
+struct Stepper<'a, F: EngineFactory> {
+    shared: &'a Shared<F>,
+    topics: &'a Topics,
+    consumer: &'a LiveConsumer<F>,
+    clock: &'a mut StageClock,
+    out: &'a mut Outputs,
+    advanced_to: &'a mut i64,
+}
+
+impl<F: EngineFactory> Stepper<'_, F> {
+    /// Advance every owned engine to the stage watermark, produce outputs, pause / resume
+    /// partitions that run too far ahead.
+    fn advance(&mut self) -> Result<(), KafkaError> {
+        let lead = self.shared.live.max_partition_lead.as_millis() as i64;
+        let skew = self.shared.live.max_task_skew.as_millis() as i64;
+        let max_held = self.shared.live.max_buffered_events;
+        let (mut pause, mut resume) = (TopicPartitionList::new(), TopicPartitionList::new());
+        {
+            let mut guard = self.shared.table();
+            let Table {
+                parts,
+                summary,
+                reassigned,
+            } = &mut *guard;
+            let now = Instant::now();
+            for st in parts.values_mut().filter(|s| s.paused) {
+                st.last_active = now;
+            }
+            if std::mem::take(reassigned) {
+                // a partition taken over may be behind this instance's watermark: start over
+                // from the assigned partitions (engines never go back on their own)
+                self.clock.reset();
+            }
+            let wm = self.clock.update(parts.values().map(|s| s.time()), now);
+            if wm == i64::MIN {
+                return Ok(());
+            }
+            metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
+            *self.advanced_to = wm;
+            for (&p, st) in parts.iter_mut() {
+                if st.rescore_due {
+                    st.rescore_due = false;
+                    st.engine.rescore(&mut *self.out);
+                    st.advanced = true;
+                }
+                // split mode: wait for the key sides to answer the previous step, and stay
+                // within max_task_skew of the slowest task. A task whose tick has not been
+                // answered yet (just started, or restored from a checkpoint) steps
+                // max_task_skew past its earliest pending event: without this bound a task
+                // starting behind the stage watermark took its whole backlog in one step, and
+                // its accounts were scored for hours of events before any evidence came back.
+                let bound = match (&self.topics.observations, st.slowest) {
+                    (Some(_), Some(slowest)) => Some(slowest),
+                    (Some(_), None) => st.engine.earliest_pending_ms(),
+                    _ => None,
+                };
+                let target = bound.map_or(wm, |b| wm.min(b.saturating_add(skew)));
+                if st.tick.is_none() && wm > st.engine_wm {
+                    let step = target > st.engine_wm;
+                    if !step {
+                        tracing::debug!(
+                            partition = p,
+                            wm,
+                            engine_wm = st.engine_wm,
+                            slowest = ?st.slowest,
+                            "held back by max_task_skew"
+                        );
+                    }
+                    if step {
+                        st.engine.advance_to(target, &mut *self.out);
+                        st.engine_wm = target;
+                        st.advanced = true;
+                    }
+                    // the step's observations first, then the tick that covers them
+                    emit_task(
+                        &self.shared.sink,
+                        self.topics,
+                        p,
+                        st,
+                        &mut *self.out,
+                        summary,
+                    )?;
+                    if let Some((_, parts)) = &self.topics.observations {
+                        // a blocked task ticks again at its watermark to learn of progress
+                        emit::ticks(&self.shared.sink, self.topics, p, st.engine_wm)?;
+                        st.tick = Some((st.engine_wm, (0..*parts).collect()));
+                    }
+                }
+                emit_task(
+                    &self.shared.sink,
+                    self.topics,
+                    p,
+                    st,
+                    &mut *self.out,
+                    summary,
+                )?;
+                let ahead = self
+                    .clock
+                    .partition_watermark(st.engine.max_event_ms())
+                    .saturating_sub(wm);
+                // pause only a partition that is both ahead and holding many events: sparse
+                // partitions run ahead in event time all the time at no memory cost
+                let held = st.engine.pending();
+                if !st.paused && ahead > lead && held > max_held {
+                    st.paused = true;
+                    let _ = pause.add_partition_offset(&self.topics.input, p, Offset::Invalid);
+                } else if st.paused && (ahead <= lead / 2 || held <= max_held / 2) {
+                    st.paused = false;
+                    st.last_active = now;
+                    let _ = resume.add_partition_offset(&self.topics.input, p, Offset::Invalid);
+                }
+            }
+            metrics::gauge!("distillguard_live_paused_partitions")
+                .set(parts.values().filter(|s| s.paused).count() as f64);
+        }
+        if pause.count() > 0 {
+            tracing::debug!(?pause, "pausing partitions ahead of the watermark");
+            self.consumer
+                .pause(&pause)
+                .map_err(KafkaError::client("pause"))?;
+        }
+        if resume.count() > 0 {
+            self.consumer
+                .resume(&resume)
+                .map_err(KafkaError::client("resume"))?;
+        }
+        Ok(())
     }
 }
 
@@ -712,15 +764,16 @@ fn handle_internal<F: EngineFactory>(
     if is_obs {
         match decode_key(bytes) {
             Ok(env) => {
-                let new = fresh(&mut st.split.seen_obs, env.src, env.seq);
-                if let Some(m) = env.msg.filter(|_| new) {
-                    st.engine.key_message(m, evs, out);
-                    let seq = &mut st.split.evi_seq;
-                    emit::evidence(&shared.sink, topics, (p, env.src), seq, evs, summary)?;
-                    if !out.is_empty() {
-                        let seq = &mut st.split.obs_seq;
-                        emit::outputs(&shared.sink, topics, p, seq, out, summary)?;
+                for (seq, m) in env.msgs {
+                    if fresh(&mut st.split.seen_obs, env.src, seq) {
+                        st.engine.key_message(m, evs, out);
                     }
+                }
+                let seq = &mut st.split.evi_seq;
+                emit::evidence(&shared.sink, topics, (p, env.src), seq, evs, summary)?;
+                if !out.is_empty() {
+                    let seq = &mut st.split.obs_seq;
+                    emit::outputs(&shared.sink, topics, p, seq, out, summary)?;
                 }
                 if let Some(wm) = env.tick {
                     let parts = topics.observations.as_ref().map_or(1, |o| o.1);
@@ -733,10 +786,12 @@ fn handle_internal<F: EngineFactory>(
         }
     } else {
         match decode_back(bytes) {
-            Ok(Back::Evidence { from, seq, ev }) => {
-                if fresh(&mut st.split.seen_evi, from, seq) {
-                    st.engine.evidence(&ev);
-                    st.rescore_due = true;
+            Ok(Back::Evidence { from, items }) => {
+                for (seq, ev) in items {
+                    if fresh(&mut st.split.seen_evi, from, seq) {
+                        st.engine.evidence(&ev);
+                        st.rescore_due = true;
+                    }
                 }
             }
             Ok(Back::Ack { from, wm, slowest }) => {
