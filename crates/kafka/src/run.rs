@@ -102,13 +102,9 @@ pub async fn run_with_health<F: EngineFactory>(
 }
 
 struct Live<F: EngineFactory> {
-    shared: Arc<Shared<F>>,
-    consumer: Arc<LiveConsumer<F>>,
-    topics: Topics,
-    clock: StageClock,
+    core: Core<F>,
     health: Arc<Health>,
     parser: F::Parser,
-    out: Outputs,
     evs: Vec<Evidence>,
     batch: Batch,
     /// A parsed batch waiting for the engines (taken on the next input message), and the
@@ -118,7 +114,6 @@ struct Live<F: EngineFactory> {
     last_round: Instant,
     round_due: bool,
     since_advance: usize,
-    advanced_to: i64,
     reported: Summary,
 }
 
@@ -170,13 +165,16 @@ impl<F: EngineFactory> Live<F> {
             .subscribe(&[&live.input_topic])
             .map_err(KafkaError::client("subscribe"))?;
         Ok(Live {
-            shared,
-            consumer: Arc::new(consumer),
-            topics,
-            clock: StageClock::new(windows.allowed_lateness, windows.idle_partition),
+            core: Core {
+                shared,
+                consumer: Arc::new(consumer),
+                topics,
+                clock: StageClock::new(windows.allowed_lateness, windows.idle_partition),
+                out: Outputs::default(),
+                advanced_to: i64::MIN,
+            },
             health,
             parser,
-            out: Outputs::default(),
             evs: Vec::new(),
             batch: Batch::default(),
             ready: Batch::default(),
@@ -184,13 +182,13 @@ impl<F: EngineFactory> Live<F> {
             last_round: Instant::now(),
             round_due: false,
             since_advance: 0,
-            advanced_to: i64::MIN,
             reported: Summary::default(),
         })
     }
 
     fn fatal(&self) -> Result<(), KafkaError> {
         match self
+            .core
             .shared
             .fatal
             .lock()
@@ -208,8 +206,8 @@ impl<F: EngineFactory> Live<F> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.health.set_ready(true);
         self.health.beat();
-        let consumer = self.consumer.clone();
-        let shared = self.shared.clone();
+        let consumer = self.core.consumer.clone();
+        let shared = self.core.shared.clone();
         let outcome = loop {
             let internal = async {
                 match &shared.internal {
@@ -235,9 +233,10 @@ impl<F: EngineFactory> Live<F> {
                 self.take_ready()?;
                 self.advance()?;
                 self.round().await?;
-                self.shared
+                self.core
+                    .shared
                     .sink
-                    .drain(self.shared.live.flush_timeout)
+                    .drain(self.core.shared.live.flush_timeout)
                     .await?;
                 self.leave(&consumer).await;
             }
@@ -246,7 +245,7 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         self.report();
-        outcome.map(|()| self.shared.table().summary.clone())
+        outcome.map(|()| self.core.shared.table().summary.clone())
     }
 
     /// Unsubscribe and serve the revocation here (not in the consumer's destructor), so the
@@ -254,7 +253,7 @@ impl<F: EngineFactory> Live<F> {
     async fn leave(&self, consumer: &LiveConsumer<F>) {
         consumer.unsubscribe();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.shared.table().parts.is_empty() && Instant::now() < deadline {
+        while !self.core.shared.table().parts.is_empty() && Instant::now() < deadline {
             if let Ok(Ok(m)) =
                 tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await
             {
@@ -276,7 +275,8 @@ impl<F: EngineFactory> Live<F> {
         self.health.beat();
         self.take_ready()?;
         self.advance()?;
-        if self.round_due || self.last_round.elapsed() >= self.shared.live.checkpoint_interval {
+        if self.round_due || self.last_round.elapsed() >= self.core.shared.live.checkpoint_interval
+        {
             self.round().await?;
         }
         self.report();
@@ -289,7 +289,7 @@ impl<F: EngineFactory> Live<F> {
     ) -> Result<(), KafkaError> {
         self.fatal()?;
         let gen = |s: &Shared<F>| s.generation.load(std::sync::atomic::Ordering::Acquire);
-        let mut at = gen(&self.shared);
+        let mut at = gen(&self.core.shared);
         self.batch.clear();
         match m {
             Ok(msg) => self.batch.push(&msg),
@@ -299,13 +299,13 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         // take what else is ready, without waiting
-        let consumer = self.consumer.clone();
+        let consumer = self.core.consumer.clone();
         while self.batch.len() < BATCH {
             match batch::poll_once(consumer.recv()) {
                 Some(Ok(msg)) => {
-                    if gen(&self.shared) != at {
+                    if gen(&self.core.shared) != at {
                         // a rebalance ran inside recv: what came before is re-read
-                        at = gen(&self.shared);
+                        at = gen(&self.core.shared);
                         self.batch.clear();
                     }
                     self.batch.push(&msg);
@@ -326,31 +326,23 @@ impl<F: EngineFactory> Live<F> {
         // the queue is drained and this batch is taken now.
         let more = self.batch.len() == BATCH;
         if self.ready.is_empty() {
-            let factory = &*self.shared.factory;
+            let factory = &*self.core.shared.factory;
             batch::parse_all(factory, &mut self.parser, self.batch.records());
         } else {
             // the engines' side: offer the records, and advance when due (the bulk of the
             // detection work happens in advance)
             let (parser, fresh, ready) = (&mut self.parser, &mut self.batch, &mut self.ready);
             let (round_due, since) = (&mut self.round_due, &mut self.since_advance);
-            let mut stepper = Stepper {
-                shared: &self.shared,
-                topics: &self.topics,
-                consumer: &self.consumer,
-                clock: &mut self.clock,
-                out: &mut self.out,
-                advanced_to: &mut self.advanced_to,
-            };
-            let factory = &*stepper.shared.factory;
+            let factory = self.core.shared.factory.clone();
+            let core = &mut self.core;
             let ((), taken) = rayon::join(
-                || batch::parse_all(factory, parser, fresh.records()),
+                || batch::parse_all(&*factory, parser, fresh.records()),
                 || {
-                    let (shared, topics) = (stepper.shared, stepper.topics);
-                    handle_records(shared, topics, ready.records(), round_due)?;
+                    handle_records(&core.shared, &core.topics, ready.records(), round_due)?;
                     *since += ready.len();
                     if *since >= ADVANCE_EVERY {
                         *since = 0;
-                        stepper.advance()?;
+                        core.advance()?;
                     }
                     Ok::<(), KafkaError>(())
                 },
@@ -363,7 +355,7 @@ impl<F: EngineFactory> Live<F> {
         let mut n = 0;
         if !more {
             n = self.ready.len();
-            let (shared, topics) = (&*self.shared, &self.topics);
+            let (shared, topics) = (&*self.core.shared, &self.core.topics);
             handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
             self.ready.clear();
         }
@@ -374,11 +366,12 @@ impl<F: EngineFactory> Live<F> {
     /// read: then it comes again).
     fn take_ready(&mut self) -> Result<(), KafkaError> {
         let at = self
+            .core
             .shared
             .generation
             .load(std::sync::atomic::Ordering::Acquire);
         if self.ready_gen == at {
-            let (shared, topics) = (&*self.shared, &self.topics);
+            let (shared, topics) = (&*self.core.shared, &self.core.topics);
             handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
             self.since_advance += self.ready.len();
         }
@@ -394,10 +387,10 @@ impl<F: EngineFactory> Live<F> {
         self.fatal()?;
         let step_done = match m {
             Ok(msg) => handle_internal(
-                &self.shared,
-                &self.topics,
+                &self.core.shared,
+                &self.core.topics,
                 &mut self.evs,
-                &mut self.out,
+                &mut self.core.out,
                 &msg,
             )?,
             Err(e) => {
@@ -427,10 +420,11 @@ impl<F: EngineFactory> Live<F> {
         if self.round_due {
             self.round().await?;
         }
-        if self.shared.sink.in_flight() as usize > self.shared.live.max_in_flight {
-            self.shared
+        if self.core.shared.sink.in_flight() as usize > self.core.shared.live.max_in_flight {
+            self.core
+                .shared
                 .sink
-                .drain(self.shared.live.flush_timeout)
+                .drain(self.core.shared.live.flush_timeout)
                 .await?;
         }
         Ok(())
@@ -440,19 +434,7 @@ impl<F: EngineFactory> Live<F> {
     /// partitions that run too far ahead.
     fn advance(&mut self) -> Result<(), KafkaError> {
         self.since_advance = 0;
-        self.stepper().advance()
-    }
-
-    /// The parts of the loop advancing touches.
-    fn stepper(&mut self) -> Stepper<'_, F> {
-        Stepper {
-            shared: &self.shared,
-            topics: &self.topics,
-            consumer: &self.consumer,
-            clock: &mut self.clock,
-            out: &mut self.out,
-            advanced_to: &mut self.advanced_to,
-        }
+        self.core.advance()
     }
 
     /// Checkpoint every partition with progress, then commit their offsets.
@@ -460,19 +442,20 @@ impl<F: EngineFactory> Live<F> {
         self.round_due = false;
         self.last_round = Instant::now();
         self.flush_campaigns()?;
-        let live = &self.shared.live;
-        self.shared.sink.drain(live.flush_timeout).await?;
-        let round =
-            self.shared
-                .table()
-                .build_round(&live.input_topic, live.checkpoint_chunk_bytes, |_| true);
+        let live = &self.core.shared.live;
+        self.core.shared.sink.drain(live.flush_timeout).await?;
+        let round = self.core.shared.table().build_round(
+            &live.input_topic,
+            live.checkpoint_chunk_bytes,
+            |_| true,
+        );
         if round.is_empty() {
             return Ok(());
         }
-        self.shared.send_round(&round.records)?;
-        self.shared.sink.drain(live.flush_timeout).await?;
-        match self.consumer.commit(&round.commit, CommitMode::Sync) {
-            Ok(()) => self.shared.table().finish_round(&round),
+        self.core.shared.send_round(&round.records)?;
+        self.core.shared.sink.drain(live.flush_timeout).await?;
+        match self.core.consumer.commit(&round.commit, CommitMode::Sync) {
+            Ok(()) => self.core.shared.table().finish_round(&round),
             // the checkpoint is written; a new owner restores it, so this is not fatal
             Err(e) => {
                 tracing::warn!(error = %e, "offset commit failed (rebalance?); retrying next round")
@@ -483,18 +466,18 @@ impl<F: EngineFactory> Live<F> {
 
     /// Campaign records whose size changed since their last record, from every owned engine.
     fn flush_campaigns(&mut self) -> Result<(), KafkaError> {
-        let mut guard = self.shared.table();
+        let mut guard = self.core.shared.table();
         let Table { parts, summary, .. } = &mut *guard;
         for (&p, st) in parts.iter_mut() {
-            st.engine.flush_campaigns(&mut self.out);
-            if !self.out.is_empty() {
+            st.engine.flush_campaigns(&mut self.core.out);
+            if !self.core.out.is_empty() {
                 st.advanced = true;
                 emit_task(
-                    &self.shared.sink,
-                    &self.topics,
+                    &self.core.shared.sink,
+                    &self.core.topics,
                     p,
                     st,
-                    &mut self.out,
+                    &mut self.core.out,
                     summary,
                 )?;
             }
@@ -505,7 +488,7 @@ impl<F: EngineFactory> Live<F> {
     /// Push counter deltas to the metrics registry.
     fn report(&mut self) {
         let (now, processed, pending) = {
-            let t = self.shared.table();
+            let t = self.core.shared.table();
             let processed: u64 = t.parts.values().map(|s| s.engine.processed()).sum();
             let pending: usize = t.parts.values().map(|s| s.engine.pending()).sum();
             (t.summary.clone(), processed, pending)
@@ -523,18 +506,18 @@ impl<F: EngineFactory> Live<F> {
     }
 }
 
-/// What advancing the engines touches, borrowed apart from the rest of the loop so it can run
+/// What advancing the engines touches: kept apart from the rest of the loop so that it can run
 /// on a rayon worker while the next batch is parsed.
-struct Stepper<'a, F: EngineFactory> {
-    shared: &'a Shared<F>,
-    topics: &'a Topics,
-    consumer: &'a LiveConsumer<F>,
-    clock: &'a mut StageClock,
-    out: &'a mut Outputs,
-    advanced_to: &'a mut i64,
+struct Core<F: EngineFactory> {
+    shared: Arc<Shared<F>>,
+    consumer: Arc<LiveConsumer<F>>,
+    topics: Topics,
+    clock: StageClock,
+    out: Outputs,
+    advanced_to: i64,
 }
 
-impl<F: EngineFactory> Stepper<'_, F> {
+impl<F: EngineFactory> Core<F> {
     /// Advance every owned engine to the stage watermark, produce outputs, pause / resume
     /// partitions that run too far ahead.
     fn advance(&mut self) -> Result<(), KafkaError> {
@@ -563,11 +546,11 @@ impl<F: EngineFactory> Stepper<'_, F> {
                 return Ok(());
             }
             metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
-            *self.advanced_to = wm;
+            self.advanced_to = wm;
             for (&p, st) in parts.iter_mut() {
                 if st.rescore_due {
                     st.rescore_due = false;
-                    st.engine.rescore(&mut *self.out);
+                    st.engine.rescore(&mut self.out);
                     st.advanced = true;
                 }
                 // split mode: wait for the key sides to answer the previous step, and stay
@@ -594,31 +577,31 @@ impl<F: EngineFactory> Stepper<'_, F> {
                         );
                     }
                     if step {
-                        st.engine.advance_to(target, &mut *self.out);
+                        st.engine.advance_to(target, &mut self.out);
                         st.engine_wm = target;
                         st.advanced = true;
                     }
                     // the step's observations first, then the tick that covers them
                     emit_task(
                         &self.shared.sink,
-                        self.topics,
+                        &self.topics,
                         p,
                         st,
-                        &mut *self.out,
+                        &mut self.out,
                         summary,
                     )?;
                     if let Some((_, parts)) = &self.topics.observations {
                         // a blocked task ticks again at its watermark to learn of progress
-                        emit::ticks(&self.shared.sink, self.topics, p, st.engine_wm)?;
+                        emit::ticks(&self.shared.sink, &self.topics, p, st.engine_wm)?;
                         st.tick = Some((st.engine_wm, (0..*parts).collect()));
                     }
                 }
                 emit_task(
                     &self.shared.sink,
-                    self.topics,
+                    &self.topics,
                     p,
                     st,
-                    &mut *self.out,
+                    &mut self.out,
                     summary,
                 )?;
                 let ahead = self
