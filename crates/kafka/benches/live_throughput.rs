@@ -64,7 +64,7 @@ use distillguard_types::Config;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::producer::{DefaultProducerContext, Producer, ThreadedProducer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -237,19 +237,7 @@ fn produce(brokers: &str, topic: &str, recs: &[Rec], compression: &str) {
         .create()
         .expect("producer");
     for r in recs {
-        let mut rec = BaseRecord::to(topic)
-            .partition(r.part)
-            .key(r.key.as_str())
-            .payload(r.value.as_slice());
-        loop {
-            match p.send(rec) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    rec = back;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-        }
+        common::kafka::send(&p, topic, r.part, &r.key, &r.value);
     }
     p.flush(Duration::from_secs(60)).expect("flush");
 }

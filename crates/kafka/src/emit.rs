@@ -6,10 +6,7 @@
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
-use crate::repartition::{
-    encode_back, encode_back_into, encode_key, encode_key_into, key_partition, Back, KeyEnvelope,
-    PACK,
-};
+use crate::repartition::{encode, encode_into, key_partition, Back, KeyEnvelope, PACK};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
 use distillguard_types::corr::{Evidence, ToKeys};
@@ -83,7 +80,7 @@ pub fn outputs(
         let mut buf = Vec::new();
         let key = source_partition.to_be_bytes();
         let mut send = |partition: usize, env: &mut KeyEnvelope| -> Result<(), KafkaError> {
-            encode_key_into(env, &mut buf);
+            encode_into(env, &mut buf);
             summary.observations += env.msgs.len() as u64;
             env.msgs.clear();
             sink.send(Out {
@@ -144,7 +141,7 @@ pub fn evidence(
                 (*evi_seq, ev)
             })
             .collect();
-        encode_back_into(&Back::Evidence { from, items }, &mut buf);
+        encode_into(&Back::Evidence { from, items }, &mut buf);
         sink.send(Out {
             topic,
             partition: Some(dst),
@@ -162,7 +159,7 @@ pub fn ticks(sink: &Sink, topics: &Topics, src: i32, wm: i64) -> Result<(), Kafk
     let Some((topic, parts)) = &topics.observations else {
         return Ok(());
     };
-    let payload = encode_key(&KeyEnvelope {
+    let payload = encode(&KeyEnvelope {
         src,
         msgs: Vec::new(),
         tick: Some(wm),
@@ -195,7 +192,7 @@ pub fn ack(
         topic,
         partition: Some(dst),
         key: b"ack",
-        payload: Some(&encode_back(&Back::Ack { from, wm, slowest })),
+        payload: Some(&encode(&Back::Ack { from, wm, slowest })),
         headers: None,
     })
 }

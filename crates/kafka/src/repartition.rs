@@ -121,35 +121,22 @@ pub fn key_partition(msg: &ToKeys, partitions: i32) -> i32 {
     msg.partition(partitions.max(1) as u32) as i32
 }
 
-/// Encode a key-stage message.
-pub fn encode_key(env: &KeyEnvelope) -> Vec<u8> {
+/// Encode an internal message ([`KeyEnvelope`] or [`Back`]).
+pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     let mut buf = Vec::new();
-    encode_key_into(env, &mut buf);
+    encode_into(msg, &mut buf);
     buf
 }
 
-/// Encode a key-stage message into `buf` (cleared first; reused across messages).
-pub fn encode_key_into(env: &KeyEnvelope, buf: &mut Vec<u8>) {
+/// Encode an internal message into `buf` (cleared first; reused across messages).
+pub fn encode_into<T: Serialize>(msg: &T, buf: &mut Vec<u8>) {
     buf.clear();
-    bincode::serialize_into(&mut *buf, env).expect("key message serializes");
+    bincode::serialize_into(&mut *buf, msg).expect("internal message serializes");
 }
 
 /// Decode a key-stage message.
 pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, String> {
     bincode::deserialize(bytes).map_err(|e| e.to_string())
-}
-
-/// Encode a message of the evidence topic.
-pub fn encode_back(b: &Back) -> Vec<u8> {
-    let mut buf = Vec::new();
-    encode_back_into(b, &mut buf);
-    buf
-}
-
-/// Encode a message of the evidence topic into `buf` (cleared first; reused).
-pub fn encode_back_into(b: &Back, buf: &mut Vec<u8>) {
-    buf.clear();
-    bincode::serialize_into(&mut *buf, b).expect("evidence serializes");
 }
 
 /// Decode a message of the evidence topic.
@@ -233,7 +220,7 @@ mod tests {
             msgs: vec![one(17)],
             tick: None,
         };
-        let bytes = encode_key(&env);
+        let bytes = encode(&env);
         assert!(bytes.len() < 96, "{}", bytes.len());
         // packed: about 70 bytes an observation
         let pack = KeyEnvelope {
@@ -241,7 +228,7 @@ mod tests {
             msgs: (1..=100).map(one).collect(),
             tick: Some(3),
         };
-        let packed = encode_key(&pack);
+        let packed = encode(&pack);
         assert!(packed.len() < 100 * 80, "{}", packed.len());
         assert_eq!(decode_key(&packed).unwrap(), pack);
         let tick = KeyEnvelope {
@@ -249,7 +236,7 @@ mod tests {
             msgs: Vec::new(),
             tick: Some(77),
         };
-        assert_eq!(decode_key(&encode_key(&tick)).unwrap(), tick);
+        assert_eq!(decode_key(&encode(&tick)).unwrap(), tick);
         assert_eq!(decode_key(&bytes).unwrap(), env);
         let join = KeyEnvelope {
             src: 1,
@@ -268,7 +255,7 @@ mod tests {
                 },
             )],
         };
-        assert_eq!(decode_key(&encode_key(&join)).unwrap(), join);
+        assert_eq!(decode_key(&encode(&join)).unwrap(), join);
         let ev = Evidence {
             account: "acct-1".into(),
             key: CorrKey {
@@ -286,13 +273,13 @@ mod tests {
             from: 2,
             items: vec![(5, ev.clone()), (6, ev)],
         };
-        assert_eq!(decode_back(&encode_back(&back)).unwrap(), back);
+        assert_eq!(decode_back(&encode(&back)).unwrap(), back);
         let ack = Back::Ack {
             from: 3,
             wm: 9,
             slowest: 4,
         };
-        assert_eq!(decode_back(&encode_back(&ack)).unwrap(), ack);
+        assert_eq!(decode_back(&encode(&ack)).unwrap(), ack);
         assert!(decode_key(b"\xff\xff").is_err());
     }
 }

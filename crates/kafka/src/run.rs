@@ -565,37 +565,21 @@ impl<F: EngineFactory> Core<F> {
                     _ => None,
                 };
                 let target = bound.map_or(wm, |b| wm.min(b.saturating_add(skew)));
-                if st.tick.is_none() && wm > st.engine_wm {
-                    let step = target > st.engine_wm;
-                    if !step {
-                        tracing::debug!(
-                            partition = p,
-                            wm,
-                            engine_wm = st.engine_wm,
-                            slowest = ?st.slowest,
-                            "held back by max_task_skew"
-                        );
-                    }
-                    if step {
-                        st.engine.advance_to(target, &mut self.out);
-                        st.engine_wm = target;
-                        st.advanced = true;
-                    }
-                    // the step's observations first, then the tick that covers them
-                    emit_task(
-                        &self.shared.sink,
-                        &self.topics,
-                        p,
-                        st,
-                        &mut self.out,
-                        summary,
-                    )?;
-                    if let Some((_, parts)) = &self.topics.observations {
-                        // a blocked task ticks again at its watermark to learn of progress
-                        emit::ticks(&self.shared.sink, &self.topics, p, st.engine_wm)?;
-                        st.tick = Some((st.engine_wm, (0..*parts).collect()));
-                    }
+                let stepping = st.tick.is_none() && wm > st.engine_wm;
+                if stepping && target > st.engine_wm {
+                    st.engine.advance_to(target, &mut self.out);
+                    st.engine_wm = target;
+                    st.advanced = true;
+                } else if stepping {
+                    tracing::debug!(
+                        partition = p,
+                        wm,
+                        engine_wm = st.engine_wm,
+                        slowest = ?st.slowest,
+                        "held back by max_task_skew"
+                    );
                 }
+                // the step's observations first, then the tick that covers them
                 emit_task(
                     &self.shared.sink,
                     &self.topics,
@@ -604,6 +588,11 @@ impl<F: EngineFactory> Core<F> {
                     &mut self.out,
                     summary,
                 )?;
+                if let Some((_, parts)) = self.topics.observations.as_ref().filter(|_| stepping) {
+                    // a blocked task ticks again at its watermark to learn of progress
+                    emit::ticks(&self.shared.sink, &self.topics, p, st.engine_wm)?;
+                    st.tick = Some((st.engine_wm, (0..*parts).collect()));
+                }
                 let ahead = self
                     .clock
                     .partition_watermark(st.engine.max_event_ms())

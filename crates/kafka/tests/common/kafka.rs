@@ -27,21 +27,27 @@ pub fn produce(brokers: &str, topic: &str, recs: &[(i32, String, Vec<u8>)]) {
         .create()
         .expect("producer");
     for (part, k, v) in recs {
-        let mut r = BaseRecord::to(topic)
-            .partition(*part)
-            .key(k.as_str())
-            .payload(v.as_slice());
-        loop {
-            match p.send(r) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    r = back;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-        }
+        send(&p, topic, *part, k, v);
     }
     p.flush(Duration::from_secs(30)).expect("flush");
+}
+
+/// Queue one record, waiting while the producer's queue is full.
+pub fn send(
+    p: &ThreadedProducer<DefaultProducerContext>,
+    topic: &str,
+    part: i32,
+    key: &str,
+    value: &[u8],
+) {
+    let mut r = BaseRecord::to(topic)
+        .partition(part)
+        .key(key)
+        .payload(value);
+    while let Err((_, back)) = p.send(r) {
+        r = back;
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 fn reader(brokers: &str) -> BaseConsumer {
