@@ -41,11 +41,12 @@
 //! so within a run only the final one at shutdown, which is in the figure) to checkpoint topics
 //! with as many partitions. The whole measurement (replay, in-process, the three live runs,
 //! kcat) is repeated `BENCH_ROUNDS` times (default 3), each round with its own groups and
-//! internal topics; the summary line gives medians, and the median of the per-round
-//! live/replay ratios. `BENCH_REPARTITION=1` runs the real pipeline in split mode
+//! internal topics (every run its own); the summary line gives medians, and the median of the
+//! per-round live/replay ratios. `BENCH_REPARTITION=1` runs the real pipeline in split mode
 //! (`LiveConfig::repartition`) and creates the observation and evidence topics.
 //! `BENCH_KAFKA="key=value,…"` is passed to the live clients (`[live.kafka]`), e.g.
-//! `fetch.wait.max.ms=10`. `RUST_LOG` enables the live loop's logs.
+//! `fetch.wait.max.ms=10`. `RUST_LOG` enables the live loop's logs; `BENCH_TRACE=1` prints,
+//! every 200 ms, how many records each live run has consumed and processed.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -387,7 +388,8 @@ impl Live<'_> {
             brokers: self.brokers.into(),
             group_id: group.clone(),
             input_topic: topic.into(),
-            internal_prefix: self.prefix.into(),
+            // each run its own internal topics: a run must not read another's observations
+            internal_prefix: group.clone(),
             create_topics: false,
             // checkpoints as configured by default (every 30 s or 100k records per partition:
             // within a run only the final one, which every run writes at shutdown)
@@ -425,6 +427,8 @@ impl Live<'_> {
             });
             let (mut seen, mut moved) = (0, Instant::now());
             let mut first = None;
+            let trace = std::env::var("BENCH_TRACE").is_ok_and(|v| v == "1");
+            let mut last_trace = Instant::now();
             // the pipeline: until its engines processed every record but the sentinels (in
             // split mode processing is paced by the key sides and trails consumption)
             let processed_target = (total - sentinel_count).max(0) as u64;
@@ -441,6 +445,15 @@ impl Live<'_> {
                 }
                 if got >= total as u64 && done {
                     break;
+                }
+                if trace && last_trace.elapsed() >= Duration::from_millis(200) {
+                    last_trace = Instant::now();
+                    eprintln!(
+                        "    {group} {:>6.2?}: consumed {got}, processed {}, pending {}",
+                        start.elapsed(),
+                        metric("distillguard_live_engine_processed"),
+                        metric("distillguard_live_engine_pending"),
+                    );
                 }
                 if got > seen {
                     (seen, moved) = (got, Instant::now());
@@ -582,7 +595,8 @@ fn main() {
     let brokers = cluster.bootstrap_servers();
     let defaults = LiveConfig::default();
     let rounds: usize = env("BENCH_ROUNDS").unwrap_or(3).max(1);
-    // per round: its own groups and internal topics, so no run restores another's checkpoints
+    // per round and run: its own groups and internal topics, so no run restores another's
+    // checkpoints or reads another's observations
     let prefixes: Vec<[&'static str; 3]> = (0..rounds)
         .map(|r| {
             ["distillguard", "nopause", "counting"]
@@ -597,14 +611,16 @@ fn main() {
         defaults.dead_letter_topic.clone(),
     ];
     for prefix in prefixes.iter().flatten() {
-        let l = LiveConfig {
-            internal_prefix: prefix.to_string(),
-            ..LiveConfig::default()
-        };
-        topics.push(l.checkpoint_topic());
-        if repartition {
-            topics.push(l.observation_topic());
-            topics.push(l.evidence_topic());
+        for run in ["warm", "bench"] {
+            let l = LiveConfig {
+                internal_prefix: format!("{prefix}-{run}"),
+                ..LiveConfig::default()
+            };
+            topics.push(l.checkpoint_topic());
+            if repartition {
+                topics.push(l.observation_topic());
+                topics.push(l.evidence_topic());
+            }
         }
     }
     for t in &topics {

@@ -56,15 +56,25 @@ impl Raw {
     }
 }
 
-/// Records taken together; slots keep their buffers between batches.
-#[derive(Debug, Default)]
-pub struct Batch {
-    slots: Vec<Raw>,
+/// Items read together into kept slots: clearing keeps each slot and its buffers for the next
+/// batch (input records here, internal messages in `internal.rs`).
+#[derive(Debug)]
+pub struct Slots<T> {
+    slots: Vec<T>,
     len: usize,
 }
 
-impl Batch {
-    /// Records held.
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Default> Slots<T> {
+    /// Items held.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -74,23 +84,43 @@ impl Batch {
         self.len == 0
     }
 
-    /// Forget the records (keeping the buffers).
+    /// Forget the items (keeping the slots and their buffers).
     pub fn clear(&mut self) {
         self.len = 0;
     }
 
+    /// The next slot to fill: a kept one when there is one.
+    pub fn next_slot(&mut self) -> &mut T {
+        if self.len == self.slots.len() {
+            self.slots.push(T::default());
+        }
+        self.len += 1;
+        &mut self.slots[self.len - 1]
+    }
+
+    /// The items held, in the order they were filled.
+    pub fn items(&self) -> &[T] {
+        &self.slots[..self.len]
+    }
+
+    /// The items held, mutably.
+    pub fn items_mut(&mut self) -> &mut [T] {
+        &mut self.slots[..self.len]
+    }
+}
+
+/// Input records read together.
+pub type Batch = Slots<Raw>;
+
+impl Batch {
     /// Copy a consumed message in.
     pub fn push(&mut self, msg: &BorrowedMessage<'_>) {
-        if self.len == self.slots.len() {
-            self.slots.push(Raw::default());
-        }
-        self.slots[self.len].fill(msg);
-        self.len += 1;
+        self.next_slot().fill(msg);
     }
 
     /// The records held.
     pub fn records(&mut self) -> &mut [Raw] {
-        &mut self.slots[..self.len]
+        self.items_mut()
     }
 }
 

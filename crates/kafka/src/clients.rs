@@ -74,7 +74,7 @@ pub fn internal(live: &LiveConfig) -> ClientConfig {
             ("auto.offset.reset", "earliest".into()),
             ("queued.max.messages.kbytes", "65536".into()),
             // ticks and acks make round trips: do not wait for a fuller fetch
-            ("fetch.wait.max.ms", "10".into()),
+            ("fetch.wait.max.ms", "5".into()),
         ],
     );
     c.set("group.id", format!("{}-internal", live.group_id));

@@ -6,7 +6,7 @@
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
-use crate::repartition::{encode, encode_into, key_partition, Back, KeyEnvelope, PACK};
+use crate::repartition::{encode_into, key_partition, Ack, Back, KeyEnvelope, PACK};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
 use distillguard_types::corr::{Evidence, ToKeys};
@@ -31,13 +31,16 @@ pub struct Topics {
 }
 
 /// Produce everything in `out` (then clear it), counting into `summary`; observations are
-/// numbered from `obs_seq` (the sending task's counter).
+/// numbered from `obs_seq` (the sending task's counter). Split mode, `tick`: the task advanced
+/// to this watermark; every key partition gets it after the step's messages (on the last
+/// envelope for that partition, or alone).
 pub fn outputs(
     sink: &Sink,
     topics: &Topics,
     source_partition: i32,
     obs_seq: &mut u64,
     out: &mut Outputs,
+    tick: Option<i64>,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
     for v in out.verdicts.drain(..) {
@@ -66,7 +69,7 @@ pub fn outputs(
         metrics::counter!("distillguard_live_campaigns_total").increment(1);
     }
     if let Some((topic, parts)) = &topics.observations {
-        if out.to_keys.is_empty() {
+        if out.to_keys.is_empty() && tick.is_none() {
             return Ok(());
         }
         // one envelope per key partition (per PACK messages), messages in emit order
@@ -106,7 +109,8 @@ pub fn outputs(
             }
         }
         for (partition, env) in packs.iter_mut().enumerate() {
-            if !env.msgs.is_empty() {
+            env.tick = tick;
+            if !env.msgs.is_empty() || tick.is_some() {
                 send(partition, env)?;
             }
         }
@@ -117,13 +121,14 @@ pub fn outputs(
 }
 
 /// Produce key partition `from`'s evidence to the evidence topic's partition `dst` (the
-/// account's task), keyed by account, numbered from `evi_seq`.
+/// account's task), numbered from `evi_seq`, then `ack` (on the last message, or alone).
 pub fn evidence(
     sink: &Sink,
     topics: &Topics,
     (from, dst): (i32, i32),
     evi_seq: &mut u64,
     evs: &mut Vec<Evidence>,
+    ack: Option<Ack>,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
     let Some(topic) = &topics.evidence else {
@@ -132,16 +137,23 @@ pub fn evidence(
     };
     let mut buf = Vec::new();
     let key = from.to_be_bytes();
-    while !evs.is_empty() {
+    while !evs.is_empty() || ack.is_some() {
         let n = evs.len().min(PACK);
-        let items = evs
+        let items: Vec<(u64, Evidence)> = evs
             .drain(..n)
             .map(|ev| {
                 *evi_seq += 1;
                 (*evi_seq, ev)
             })
             .collect();
-        encode_into(&Back::Evidence { from, items }, &mut buf);
+        let last = evs.is_empty();
+        summary.evidence += items.len() as u64;
+        let back = Back {
+            from,
+            items,
+            ack: if last { ack } else { None },
+        };
+        encode_into(&back, &mut buf);
         sink.send(Out {
             topic,
             partition: Some(dst),
@@ -149,52 +161,11 @@ pub fn evidence(
             payload: Some(&buf),
             headers: None,
         })?;
-        summary.evidence += n as u64;
+        if last {
+            break;
+        }
     }
     Ok(())
-}
-
-/// Split mode: after task `src` advanced to `wm`, a tick to every observation partition.
-pub fn ticks(sink: &Sink, topics: &Topics, src: i32, wm: i64) -> Result<(), KafkaError> {
-    let Some((topic, parts)) = &topics.observations else {
-        return Ok(());
-    };
-    let payload = encode(&KeyEnvelope {
-        src,
-        msgs: Vec::new(),
-        tick: Some(wm),
-    });
-    for q in 0..*parts {
-        sink.send(Out {
-            topic,
-            partition: Some(q),
-            key: b"tick",
-            payload: Some(&payload),
-            headers: None,
-        })?;
-    }
-    Ok(())
-}
-
-/// Split mode: key partition `from` acknowledges task `dst`'s tick of `wm`, telling it where
-/// the slowest task is.
-pub fn ack(
-    sink: &Sink,
-    topics: &Topics,
-    (from, dst): (i32, i32),
-    wm: i64,
-    slowest: i64,
-) -> Result<(), KafkaError> {
-    let Some(topic) = &topics.evidence else {
-        return Ok(());
-    };
-    sink.send(Out {
-        topic,
-        partition: Some(dst),
-        key: b"ack",
-        payload: Some(&encode(&Back::Ack { from, wm, slowest })),
-        headers: None,
-    })
 }
 
 /// Count a reject and, unless it is a duplicate, write the raw record to the dead-letter topic.
@@ -242,4 +213,174 @@ pub fn reject(
     })?;
     summary.dead_letters += 1;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repartition::{decode_back, decode_key};
+    use distillguard_types::corr::{CorrKey, KeyKind, Observation};
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::error::KafkaError as RdError;
+    use rdkafka::message::Message;
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::{Offset, TopicPartitionList};
+    use std::time::Duration;
+
+    const PARTS: i32 = 3;
+
+    fn topics() -> Topics {
+        Topics {
+            input: "in".into(),
+            verdicts: "verdicts".into(),
+            campaigns: "campaigns".into(),
+            dead_letter: "dead".into(),
+            observations: Some(("obs".into(), PARTS)),
+            evidence: Some("evi".into()),
+        }
+    }
+
+    /// Every message of `topic`, per partition, in order.
+    fn read_all(brokers: &str, topic: &str) -> Vec<Vec<Vec<u8>>> {
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("group.id", "emit-test")
+            .set("enable.partition.eof", "true")
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..PARTS {
+            tpl.add_partition_offset(topic, p, Offset::Beginning)
+                .unwrap();
+        }
+        c.assign(&tpl).unwrap();
+        let mut got = vec![Vec::new(); PARTS as usize];
+        let mut eof = 0;
+        while eof < PARTS {
+            match c.poll(Duration::from_secs(10)) {
+                Some(Ok(m)) => got[m.partition() as usize].push(m.payload().unwrap().to_vec()),
+                Some(Err(RdError::PartitionEOF(_))) => eof += 1,
+                other => panic!("reading {topic}: {other:?}"),
+            }
+        }
+        got
+    }
+
+    fn observe(hash: u64, partition: i32) -> ToKeys {
+        // a hash routed to `partition`
+        let key = (hash..)
+            .map(|h| CorrKey {
+                kind: KeyKind::Ip,
+                hash: h,
+            })
+            .find(|k| (k.route_hash() % PARTS as u64) as i32 == partition)
+            .unwrap();
+        ToKeys::Observe(Observation {
+            key,
+            account: format!("acct-{hash}").into(),
+            ts_ms: 1_000 + hash as i64,
+            fresh: false,
+            org: None,
+            activity: 1,
+            label: None,
+        })
+    }
+
+    #[test]
+    fn a_tick_rides_on_the_last_envelope_of_every_key_partition() {
+        let cluster = MockCluster::new(1).unwrap();
+        for t in ["obs", "evi", "verdicts", "campaigns"] {
+            cluster.create_topic(t, PARTS, 1).unwrap();
+        }
+        let brokers = cluster.bootstrap_servers();
+        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        let (topics, mut summary, mut seq) = (topics(), Summary::default(), 0);
+        // a step: three observations for partition 0, one for 2, none for 1; then the tick
+        let mut out = Outputs {
+            to_keys: vec![observe(1, 0), observe(2, 2), observe(3, 0), observe(4, 0)],
+            ..Outputs::default()
+        };
+        outputs(
+            &sink,
+            &topics,
+            1,
+            &mut seq,
+            &mut out,
+            Some(77),
+            &mut summary,
+        )
+        .unwrap();
+        // a step with no tick (campaign flush): only the partitions with messages
+        out.to_keys = vec![observe(5, 2)];
+        outputs(&sink, &topics, 1, &mut seq, &mut out, None, &mut summary).unwrap();
+        sink.flush_blocking(Duration::from_secs(10)).unwrap();
+        assert_eq!((seq, summary.observations), (5, 5));
+        let got: Vec<Vec<KeyEnvelope>> = read_all(&brokers, "obs")
+            .iter()
+            .map(|p| p.iter().map(|b| decode_key(b).unwrap()).collect())
+            .collect();
+        let seqs = |e: &KeyEnvelope| e.msgs.iter().map(|m| m.0).collect::<Vec<_>>();
+        assert_eq!(got[0].len(), 1);
+        assert_eq!(
+            (seqs(&got[0][0]), got[0][0].tick),
+            (vec![1, 3, 4], Some(77))
+        );
+        assert_eq!(
+            got[1].len(),
+            1,
+            "a partition without messages gets the tick alone"
+        );
+        assert_eq!((seqs(&got[1][0]), got[1][0].tick), (vec![], Some(77)));
+        assert_eq!(got[2].len(), 2);
+        assert_eq!((seqs(&got[2][0]), got[2][0].tick), (vec![2], Some(77)));
+        assert_eq!((seqs(&got[2][1]), got[2][1].tick), (vec![5], None));
+        assert!(got.iter().flatten().all(|e| e.src == 1));
+    }
+
+    #[test]
+    fn an_ack_follows_the_evidence_on_its_last_message() {
+        let cluster = MockCluster::new(1).unwrap();
+        cluster.create_topic("evi", PARTS, 1).unwrap();
+        let brokers = cluster.bootstrap_servers();
+        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        let (topics, mut summary, mut seq) = (topics(), Summary::default(), 0);
+        let ev = |i: u64| Evidence {
+            account: format!("acct-{i}").into(),
+            key: CorrKey {
+                kind: KeyKind::Template,
+                hash: i,
+            },
+            ts_ms: i as i64,
+            strength: 0.5,
+            fresh_members: 1,
+            members: 2,
+            sync: 0.0,
+            label: None,
+        };
+        let ack = Ack { wm: 9, slowest: 4 };
+        // more than one pack of evidence, then the ack: it rides on the last pack only
+        let mut evs: Vec<Evidence> = (0..PACK as u64 + 3).map(ev).collect();
+        let mut send = |evs: &mut Vec<Evidence>, ack| {
+            evidence(&sink, &topics, (2, 0), &mut seq, evs, ack, &mut summary).unwrap()
+        };
+        send(&mut evs, Some(ack));
+        // no evidence, an ack: sent alone; no evidence, no ack: nothing
+        send(&mut evs, Some(ack));
+        send(&mut evs, None);
+        sink.flush_blocking(Duration::from_secs(10)).unwrap();
+        let got: Vec<Back> = read_all(&brokers, "evi")[0]
+            .iter()
+            .map(|b| decode_back(b).unwrap())
+            .collect();
+        let shape: Vec<(usize, Option<Ack>)> = got.iter().map(|b| (b.items.len(), b.ack)).collect();
+        assert_eq!(shape, [(PACK, None), (3, Some(ack)), (0, Some(ack))]);
+        let numbers: Vec<u64> = got
+            .iter()
+            .flat_map(|b| b.items.iter().map(|i| i.0))
+            .collect();
+        assert_eq!(numbers, (1..=PACK as u64 + 3).collect::<Vec<_>>());
+        assert_eq!(summary.evidence, PACK as u64 + 3);
+        assert!(got.iter().all(|b| b.from == 2));
+    }
 }

@@ -19,6 +19,7 @@ pub mod emit;
 pub mod engine;
 pub mod error;
 pub mod health;
+pub mod internal;
 #[cfg(feature = "pipeline")]
 pub mod pipeline_engine;
 pub mod repartition;

@@ -10,16 +10,19 @@
 //! partitions as the input; the instance owning input partition `p` (as assigned by the
 //! consumer group) reads partition `p` of both, from the offsets stored in `p`'s checkpoint.
 //!
-//! Pacing: after advancing to watermark `wm`, a task sends `Tick { wm }` to every observation
-//! partition; each key side answers `Ack` on the task's evidence partition after everything
-//! before the tick (partitions keep order). A task advances again only when every key side has
+//! Pacing: after advancing to watermark `wm`, a task sends a tick of `wm` to every observation
+//! partition (on the step's last envelope for that partition, or alone); each key side answers
+//! with an [`Ack`] on the task's evidence partition (on its last evidence message) after
+//! everything before the tick (partitions keep order). A task advances again only when every key side has
 //! acknowledged its last tick, so evidence lags the events that caused it by one advance step,
 //! as in the in-process split test, and never by a whole backlog.
 //!
-//! Messages are bincode: compact (an observation is ~70 bytes) and internal to distillguard.
-//! What one emit produces for one key partition travels as one Kafka message (up to [`PACK`]
-//! items), and so does the evidence answering one such message.
+//! Messages are bincode with variable-length integers: compact (an observation is about 40
+//! bytes) and internal to distillguard. What one emit produces for one key partition travels as
+//! one Kafka message (up to [`PACK`] items), and so does the evidence answering one such
+//! message with its acknowledgement.
 
+use bincode::Options;
 use distillguard_types::corr::{Evidence, ToKeys};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,27 +96,27 @@ pub struct KeyEnvelope {
 /// Messages (or evidence) packed into one Kafka message at most.
 pub const PACK: usize = 1024;
 
-/// What travels on the evidence topic.
+/// What travels on the evidence topic: evidence for the partition's accounts from key
+/// partition `from`, each numbered, in the key partition's order, then possibly an
+/// acknowledgement of a tick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Back {
-    /// Evidence for the partition's accounts from key partition `from`, each numbered, in the
-    /// key partition's order.
-    Evidence {
-        /// The key partition.
-        from: i32,
-        /// (sequence number, evidence).
-        items: Vec<(u64, Evidence)>,
-    },
-    /// Key partition `from` has handled everything sent before the tick of watermark `wm`;
-    /// the slowest task it has heard of is at `slowest`.
-    Ack {
-        /// The key partition.
-        from: i32,
-        /// The tick's watermark.
-        wm: i64,
-        /// The lowest latest tick over all tasks (`i64::MIN`: one has not ticked yet).
-        slowest: i64,
-    },
+pub struct Back {
+    /// The key partition.
+    pub from: i32,
+    /// (sequence number, evidence).
+    pub items: Vec<(u64, Evidence)>,
+    /// After the items: the key partition has handled everything the task sent before a tick.
+    pub ack: Option<Ack>,
+}
+
+/// Key partition `from` has handled everything sent before the tick of watermark `wm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// The tick's watermark.
+    pub wm: i64,
+    /// The lowest latest tick over all tasks the key side has heard of (`i64::MIN`: one has
+    /// not ticked yet).
+    pub slowest: i64,
 }
 
 /// The partition (of `partitions`) of the observation topic a message goes to.
@@ -131,17 +134,25 @@ pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
 /// Encode an internal message into `buf` (cleared first; reused across messages).
 pub fn encode_into<T: Serialize>(msg: &T, buf: &mut Vec<u8>) {
     buf.clear();
-    bincode::serialize_into(&mut *buf, msg).expect("internal message serializes");
+    wire()
+        .serialize_into(&mut *buf, msg)
+        .expect("internal message serializes");
 }
 
 /// Decode a key-stage message.
 pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, String> {
-    bincode::deserialize(bytes).map_err(|e| e.to_string())
+    wire().deserialize(bytes).map_err(|e| e.to_string())
 }
 
 /// Decode a message of the evidence topic.
 pub fn decode_back(bytes: &[u8]) -> Result<Back, String> {
-    bincode::deserialize(bytes).map_err(|e| e.to_string())
+    wire().deserialize(bytes).map_err(|e| e.to_string())
+}
+
+/// The internal topics' encoding: bincode with variable-length integers (lengths, enum tags,
+/// sequence numbers and small counts take a byte or two instead of four or eight).
+fn wire() -> impl Options {
+    bincode::DefaultOptions::new()
 }
 
 #[cfg(test)]
@@ -153,7 +164,7 @@ mod tests {
         Observation {
             key: CorrKey { kind, hash },
             account: "acct-1".into(),
-            ts_ms: 10,
+            ts_ms: 1_776_812_601_862,
             fresh: true,
             org: None,
             activity: 1,
@@ -214,22 +225,25 @@ mod tests {
 
     #[test]
     fn messages_round_trip_compactly() {
-        let one = |seq| (seq, ToKeys::Observe(obs(KeyKind::Asn, seq)));
+        let one = |seq: u64| {
+            let hash = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            (seq, ToKeys::Observe(obs(KeyKind::Template, hash)))
+        };
         let env = KeyEnvelope {
             src: 4,
             msgs: vec![one(17)],
             tick: None,
         };
         let bytes = encode(&env);
-        assert!(bytes.len() < 96, "{}", bytes.len());
-        // packed: about 70 bytes an observation
+        assert!(bytes.len() < 64, "{}", bytes.len());
+        // packed: about 32 bytes an observation with a short account id
         let pack = KeyEnvelope {
             src: 4,
             msgs: (1..=100).map(one).collect(),
             tick: Some(3),
         };
         let packed = encode(&pack);
-        assert!(packed.len() < 100 * 80, "{}", packed.len());
+        assert!(packed.len() < 100 * 40, "{}", packed.len());
         assert_eq!(decode_key(&packed).unwrap(), pack);
         let tick = KeyEnvelope {
             src: 2,
@@ -269,15 +283,19 @@ mod tests {
             sync: 0.5,
             label: None,
         };
-        let back = Back::Evidence {
+        let back = Back {
             from: 2,
             items: vec![(5, ev.clone()), (6, ev)],
+            ack: None,
         };
         assert_eq!(decode_back(&encode(&back)).unwrap(), back);
-        let ack = Back::Ack {
+        let ack = Back {
             from: 3,
-            wm: 9,
-            slowest: 4,
+            items: Vec::new(),
+            ack: Some(Ack {
+                wm: 9,
+                slowest: i64::MIN,
+            }),
         };
         assert_eq!(decode_back(&encode(&ack)).unwrap(), ack);
         assert!(decode_key(b"\xff\xff").is_err());

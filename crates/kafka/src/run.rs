@@ -16,22 +16,23 @@ use crate::emit::{self, Topics};
 use crate::engine::{Engine, EngineFactory, Outputs};
 use crate::error::KafkaError;
 use crate::health::{self, Health};
-use crate::repartition::{decode_back, decode_key, fresh, Back};
+use crate::internal::{self, InternalBatch};
 use crate::restore::ReaderContext;
 use crate::sink::Sink;
 use crate::summary::Summary;
-use crate::table::Table;
+use crate::table::{PartState, Table};
 use crate::topics;
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
-use distillguard_types::corr::Evidence;
 use distillguard_types::RejectReason;
+use rayon::prelude::*;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 type LiveConsumer<F> = StreamConsumer<LiveContext<F>>;
 
@@ -39,6 +40,8 @@ type LiveConsumer<F> = StreamConsumer<LiveContext<F>>;
 const ADVANCE_EVERY: usize = 1024;
 /// Input records taken (and parsed) together when they are ready.
 const BATCH: usize = 512;
+/// Internal messages (split mode) taken together when they are ready.
+const INTERNAL_BATCH: usize = 256;
 /// Housekeeping tick (watermark, idle partitions, checkpoints, liveness).
 const TICK: Duration = Duration::from_millis(100);
 
@@ -101,16 +104,34 @@ pub async fn run_with_health<F: EngineFactory>(
     result
 }
 
+/// An input batch parsed on the rayon pool, handed back with the parser and the rebalance
+/// generation it was read in.
+struct Parsed<P> {
+    batch: Batch,
+    parser: P,
+    gen: u64,
+}
+
+/// What the loop does next.
+enum Next<M, P> {
+    Stop,
+    Tick,
+    Parsed(P),
+    Internal(M),
+    Input(M),
+}
+
 struct Live<F: EngineFactory> {
     core: Core<F>,
     health: Arc<Health>,
-    parser: F::Parser,
-    evs: Vec<Evidence>,
-    batch: Batch,
-    /// A parsed batch waiting for the engines (taken on the next input message), and the
-    /// rebalance generation it was read in.
-    ready: Batch,
-    ready_gen: u64,
+    /// The record parser, while no batch is being parsed.
+    parser: Option<F::Parser>,
+    /// Empty batches to read input into (kept: their buffers keep their capacity).
+    spare: Vec<Batch>,
+    /// The input batch being parsed on the rayon pool (one at a time, in log order).
+    parsing: Option<oneshot::Receiver<Parsed<F::Parser>>>,
+    /// Split mode: internal messages read together.
+    internal: InternalBatch,
     last_round: Instant,
     round_due: bool,
     since_advance: usize,
@@ -140,6 +161,14 @@ impl<F: EngineFactory> Live<F> {
             let c: StreamConsumer<ReaderContext> = clients::internal(&live)
                 .create_with_context(ReaderContext)
                 .map_err(KafkaError::client("create internal reader"))?;
+            // Learn the internal topics' leaders now: a fresh client assigned a partition it
+            // has no metadata for waits for its next metadata refresh (about a second) before
+            // it fetches, and every task's first tick waits on that.
+            for topic in [live.observation_topic(), live.evidence_topic()] {
+                if let Err(e) = c.fetch_metadata(Some(&topic), live.restore_timeout) {
+                    tracing::warn!(%topic, error = %e, "internal topic metadata");
+                }
+            }
             Some(c)
         } else {
             None
@@ -174,11 +203,10 @@ impl<F: EngineFactory> Live<F> {
                 advanced_to: i64::MIN,
             },
             health,
-            parser,
-            evs: Vec::new(),
-            batch: Batch::default(),
-            ready: Batch::default(),
-            ready_gen: 0,
+            parser: Some(parser),
+            spare: Vec::new(),
+            parsing: None,
+            internal: InternalBatch::default(),
             last_round: Instant::now(),
             round_due: false,
             since_advance: 0,
@@ -215,12 +243,28 @@ impl<F: EngineFactory> Live<F> {
                     None => std::future::pending().await,
                 }
             };
-            let step = tokio::select! {
+            // input is read only when no batch is being parsed
+            let parsing = self.parsing.is_some();
+            let parsed = async {
+                match self.parsing.as_mut() {
+                    Some(rx) => rx.await,
+                    None => std::future::pending().await,
+                }
+            };
+            let next = tokio::select! {
                 biased;
-                _ = &mut shutdown => break Ok(()),
-                _ = tick.tick() => self.on_tick().await,
-                m = internal => self.on_internal(m).await,
-                m = consumer.recv() => self.on_message(m).await,
+                _ = &mut shutdown => Next::Stop,
+                _ = tick.tick() => Next::Tick,
+                p = parsed => Next::Parsed(p.expect("the parse task ends by sending")),
+                m = internal => Next::Internal(m),
+                m = consumer.recv(), if !parsing => Next::Input(m),
+            };
+            let step = match next {
+                Next::Stop => break Ok(()),
+                Next::Tick => self.on_tick().await,
+                Next::Parsed(p) => self.on_parsed(p).await,
+                Next::Internal(m) => self.on_internal(m).await,
+                Next::Input(m) => self.on_input(m),
             };
             if let Err(e) = step {
                 break Err(e);
@@ -230,7 +274,11 @@ impl<F: EngineFactory> Live<F> {
         match outcome {
             Ok(()) => {
                 tracing::info!("shutting down: final checkpoints and commit");
-                self.take_ready()?;
+                if let Some(rx) = self.parsing.take() {
+                    let p = rx.await.expect("the parse task ends by sending");
+                    self.parser = Some(p.parser);
+                    self.take_batch(p.batch, p.gen)?;
+                }
                 self.advance()?;
                 self.round().await?;
                 self.core
@@ -273,7 +321,6 @@ impl<F: EngineFactory> Live<F> {
     async fn on_tick(&mut self) -> Result<(), KafkaError> {
         self.fatal()?;
         self.health.beat();
-        self.take_ready()?;
         self.advance()?;
         if self.round_due || self.last_round.elapsed() >= self.core.shared.live.checkpoint_interval
         {
@@ -283,32 +330,39 @@ impl<F: EngineFactory> Live<F> {
         Ok(())
     }
 
-    async fn on_message(
+    /// An input message: read it and what else the consumer holds into a batch, and parse
+    /// that on the rayon pool.
+    fn on_input(
         &mut self,
         m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
     ) -> Result<(), KafkaError> {
         self.fatal()?;
+        match m {
+            Ok(msg) => self.start_parse(&msg),
+            Err(e) => tracing::warn!(error = %e, "consumer error"),
+        }
+        Ok(())
+    }
+
+    /// Read `first` and what else the consumer holds (up to [`BATCH`], without waiting) into a
+    /// batch and parse it on the rayon pool, apart from the engines: the loop goes on with
+    /// internal messages and ticks, and takes the batch back in [`Self::on_parsed`].
+    fn start_parse(&mut self, first: &BorrowedMessage<'_>) {
         let gen = |s: &Shared<F>| s.generation.load(std::sync::atomic::Ordering::Acquire);
         let mut at = gen(&self.core.shared);
-        self.batch.clear();
-        match m {
-            Ok(msg) => self.batch.push(&msg),
-            Err(e) => {
-                tracing::warn!(error = %e, "consumer error");
-                return Ok(());
-            }
-        }
-        // take what else is ready, without waiting
+        let mut batch = self.spare.pop().unwrap_or_default();
+        batch.clear();
+        batch.push(first);
         let consumer = self.core.consumer.clone();
-        while self.batch.len() < BATCH {
+        while batch.len() < BATCH {
             match batch::poll_once(consumer.recv()) {
                 Some(Ok(msg)) => {
                     if gen(&self.core.shared) != at {
                         // a rebalance ran inside recv: what came before is re-read
                         at = gen(&self.core.shared);
-                        self.batch.clear();
+                        batch.clear();
                     }
-                    self.batch.push(&msg);
+                    batch.push(&msg);
                 }
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "consumer error");
@@ -317,101 +371,106 @@ impl<F: EngineFactory> Live<F> {
                 None => break,
             }
         }
-        if self.ready_gen != at {
-            // read before a rebalance that repositioned every partition: it comes again
-            self.ready.clear();
+        let mut parser = self.parser.take().expect("one batch is parsed at a time");
+        let factory = self.core.shared.factory.clone();
+        let (tx, rx) = oneshot::channel();
+        rayon::spawn(move || {
+            batch::parse_all(&*factory, &mut parser, batch.records());
+            let _ = tx.send(Parsed {
+                batch,
+                parser,
+                gen: at,
+            });
+        });
+        self.parsing = Some(rx);
+    }
+
+    /// A parsed batch is back: start parsing the next one if the consumer holds more (so the
+    /// parse of the next batch overlaps the engines' work on this one), then offer this one to
+    /// the engines.
+    async fn on_parsed(&mut self, p: Parsed<F::Parser>) -> Result<(), KafkaError> {
+        self.fatal()?;
+        self.parsing = None;
+        let Parsed { batch, parser, gen } = p;
+        self.parser = Some(parser);
+        let consumer = self.core.consumer.clone();
+        match batch::poll_once(consumer.recv()) {
+            Some(Ok(msg)) => self.start_parse(&msg),
+            Some(Err(e)) => tracing::warn!(error = %e, "consumer error"),
+            None => {}
         }
-        // A full batch means the consumer holds more: parse this one while the engines take
-        // the one parsed last time (both cores busy), and keep it for the next call. Otherwise
-        // the queue is drained and this batch is taken now.
-        let more = self.batch.len() == BATCH;
-        if self.ready.is_empty() {
-            let factory = &*self.core.shared.factory;
-            batch::parse_all(factory, &mut self.parser, self.batch.records());
-        } else {
-            // the engines' side: offer the records, and advance when due (the bulk of the
-            // detection work happens in advance)
-            let (parser, fresh, ready) = (&mut self.parser, &mut self.batch, &mut self.ready);
-            let (round_due, since) = (&mut self.round_due, &mut self.since_advance);
-            let factory = self.core.shared.factory.clone();
-            let core = &mut self.core;
-            let ((), taken) = rayon::join(
-                || batch::parse_all(&*factory, parser, fresh.records()),
-                || {
-                    handle_records(&core.shared, &core.topics, ready.records(), round_due)?;
-                    *since += ready.len();
-                    if *since >= ADVANCE_EVERY {
-                        *since = 0;
-                        core.advance()?;
-                    }
-                    Ok::<(), KafkaError>(())
-                },
-            );
-            taken?;
-            self.ready.clear();
-        }
-        std::mem::swap(&mut self.batch, &mut self.ready);
-        self.ready_gen = at;
-        let mut n = 0;
-        if !more {
-            n = self.ready.len();
-            let (shared, topics) = (&*self.core.shared, &self.core.topics);
-            handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
-            self.ready.clear();
-        }
+        let n = self.take_batch(batch, gen)?;
         self.after_messages(n).await
     }
 
-    /// Offer the held parsed batch to the engines now (unless a rebalance ran since it was
-    /// read: then it comes again).
-    fn take_ready(&mut self) -> Result<(), KafkaError> {
+    /// Offer a parsed batch to the engines, unless a rebalance ran since it was read (then it
+    /// comes again); the records offered.
+    fn take_batch(&mut self, mut batch: Batch, gen: u64) -> Result<usize, KafkaError> {
         let at = self
             .core
             .shared
             .generation
             .load(std::sync::atomic::Ordering::Acquire);
-        if self.ready_gen == at {
+        let mut n = 0;
+        if gen == at {
+            n = batch.len();
             let (shared, topics) = (&*self.core.shared, &self.core.topics);
-            handle_records(shared, topics, self.ready.records(), &mut self.round_due)?;
-            self.since_advance += self.ready.len();
+            handle_records(shared, topics, batch.records(), &mut self.round_due)?;
         }
-        self.ready.clear();
-        Ok(())
+        batch.clear();
+        self.spare.push(batch);
+        Ok(n)
     }
 
-    /// Split mode: one message of the observation or evidence topic.
+    /// Split mode: a message of the observation or evidence topic, and what else the internal
+    /// reader holds (up to [`INTERNAL_BATCH`], without waiting), handled per task, tasks in
+    /// parallel; the tasks whose tick was answered take their next step.
     async fn on_internal(
         &mut self,
         m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
     ) -> Result<(), KafkaError> {
         self.fatal()?;
-        let step_done = match m {
-            Ok(msg) => handle_internal(
-                &self.core.shared,
-                &self.core.topics,
-                &mut self.evs,
-                &mut self.core.out,
-                &msg,
-            )?,
+        let shared = self.core.shared.clone();
+        let Some(reader) = &shared.internal else {
+            return Ok(());
+        };
+        let obs_topic = self.core.shared.live.observation_topic();
+        self.internal.clear();
+        match m {
+            Ok(msg) => self.internal.push(&msg, &obs_topic),
             Err(e) => {
                 tracing::warn!(error = %e, "internal reader error");
                 return Ok(());
             }
+        }
+        while self.internal.len() < INTERNAL_BATCH {
+            match batch::poll_once(reader.recv()) {
+                Some(Ok(msg)) => self.internal.push(&msg, &obs_topic),
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "internal reader error");
+                    break;
+                }
+                None => break,
+            }
+        }
+        let step_done = {
+            let mut guard = self.core.shared.table();
+            let Table { parts, summary, .. } = &mut *guard;
+            let (sink, topics) = (&self.core.shared.sink, &self.core.topics);
+            let (done, counts) = internal::handle_batch(sink, topics, parts, &self.internal)?;
+            summary.absorb(&counts);
+            done
         };
         if step_done {
             // every key side answered a tick: take the next step now
             self.advance()?;
         }
-        self.after_message().await
+        let n = self.internal.len();
+        self.after_messages(n).await
     }
 
-    /// After any consumed message: advance every `ADVANCE_EVERY` messages, checkpoint when
+    /// After `n` consumed messages: advance every `ADVANCE_EVERY` messages, checkpoint when
     /// due, wait for the producer when too much is in flight.
-    async fn after_message(&mut self) -> Result<(), KafkaError> {
-        self.after_messages(1).await
-    }
-
-    /// [`Self::after_message`] for `n` messages.
     async fn after_messages(&mut self, n: usize) -> Result<(), KafkaError> {
         self.since_advance += n;
         if self.since_advance >= ADVANCE_EVERY {
@@ -478,6 +537,7 @@ impl<F: EngineFactory> Live<F> {
                     p,
                     st,
                     &mut self.core.out,
+                    None,
                     summary,
                 )?;
             }
@@ -547,52 +607,28 @@ impl<F: EngineFactory> Core<F> {
             }
             metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
             self.advanced_to = wm;
+            // the tasks with work (evidence to rescore, or a step to take) work in parallel
+            let ctx = StepCtx {
+                sink: &self.shared.sink,
+                topics: &self.topics,
+                wm,
+                skew,
+            };
+            let mut work: Vec<(i32, &mut PartState<F::Engine>)> = parts
+                .iter_mut()
+                .filter(|(_, st)| st.rescore_due || (st.tick.is_none() && wm > st.engine_wm))
+                .map(|(&p, st)| (p, st))
+                .collect();
+            let step = |(p, st): &mut (i32, &mut PartState<F::Engine>)| ctx.step(*p, st);
+            let counts: Vec<Result<Summary, KafkaError>> = if work.len() > 1 {
+                work.par_iter_mut().map(step).collect()
+            } else {
+                work.iter_mut().map(step).collect()
+            };
+            for c in counts {
+                summary.absorb(&c?);
+            }
             for (&p, st) in parts.iter_mut() {
-                if st.rescore_due {
-                    st.rescore_due = false;
-                    st.engine.rescore(&mut self.out);
-                    st.advanced = true;
-                }
-                // split mode: wait for the key sides to answer the previous step, and stay
-                // within max_task_skew of the slowest task. A task whose tick has not been
-                // answered yet (just started, or restored from a checkpoint) steps
-                // max_task_skew past its earliest pending event: without this bound a task
-                // starting behind the stage watermark took its whole backlog in one step, and
-                // its accounts were scored for hours of events before any evidence came back.
-                let bound = match (&self.topics.observations, st.slowest) {
-                    (Some(_), Some(slowest)) => Some(slowest),
-                    (Some(_), None) => st.engine.earliest_pending_ms(),
-                    _ => None,
-                };
-                let target = bound.map_or(wm, |b| wm.min(b.saturating_add(skew)));
-                let stepping = st.tick.is_none() && wm > st.engine_wm;
-                if stepping && target > st.engine_wm {
-                    st.engine.advance_to(target, &mut self.out);
-                    st.engine_wm = target;
-                    st.advanced = true;
-                } else if stepping {
-                    tracing::debug!(
-                        partition = p,
-                        wm,
-                        engine_wm = st.engine_wm,
-                        slowest = ?st.slowest,
-                        "held back by max_task_skew"
-                    );
-                }
-                // the step's observations first, then the tick that covers them
-                emit_task(
-                    &self.shared.sink,
-                    &self.topics,
-                    p,
-                    st,
-                    &mut self.out,
-                    summary,
-                )?;
-                if let Some((_, parts)) = self.topics.observations.as_ref().filter(|_| stepping) {
-                    // a blocked task ticks again at its watermark to learn of progress
-                    emit::ticks(&self.shared.sink, &self.topics, p, st.engine_wm)?;
-                    st.tick = Some((st.engine_wm, (0..*parts).collect()));
-                }
                 let ahead = self
                     .clock
                     .partition_watermark(st.engine.max_event_ms())
@@ -627,19 +663,91 @@ impl<F: EngineFactory> Core<F> {
     }
 }
 
-/// Produce what task `p`'s engine emitted (observations numbered from the task's counter).
+/// What one task's step needs besides its own state (shared by the tasks stepping in parallel).
+struct StepCtx<'a> {
+    sink: &'a crate::sink::Sink,
+    topics: &'a Topics,
+    /// The stage watermark.
+    wm: i64,
+    /// `max_task_skew` in ms.
+    skew: i64,
+}
+
+impl StepCtx<'_> {
+    /// Task `p`: rescore accounts with new evidence, advance towards the stage watermark (in
+    /// split mode when the key sides answered the previous step, within `max_task_skew` of the
+    /// slowest task), produce what that emitted, then the tick. The counts to add to the
+    /// summary.
+    fn step<E: Engine>(&self, p: i32, st: &mut PartState<E>) -> Result<Summary, KafkaError> {
+        let (wm, skew) = (self.wm, self.skew);
+        let mut summary = Summary::default();
+        let mut out = Outputs::default();
+        if st.rescore_due {
+            st.rescore_due = false;
+            st.engine.rescore(&mut out);
+            st.advanced = true;
+        }
+        // split mode: wait for the key sides to answer the previous step, and stay within
+        // max_task_skew of the slowest task. A task whose tick has not been answered yet (just
+        // started, or restored from a checkpoint) steps max_task_skew past its earliest pending
+        // event: without this bound a task starting behind the stage watermark took its whole
+        // backlog in one step, and its accounts were scored for hours of events before any
+        // evidence came back.
+        let bound = match (&self.topics.observations, st.slowest) {
+            (Some(_), Some(slowest)) => Some(slowest),
+            (Some(_), None) => st.engine.earliest_pending_ms(),
+            _ => None,
+        };
+        let target = bound.map_or(wm, |b| wm.min(b.saturating_add(skew)));
+        let stepping = st.tick.is_none() && wm > st.engine_wm;
+        if stepping && target > st.engine_wm {
+            st.engine.advance_to(target, &mut out);
+            st.engine_wm = target;
+            st.advanced = true;
+        } else if stepping {
+            tracing::debug!(
+                partition = p,
+                wm,
+                engine_wm = st.engine_wm,
+                slowest = ?st.slowest,
+                "held back by max_task_skew"
+            );
+        }
+        // the step's observations, then the tick that covers them (a blocked task ticks again
+        // at its watermark to learn of progress)
+        let tick = self.topics.observations.as_ref().filter(|_| stepping);
+        let wm_sent = tick.map(|_| st.engine_wm);
+        emit_task(
+            self.sink,
+            self.topics,
+            p,
+            st,
+            &mut out,
+            wm_sent,
+            &mut summary,
+        )?;
+        if let Some((_, parts)) = tick {
+            st.tick = Some((st.engine_wm, (0..*parts).collect()));
+        }
+        Ok(summary)
+    }
+}
+
+/// Produce what task `p`'s engine emitted (observations numbered from the task's counter),
+/// then its tick if it stepped (split mode).
 fn emit_task<E: Engine>(
     sink: &crate::sink::Sink,
     topics: &Topics,
     p: i32,
-    st: &mut crate::table::PartState<E>,
+    st: &mut PartState<E>,
     out: &mut Outputs,
+    tick: Option<i64>,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
-    if out.is_empty() {
+    if out.is_empty() && tick.is_none() {
         return Ok(());
     }
-    emit::outputs(sink, topics, p, &mut st.split.obs_seq, out, summary)
+    emit::outputs(sink, topics, p, &mut st.split.obs_seq, out, tick, summary)
 }
 
 /// Parsed input records, in log order: [`handle_record`] each.
@@ -697,102 +805,4 @@ fn handle_record<F: EngineFactory>(
             summary,
         ),
     }
-}
-
-/// Split mode: a key-stage message (observation topic) or evidence (evidence topic) for the
-/// task of the message's partition. Messages for partitions this instance no longer owns, or
-/// already covered by the task's state, are skipped; undecodable ones are counted and skipped.
-/// Returns true when the message completed a task's tick.
-fn handle_internal<F: EngineFactory>(
-    shared: &Shared<F>,
-    topics: &Topics,
-    evs: &mut Vec<Evidence>,
-    out: &mut Outputs,
-    msg: &BorrowedMessage<'_>,
-) -> Result<bool, KafkaError> {
-    let (p, off) = (msg.partition(), msg.offset());
-    let is_obs = topics
-        .observations
-        .as_ref()
-        .is_some_and(|(t, _)| t == msg.topic());
-    let mut guard = shared.table();
-    let Table { parts, summary, .. } = &mut *guard;
-    let Some(st) = parts.get_mut(&p) else {
-        return Ok(false);
-    };
-    let next = if is_obs {
-        &mut st.split.obs_next
-    } else {
-        &mut st.split.evi_next
-    };
-    if next.is_some_and(|n| off < n) {
-        return Ok(false);
-    }
-    *next = Some(off + 1);
-    st.since_checkpoint += 1;
-    summary.internal += 1;
-    let mut step_done = false;
-    let bytes = msg.payload().unwrap_or(&[]);
-    if is_obs {
-        match decode_key(bytes) {
-            Ok(env) => {
-                for (seq, m) in env.msgs {
-                    if fresh(&mut st.split.seen_obs, env.src, seq) {
-                        st.engine.key_message(m, evs, out);
-                    }
-                }
-                let seq = &mut st.split.evi_seq;
-                emit::evidence(&shared.sink, topics, (p, env.src), seq, evs, summary)?;
-                if !out.is_empty() {
-                    let seq = &mut st.split.obs_seq;
-                    emit::outputs(&shared.sink, topics, p, seq, out, summary)?;
-                }
-                if let Some(wm) = env.tick {
-                    let parts = topics.observations.as_ref().map_or(1, |o| o.1);
-                    let slowest = st.split.tick(env.src, wm, parts);
-                    st.engine.key_clock(slowest);
-                    emit::ack(&shared.sink, topics, (p, env.src), wm, slowest)?;
-                }
-            }
-            Err(e) => corrupt(summary, msg, &e),
-        }
-    } else {
-        match decode_back(bytes) {
-            Ok(Back::Evidence { from, items }) => {
-                for (seq, ev) in items {
-                    if fresh(&mut st.split.seen_evi, from, seq) {
-                        st.engine.evidence(&ev);
-                        st.rescore_due = true;
-                    }
-                }
-            }
-            Ok(Back::Ack { from, wm, slowest }) => {
-                if let Some((sent, waiting)) = &mut st.tick {
-                    if wm >= *sent && waiting.remove(&from) {
-                        st.slowest_pending = st.slowest_pending.min(slowest);
-                    }
-                    if waiting.is_empty() {
-                        st.tick = None;
-                        st.slowest = Some(st.slowest_pending);
-                        st.slowest_pending = i64::MAX;
-                        step_done = true;
-                    }
-                }
-            }
-            Err(e) => corrupt(summary, msg, &e),
-        }
-    }
-    Ok(step_done)
-}
-
-fn corrupt(summary: &mut Summary, msg: &BorrowedMessage<'_>, error: &str) {
-    summary.internal_corrupt += 1;
-    metrics::counter!("distillguard_live_internal_corrupt_total").increment(1);
-    tracing::error!(
-        topic = msg.topic(),
-        partition = msg.partition(),
-        offset = msg.offset(),
-        error,
-        "undecodable internal message skipped"
-    );
 }

@@ -37,3 +37,50 @@ pub struct Summary {
     /// Records skipped because a checkpoint already covered them.
     pub skipped: u64,
 }
+
+impl Summary {
+    /// Add another summary's counts (a task's, counted apart while tasks run in parallel).
+    pub fn absorb(&mut self, o: &Summary) {
+        self.records += o.records;
+        self.events += o.events;
+        self.rejects.merge(&o.rejects);
+        self.dead_letters += o.dead_letters;
+        self.verdicts += o.verdicts;
+        self.campaigns += o.campaigns;
+        self.observations += o.observations;
+        self.evidence += o.evidence;
+        self.internal += o.internal;
+        self.internal_corrupt += o.internal_corrupt;
+        self.checkpoints += o.checkpoints;
+        self.commits += o.commits;
+        self.restored += o.restored;
+        self.fresh += o.fresh;
+        self.skipped += o.skipped;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distillguard_types::RejectReason;
+
+    #[test]
+    fn absorb_adds_every_count() {
+        let mut one = Summary {
+            records: 1,
+            evidence: 2,
+            internal: 3,
+            ..Summary::default()
+        };
+        one.rejects.add(RejectReason::Late);
+        let mut total = one.clone();
+        total.absorb(&one);
+        assert_eq!(total.records, 2);
+        assert_eq!(total.evidence, 4);
+        assert_eq!(total.internal, 6);
+        assert_eq!(total.rejects.get(RejectReason::Late), 2);
+        let zero = Summary::default();
+        total.absorb(&zero);
+        assert_eq!(total.internal, 6);
+    }
+}
