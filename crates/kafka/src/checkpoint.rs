@@ -156,6 +156,7 @@ mod tests {
                 obs_next: (slot == 1).then_some(7),
                 obs_seq: 3,
                 seen_evi: [(2, 5)].into_iter().collect(),
+                pending_acks: [(1, 99)].into_iter().collect(),
                 ..Default::default()
             },
         }

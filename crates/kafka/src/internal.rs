@@ -11,7 +11,7 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
-use crate::repartition::{decode_back, decode_key, fresh, Ack, Back};
+use crate::repartition::{ack_due, decode_back, decode_key, fresh, Ack, Back};
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::PartState;
@@ -53,11 +53,13 @@ impl InternalBatch {
 }
 
 /// Handle a batch: each owned task's messages in order, tasks in parallel. Messages for
-/// partitions this instance does not own are skipped. Returns whether some task's tick was
+/// partitions this instance does not own are skipped. A key side acknowledges a task's tick
+/// once the slowest task is within `pace` of it ([`ack_due`]). Returns whether some task's tick was
 /// completed (every key side answered it), with the counts to add to the instance's summary.
 pub fn handle_batch<E: Engine>(
     sink: &Sink,
     topics: &Topics,
+    pace: i64,
     parts: &mut BTreeMap<i32, PartState<E>>,
     batch: &InternalBatch,
 ) -> Result<(bool, Summary), KafkaError> {
@@ -72,7 +74,7 @@ pub fn handle_batch<E: Engine>(
         let (mut evs, mut out) = (Vec::new(), Outputs::default());
         let mut done = false;
         for m in msgs.iter().filter(|m| m.partition == *p) {
-            done |= handle(sink, topics, *p, st, &mut evs, &mut out, m, &mut sum)?;
+            done |= handle(sink, topics, pace, *p, st, &mut evs, &mut out, m, &mut sum)?;
         }
         Ok((done, sum))
     };
@@ -98,6 +100,7 @@ pub fn handle_batch<E: Engine>(
 fn handle<E: Engine>(
     sink: &Sink,
     topics: &Topics,
+    pace: i64,
     p: i32,
     st: &mut PartState<E>,
     evs: &mut Vec<Evidence>,
@@ -127,15 +130,40 @@ fn handle<E: Engine>(
                     }
                 }
                 // a tick: everything the task sent before it is handled; answer after the
-                // evidence
-                let ack = env.tick.map(|wm| {
+                // evidence, now or once the slowest task is within `pace` of it
+                let mut slowest = None;
+                let ack = env.tick.and_then(|wm| {
                     let parts = topics.observations.as_ref().map_or(1, |o| o.1);
-                    let slowest = st.split.tick(env.src, wm, parts);
-                    st.engine.key_clock(slowest);
-                    Ack { wm, slowest }
+                    let now = st.split.tick(env.src, wm, parts);
+                    st.engine.key_clock(now);
+                    slowest = Some(now);
+                    let held = &mut st.split.pending_acks;
+                    if ack_due(wm, now, pace) {
+                        held.remove(&env.src);
+                        Some(Ack { wm, slowest: now })
+                    } else {
+                        held.insert(env.src, wm);
+                        None
+                    }
                 });
                 let seq = &mut st.split.evi_seq;
                 emit::evidence(sink, topics, (p, env.src), seq, evs, ack, summary)?;
+                if let Some(now) = slowest {
+                    // the slowest task may have moved on: other tasks' held ticks now due
+                    let due: Vec<(i32, i64)> = st
+                        .split
+                        .pending_acks
+                        .iter()
+                        .filter(|&(_, &wm)| ack_due(wm, now, pace))
+                        .map(|(&t, &wm)| (t, wm))
+                        .collect();
+                    for (t, wm) in due {
+                        st.split.pending_acks.remove(&t);
+                        let ack = Some(Ack { wm, slowest: now });
+                        let seq = &mut st.split.evi_seq;
+                        emit::evidence(sink, topics, (p, t), seq, evs, ack, summary)?;
+                    }
+                }
                 if !out.is_empty() {
                     let seq = &mut st.split.obs_seq;
                     emit::outputs(sink, topics, p, seq, out, None, summary)?;

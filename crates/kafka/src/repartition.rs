@@ -13,7 +13,8 @@
 //! Pacing: after advancing to watermark `wm`, a task sends a tick of `wm` to every observation
 //! partition (on the step's last envelope for that partition, or alone); each key side answers
 //! with an [`Ack`] on the task's evidence partition (on its last evidence message) after
-//! everything before the tick (partitions keep order). A task advances again only when every key side has
+//! everything before the tick (partitions keep order), and only once the slowest task is within
+//! half of `max_task_skew` of the tick ([`ack_due`]; held ticks are in [`SplitState`]). A task advances again only when every key side has
 //! acknowledged its last tick, so evidence lags the events that caused it by one advance step,
 //! as in the in-process split test, and never by a whole backlog.
 //!
@@ -51,6 +52,9 @@ pub struct SplitState {
     pub seen_evi: BTreeMap<i32, u64>,
     /// Key side: the latest tick (watermark) received from each task.
     pub ticks: BTreeMap<i32, i64>,
+    /// Key side: ticks handled but not acknowledged yet, per task (see [`ack_due`]).
+    #[serde(default)]
+    pub pending_acks: BTreeMap<i32, i64>,
 }
 
 impl SplitState {
@@ -64,6 +68,18 @@ impl SplitState {
             .min()
             .unwrap_or(i64::MIN)
     }
+}
+
+/// Key side: whether a task's tick of `wm` is acknowledged now, the slowest task being at
+/// `slowest`, or held until the slowest task is within `pace` of it. The task's next step ends
+/// at most `max_task_skew` past the slowest task, so an acknowledgement sent while the task is
+/// already about that far ahead only makes it tick again at the same watermark to learn of
+/// progress (a round trip for nothing); held until the slowest task comes within `pace`
+/// (half the skew), it lets the task step at least `pace`. A tick from the slowest task is
+/// always due, so the slowest task always moves on, and with it every held tick in time; before
+/// every task has ticked once (`slowest` is `i64::MIN`) every tick is due.
+pub fn ack_due(wm: i64, slowest: i64, pace: i64) -> bool {
+    slowest == i64::MIN || wm <= slowest.saturating_add(pace)
 }
 
 /// Whether message `seq` from `from` is new (and note it); 0 means unnumbered.
@@ -211,6 +227,22 @@ mod tests {
         .map(|&(from, seq)| fresh(&mut seen, from, seq))
         .collect();
         assert_eq!(got, [true, true, true, false, false, true, true, true]);
+    }
+
+    #[test]
+    fn acks_wait_until_the_slowest_task_is_within_pace() {
+        let check = |wm, slowest, expected| {
+            assert_eq!(
+                ack_due(wm, slowest, 30),
+                expected,
+                "wm {wm} slowest {slowest}"
+            )
+        };
+        check(100, i64::MIN, true);
+        check(100, 100, true);
+        check(100, 70, true);
+        check(100, 69, false);
+        check(i64::MAX, i64::MAX - 1, true);
     }
 
     #[test]

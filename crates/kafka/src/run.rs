@@ -457,7 +457,9 @@ impl<F: EngineFactory> Live<F> {
             let mut guard = self.core.shared.table();
             let Table { parts, summary, .. } = &mut *guard;
             let (sink, topics) = (&self.core.shared.sink, &self.core.topics);
-            let (done, counts) = internal::handle_batch(sink, topics, parts, &self.internal)?;
+            let pace = self.core.shared.live.max_task_skew.as_millis() as i64 / 2;
+            let batch = &self.internal;
+            let (done, counts) = internal::handle_batch(sink, topics, pace, parts, batch)?;
             summary.absorb(&counts);
             done
         };
