@@ -140,14 +140,8 @@ pub fn key_partition(msg: &ToKeys, partitions: i32) -> i32 {
     msg.partition(partitions.max(1) as u32) as i32
 }
 
-/// Encode an internal message ([`KeyEnvelope`] or [`Back`]).
-pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
-    let mut buf = Vec::new();
-    encode_into(msg, &mut buf);
-    buf
-}
-
-/// Encode an internal message into `buf` (cleared first; reused across messages).
+/// Encode an internal message ([`KeyEnvelope`] or [`Back`]) into `buf` (cleared first; reused
+/// across messages).
 pub fn encode_into<T: Serialize>(msg: &T, buf: &mut Vec<u8>) {
     buf.clear();
     wire()
@@ -175,6 +169,12 @@ fn wire() -> impl Options {
 mod tests {
     use super::*;
     use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind, Observation, View};
+
+    fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+        let mut buf = Vec::new();
+        encode_into(msg, &mut buf);
+        buf
+    }
 
     fn obs(kind: KeyKind, hash: u64) -> Observation {
         Observation {

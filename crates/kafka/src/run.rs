@@ -434,10 +434,10 @@ impl<F: EngineFactory> Live<F> {
         let Some(reader) = &shared.internal else {
             return Ok(());
         };
-        let obs_topic = self.core.shared.live.observation_topic();
+        let obs_topic = self.core.topics.observations.as_ref().map_or("", |o| &o.0);
         self.internal.clear();
         match m {
-            Ok(msg) => self.internal.push(&msg, &obs_topic),
+            Ok(msg) => self.internal.push(&msg, obs_topic),
             Err(e) => {
                 tracing::warn!(error = %e, "internal reader error");
                 return Ok(());
@@ -445,7 +445,7 @@ impl<F: EngineFactory> Live<F> {
         }
         while self.internal.len() < INTERNAL_BATCH {
             match batch::poll_once(reader.recv()) {
-                Some(Ok(msg)) => self.internal.push(&msg, &obs_topic),
+                Some(Ok(msg)) => self.internal.push(&msg, obs_topic),
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "internal reader error");
                     break;
