@@ -159,28 +159,32 @@ impl PromptPrinter {
     /// Feed a chunk of user text.
     pub fn user(&mut self, text: &str) {
         self.bytes = self.bytes.saturating_add(text.len() as u32);
-        tokenize(text.as_bytes(), &mut |tok, word| self.user_token(tok, word));
+        if self.tokens >= MAX_TOKENS {
+            return;
+        }
+        let keywords = keywords();
+        tokenize(text.as_bytes(), |tok, word| {
+            self.user_token(keywords, tok, word)
+        });
     }
 
     /// Feed a system prompt (its skeleton hash is kept apart from the user skeleton).
     pub fn system(&mut self, text: &str) {
         let mut h = 0x5157_u64;
         let mut n = 0u32;
-        tokenize(text.as_bytes(), &mut |tok, _| {
-            if n < MAX_TOKENS {
-                h = combine(h, tok);
-                n += 1;
-            }
+        tokenize(text.as_bytes(), |tok, _| {
+            h = combine(h, tok);
+            n += 1;
+            n < MAX_TOKENS
         });
         if n > 0 {
             self.system = combine(self.system, h) | 1;
         }
     }
 
-    fn user_token(&mut self, tok: u64, word: Option<&[u8]>) {
-        if self.tokens >= MAX_TOKENS {
-            return;
-        }
+    /// Take one user token; false once [`MAX_TOKENS`] have been taken.
+    #[inline(always)]
+    fn user_token(&mut self, keywords: &KeywordTable, tok: u64, word: Option<&[u8]>) -> bool {
         self.tokens += 1;
         self.skeleton = combine(self.skeleton, tok);
         if self.tokens >= 3 {
@@ -192,12 +196,13 @@ impl PromptPrinter {
         }
         self.prev = [self.prev[1], tok];
         if let Some(w) = word {
-            self.classify(w);
+            self.classify(keywords.get(tok, w));
         }
+        self.tokens < MAX_TOKENS
     }
 
-    fn classify(&mut self, w: &[u8]) {
-        let (cap, cue) = keyword(w);
+    #[inline(always)]
+    fn classify(&mut self, (cap, cue): (u8, Cue)) {
         self.caps |= cap;
         let window = [self.cues[0], self.cues[1], cue];
         if matches!(
@@ -267,175 +272,401 @@ fn densify(mins: &mut [u64; MINHASH_BINS]) {
     }
 }
 
-/// Keyword classes: capability bits and reasoning cue of a lower-case word.
-fn keyword(w: &[u8]) -> (u8, Cue) {
+/// Capability bits and reasoning cue of each keyword (lower case); first listing wins.
+#[rustfmt::skip]
+const KEYWORDS: &[(u8, Cue, &[&str])] = {
     const C: u8 = Capability::CODING.0;
     const A: u8 = Capability::AGENTIC.0;
     const R: u8 = Capability::REASONING.0;
     const M: u8 = Capability::MATH.0;
     const W: u8 = Capability::WRITING.0;
-    match w {
-        b"step" | b"steps" => (0, Cue::Step),
-        b"by" => (0, Cue::By),
-        b"chain" => (0, Cue::Chain),
-        b"of" => (0, Cue::Of),
-        b"thought" | b"thoughts" => (R, Cue::Thought),
-        b"think" => (0, Cue::Think),
-        b"carefully" => (0, Cue::Carefully),
-        b"show" => (0, Cue::Show),
-        b"your" => (0, Cue::Your),
-        b"work" => (0, Cue::Work),
-        b"reasoning" => (R, Cue::Reasoning),
-        b"explain" => (0, Cue::Explain),
-        b"through" => (0, Cue::Through),
-        b"function" | b"functions" | b"code" | b"python" | b"rust" | b"javascript"
-        | b"typescript" | b"java" | b"golang" | b"sql" | b"regex" | b"implement"
-        | b"implementation" | b"compile" | b"compiler" | b"bug" | b"debug" | b"refactor"
-        | b"class" | b"method" | b"algorithm" | b"api" | b"unit" | b"tests" | b"test"
-        | b"script" | b"program" | b"library" | b"struct" | b"runtime" | b"exception"
-        | b"stack" | b"array" | b"parser" | b"query" => (C, Cue::None),
-        b"agent" | b"agentic" | b"tool" | b"tools" | b"repository" | b"repo" | b"terminal"
-        | b"shell" | b"command" | b"commands" | b"execute" | b"workflow" | b"plan" | b"deploy"
-        | b"commit" | b"issue" | b"browse" | b"navigate" | b"pipeline" | b"automate"
-        | b"subtasks" => (A, Cue::None),
-        b"prove" | b"proof" | b"logic" | b"logical" | b"deduce" | b"infer" | b"puzzle"
-        | b"justify" | b"rigorous" | b"argument" | b"reason" => (R, Cue::None),
-        b"calculate" | b"compute" | b"equation" | b"integral" | b"probability" | b"theorem"
-        | b"derivative" | b"matrix" | b"prime" | b"solve" | b"geometry" | b"algebra" => {
-            (M, Cue::None)
+    &[
+        (0, Cue::Step, &["step", "steps"]),
+        (0, Cue::By, &["by"]),
+        (0, Cue::Chain, &["chain"]),
+        (0, Cue::Of, &["of"]),
+        (R, Cue::Thought, &["thought", "thoughts"]),
+        (0, Cue::Think, &["think"]),
+        (0, Cue::Carefully, &["carefully"]),
+        (0, Cue::Show, &["show"]),
+        (0, Cue::Your, &["your"]),
+        (0, Cue::Work, &["work"]),
+        (R, Cue::Reasoning, &["reasoning"]),
+        (0, Cue::Explain, &["explain"]),
+        (0, Cue::Through, &["through"]),
+        (C, Cue::None, &[
+            "function", "functions", "code", "python", "rust", "javascript", "typescript", "java",
+            "golang", "sql", "regex", "implement", "implementation", "compile", "compiler", "bug",
+            "debug", "refactor", "class", "method", "algorithm", "api", "unit", "tests", "test",
+            "script", "program", "library", "struct", "runtime", "exception", "stack", "array",
+            "parser", "query",
+        ]),
+        (A, Cue::None, &[
+            "agent", "agentic", "tool", "tools", "repository", "repo", "terminal", "shell",
+            "command", "commands", "execute", "workflow", "plan", "deploy", "commit", "issue",
+            "browse", "navigate", "pipeline", "automate", "subtasks",
+        ]),
+        (R, Cue::None, &[
+            "prove", "proof", "logic", "logical", "deduce", "infer", "puzzle", "justify",
+            "rigorous", "argument", "reason",
+        ]),
+        (M, Cue::None, &[
+            "calculate", "compute", "equation", "integral", "probability", "theorem", "derivative",
+            "matrix", "prime", "solve", "geometry", "algebra",
+        ]),
+        (W, Cue::None, &[
+            "essay", "poem", "story", "email", "letter", "rewrite", "paragraph", "summarize",
+            "summary", "blog", "article",
+        ]),
+    ]
+};
+
+/// Slots of the keyword table (a power of two, about four times the number of keywords).
+const KEYWORD_SLOTS: usize = 512;
+
+/// The keyword classes as an open-addressing table keyed by a word's token hash
+/// (`tagged_hash(b'w', word)`, which the tokenizer computes anyway), so that the common case, a
+/// word that is no keyword, costs one probe instead of a chain of byte-string comparisons. A hit
+/// is confirmed by comparing the bytes, so the answer never depends on the hash being unique.
+struct KeywordTable {
+    /// Token hash per slot; `empty` in empty slots.
+    toks: [u64; KEYWORD_SLOTS],
+    /// Keyword, capability bits and cue per slot; an empty word in empty slots.
+    entries: [(&'static [u8], u8, Cue); KEYWORD_SLOTS],
+    /// A value that is no keyword's token hash, marking empty slots.
+    empty: u64,
+}
+
+impl KeywordTable {
+    fn build() -> KeywordTable {
+        let words = || {
+            KEYWORDS
+                .iter()
+                .flat_map(|(cap, cue, ws)| ws.iter().map(move |w| (w.as_bytes(), *cap, *cue)))
+        };
+        let mut empty = 0u64;
+        while words().any(|(w, _, _)| tagged_hash(b'w', w) == empty) {
+            empty += 1;
         }
-        b"essay" | b"poem" | b"story" | b"email" | b"letter" | b"rewrite" | b"paragraph"
-        | b"summarize" | b"summary" | b"blog" | b"article" => (W, Cue::None),
-        _ => (0, Cue::None),
+        let mut t = KeywordTable {
+            toks: [empty; KEYWORD_SLOTS],
+            entries: [(&[][..], 0, Cue::None); KEYWORD_SLOTS],
+            empty,
+        };
+        for (w, cap, cue) in words() {
+            let tok = tagged_hash(b'w', w);
+            let mut i = tok as usize & (KEYWORD_SLOTS - 1);
+            loop {
+                if t.entries[i].0.is_empty() {
+                    t.toks[i] = tok;
+                    t.entries[i] = (w, cap, cue);
+                    break;
+                }
+                if t.entries[i].0 == w {
+                    break; // listed twice: the first listing wins, as in a `match`
+                }
+                i = (i + 1) & (KEYWORD_SLOTS - 1);
+            }
+        }
+        t
+    }
+
+    /// Capability bits and reasoning cue of the lower-case word `w` whose token hash is `tok`.
+    #[inline]
+    fn get(&self, tok: u64, w: &[u8]) -> (u8, Cue) {
+        let mut i = tok as usize & (KEYWORD_SLOTS - 1);
+        loop {
+            let t = self.toks[i];
+            if t == tok {
+                let (word, cap, cue) = self.entries[i];
+                if word.len() == w.len() && word.iter().zip(w).all(|(a, b)| a == b) {
+                    return (cap, cue);
+                }
+                if word.is_empty() {
+                    return (0, Cue::None);
+                }
+            } else if t == self.empty {
+                return (0, Cue::None);
+            }
+            i = (i + 1) & (KEYWORD_SLOTS - 1);
+        }
     }
 }
 
-#[inline]
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+/// The keyword table, built on first use.
+fn keywords() -> &'static KeywordTable {
+    static TABLE: std::sync::OnceLock<KeywordTable> = std::sync::OnceLock::new();
+    TABLE.get_or_init(KeywordTable::build)
 }
 
-/// Tokenise `s`, calling `emit(token_hash, lowercase_word)` per token; the word is given only
-/// for plain words of 2..=16 ASCII letters (for keyword classes).
-fn tokenize(s: &[u8], emit: &mut dyn FnMut(u64, Option<&[u8]>)) {
-    let n = s.len();
+/// Byte class bits (see [`CLASS`]).
+const WORD: u8 = 0x01; // ASCII letter or digit, `_`, or any byte >= 0x80
+const DIGIT: u8 = 0x02; // ASCII digit
+const LOWER: u8 = 0x04; // ASCII lower-case letter (`LOWER << 3 == UPPER`)
+const UNDERSCORE: u8 = 0x08; // `_`
+const NUMBER: u8 = 0x10; // continues a number: ASCII digit, `.`, `,`, `%`
+const UPPER: u8 = 0x20; // ASCII upper-case letter (the bit that lower-cases it)
+const SPECIAL: u8 = 0x40; // `` ` ``, `"`, `?`, `:`
+
+/// Class bits of every byte value, so the tokenizer tests a byte with one load.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
-    let mut lower = [0u8; 16];
-    while i < n {
-        let b = s[i];
-        if b == b'`' {
-            if s[i..].starts_with(b"```") {
-                let end = find(s, i + 3, b"```").map_or(n, |e| e + 3);
-                emit(TOK_CODE, None);
-                i = end;
-                continue;
-            }
-            let limit = (i + 200).min(n);
-            match s[i + 1..limit]
-                .iter()
-                .position(|c| *c == b'`' || *c == b'\n')
-            {
-                Some(p) if s[i + 1 + p] == b'`' => {
-                    emit(TOK_CODE, None);
-                    i = i + 2 + p;
-                }
-                _ => i += 1,
-            }
-            continue;
-        }
-        if b == b'"' {
-            let limit = (i + 120).min(n);
-            match s[i + 1..limit]
-                .iter()
-                .position(|c| *c == b'"' || *c == b'\n')
-            {
-                Some(p) if s[i + 1 + p] == b'"' => {
-                    emit(TOK_STR, None);
-                    i = i + 2 + p;
-                }
-                _ => i += 1,
-            }
-            continue;
+    while i < 256 {
+        let b = i as u8;
+        let mut k = 0;
+        if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 {
+            k |= WORD;
         }
         if b.is_ascii_digit() {
-            while i < n && (s[i].is_ascii_digit() || matches!(s[i], b'.' | b',' | b'%')) {
-                i += 1;
+            k |= DIGIT | NUMBER;
+        }
+        if matches!(b, b'.' | b',' | b'%') {
+            k |= NUMBER;
+        }
+        if b.is_ascii_lowercase() {
+            k |= LOWER;
+        }
+        if b.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if b == b'_' {
+            k |= UNDERSCORE;
+        }
+        if matches!(b, b'`' | b'"' | b'?' | b':') {
+            k |= SPECIAL;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    CLASS[b as usize]
+}
+
+/// `0x01` in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+const HIGHS: u64 = ONES * 0x80;
+
+/// High bit of every byte of `y` (bytes below 0x80) that is `>= c` (`c <= 0x80`).
+#[inline(always)]
+const fn at_least(y: u64, c: u8) -> u64 {
+    ((y | HIGHS) - ONES * c as u64) & HIGHS
+}
+
+/// Classes of 8 bytes at once, as the high bit of each byte (SWAR): the word-scanning loop of
+/// [`tokenize`] without a table look-up per byte.
+struct WordBytes {
+    /// A word byte ([`WORD`]).
+    word: u64,
+    /// An ASCII digit.
+    digit: u64,
+    /// `_`.
+    underscore: u64,
+    /// An ASCII upper-case letter.
+    upper: u64,
+    /// An ASCII lower-case letter.
+    lower: u64,
+    /// The 8 bytes with ASCII upper-case letters lower-cased.
+    lowered: u64,
+}
+
+impl WordBytes {
+    #[inline(always)]
+    fn of(x: u64) -> WordBytes {
+        let ascii = !x & HIGHS;
+        let y = x & !HIGHS;
+        let range = |lo: u8, hi: u8| at_least(y, lo) & !at_least(y, hi + 1) & ascii;
+        let digit = range(b'0', b'9');
+        let upper = range(b'A', b'Z');
+        let lower = range(b'a', b'z');
+        let underscore = range(b'_', b'_');
+        WordBytes {
+            word: (x & HIGHS) | digit | upper | lower | underscore,
+            digit,
+            underscore,
+            upper,
+            lower,
+            lowered: x | (upper >> 2),
+        }
+    }
+}
+
+/// Tokenise `s`, calling `emit(token_hash, lowercase_word)` per token until it returns false;
+/// the word is given only for plain words of at most 16 bytes (for keyword classes).
+#[inline(always)]
+fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit: F) {
+    macro_rules! emit {
+        ($tok:expr, $word:expr) => {
+            if !emit($tok, $word) {
+                return;
             }
-            if i < n && is_word_byte(s[i]) {
-                while i < n && is_word_byte(s[i]) {
+        };
+    }
+    let n = s.len();
+    let mut i = 0;
+    let mut lower = [0u8; 24];
+    while i < n {
+        let b = s[i];
+        let k = class(b);
+        if k & WORD != 0 {
+            if k & DIGIT != 0 {
+                i += 1;
+                while i < n && class(s[i]) & NUMBER != 0 {
                     i += 1;
                 }
-                emit(TOK_ID, None);
-            } else {
-                emit(TOK_NUM, None);
-            }
-            continue;
-        }
-        if is_word_byte(b) {
-            let start = i;
-            let mut digits = false;
-            let mut underscore = false;
-            let mut inner_upper = false;
-            let mut upper = 0usize;
-            while i < n && is_word_byte(s[i]) {
-                let c = s[i];
-                digits |= c.is_ascii_digit();
-                underscore |= c == b'_';
-                if c.is_ascii_uppercase() {
-                    upper += 1;
-                    if i > start && s[i - 1].is_ascii_lowercase() {
-                        inner_upper = true;
+                if i < n && class(s[i]) & WORD != 0 {
+                    i += 1;
+                    while i < n && class(s[i]) & WORD != 0 {
+                        i += 1;
                     }
+                    emit!(TOK_ID, None);
+                } else {
+                    emit!(TOK_NUM, None);
                 }
-                i += 1;
+                continue;
+            }
+            let start = i;
+            // `id`: non-zero once a digit, an underscore, or an upper-case letter right after a
+            // lower-case one was seen; `all`: AND of the class bits; `prev`: class of the byte
+            // before `i`. The word is scanned 8 bytes at a time while 8 bytes remain, then
+            // byte by byte; `lower` receives its lower-case bytes (meaningful up to 16).
+            let (mut id, mut all, mut prev) = (0u8, 0xFFu8, 0u8);
+            'scan: {
+                while i + 8 <= n {
+                    let mut x = [0u8; 8];
+                    x.copy_from_slice(&s[i..i + 8]);
+                    let b = WordBytes::of(u64::from_le_bytes(x));
+                    let stop = !b.word & HIGHS;
+                    // Mask of the bytes before the first non-word byte (all when none).
+                    let m = (stop & stop.wrapping_neg()).wrapping_sub(1) & HIGHS;
+                    let carry = u64::from(prev & LOWER) << 5;
+                    let inner = b.upper & ((b.lower << 8) | carry);
+                    id |= u8::from((b.digit | b.underscore | inner) & m != 0);
+                    if !b.upper & m != 0 {
+                        all = 0;
+                    }
+                    let off = i - start;
+                    if off < 16 {
+                        lower[off..off + 8].copy_from_slice(&b.lowered.to_le_bytes());
+                    }
+                    let count = (stop.trailing_zeros() / 8) as usize;
+                    i += count;
+                    if count < 8 {
+                        break 'scan;
+                    }
+                    prev = class(s[i - 1]);
+                }
+                while i < n {
+                    let c = s[i];
+                    let k = class(c);
+                    if k & WORD == 0 {
+                        break;
+                    }
+                    id |= k & (DIGIT | UNDERSCORE) | k & (prev << 3) & UPPER;
+                    all &= k;
+                    prev = k;
+                    lower[(i - start) & 15] = c | (k & UPPER);
+                    i += 1;
+                }
             }
             let word = &s[start..i];
-            if (word == b"http" || word == b"https" || word == b"www") && s[i..].starts_with(b":")
-                || word == b"www" && s[i..].starts_with(b".")
-            {
-                while i < n && !s[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                emit(TOK_URL, None);
-                continue;
-            }
             let len = word.len();
-            if digits || underscore || inner_upper || (upper == len && len > 4) {
-                emit(TOK_ID, None);
+            if i < n && (3..=5).contains(&len) {
+                let next = s[i];
+                if next == b':' && (word == b"http" || word == b"https" || word == b"www")
+                    || next == b'.' && word == b"www"
+                {
+                    while i < n && !s[i].is_ascii_whitespace() {
+                        i += 1;
+                    }
+                    emit!(TOK_URL, None);
+                    continue;
+                }
+            }
+            if id != 0 || all & UPPER != 0 && len > 4 {
+                emit!(TOK_ID, None);
                 continue;
             }
-            if len <= lower.len() {
-                for (d, c) in lower.iter_mut().zip(word) {
-                    *d = c.to_ascii_lowercase();
-                }
+            if len <= 16 {
                 let w = &lower[..len];
-                emit(tagged_hash(b'w', w), Some(w));
+                emit!(tagged_hash(b'w', w), Some(w));
             } else {
                 let mut h = 0x00C0_FFEE_u64;
-                for c in word {
-                    h = h.wrapping_mul(0x100_0000_01B3) ^ u64::from(c.to_ascii_lowercase());
+                for &c in word {
+                    h = h.wrapping_mul(0x100_0000_01B3) ^ u64::from(c | (class(c) & UPPER));
                 }
-                emit(finalize(h), None);
+                emit!(finalize(h), None);
             }
             continue;
         }
-        match b {
-            b'?' => emit(TOK_Q, None),
-            b':' => emit(TOK_COLON, None),
-            _ => {}
+        if k & SPECIAL != 0 {
+            match b {
+                b'`' => {
+                    if s[i..].starts_with(b"```") {
+                        i = find_fence(s, i + 3).map_or(n, |e| e + 3);
+                        emit!(TOK_CODE, None);
+                        continue;
+                    }
+                    let limit = (i + 200).min(n);
+                    match s[i + 1..limit]
+                        .iter()
+                        .position(|c| *c == b'`' || *c == b'\n')
+                    {
+                        Some(p) if s[i + 1 + p] == b'`' => {
+                            i = i + 2 + p;
+                            emit!(TOK_CODE, None);
+                        }
+                        _ => i += 1,
+                    }
+                    continue;
+                }
+                b'"' => {
+                    let limit = (i + 120).min(n);
+                    match s[i + 1..limit]
+                        .iter()
+                        .position(|c| *c == b'"' || *c == b'\n')
+                    {
+                        Some(p) if s[i + 1 + p] == b'"' => {
+                            i = i + 2 + p;
+                            emit!(TOK_STR, None);
+                        }
+                        _ => i += 1,
+                    }
+                    continue;
+                }
+                b'?' => {
+                    i += 1;
+                    emit!(TOK_Q, None);
+                    continue;
+                }
+                _ => {
+                    i += 1;
+                    emit!(TOK_COLON, None);
+                    continue;
+                }
+            }
         }
         i += 1;
     }
 }
 
-fn find(s: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
-    if from >= s.len() {
-        return None;
+/// Position of the first "```" at or after `from`.
+fn find_fence(s: &[u8], from: usize) -> Option<usize> {
+    let n = s.len();
+    let mut j = from;
+    while j + 3 <= n {
+        let p = j + s[j..n - 2].iter().position(|c| *c == b'`')?;
+        if s[p + 1] == b'`' && s[p + 2] == b'`' {
+            return Some(p);
+        }
+        j = p + 1;
     }
-    s[from..]
-        .windows(pat.len())
-        .position(|w| w == pat)
-        .map(|p| p + from)
+    None
 }
 
 /// Fingerprint a single prompt string (convenience for tests and tools).
@@ -457,6 +688,11 @@ pub fn band_similarity(a: &PromptPrint, b: &PromptPrint) -> f64 {
         .count() as f64
         / BANDS as f64
 }
+
+#[cfg(test)]
+mod exactness;
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {
