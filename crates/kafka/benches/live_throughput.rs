@@ -25,12 +25,18 @@
 //!   a consumer group, once with the default `max_partition_lead` (10 min: partitions running
 //!   ahead in event time are paused) and once with a lead longer than the data (no pausing).
 //!   Time = (run over warm-up + N records) − (run over the warm-up only), each run timed from its
-//!   start until it has consumed every record (the `distillguard_live_records_total` counter,
-//!   ≤ 100 ms late) and then shut down — which writes the final checkpoints, commits every input
-//!   offset (checked afterwards against the high watermarks) and leaves the group. The
-//!   subtraction removes group join and shutdown from the figure (what is left of the final
-//!   checkpoint of the bigger state stays in); each run also prints (to stderr) when its first
-//!   record was counted, when every record was processed and when it had shut down;
+//!   first consumed record (the `distillguard_live_records_total` counter, published at least
+//!   every 10 ms while records come, looked at every 5 ms) until its engines have processed
+//!   every record and it has written its final checkpoints and committed every input offset (the
+//!   `distillguard_live_checkpoints_total` counter, which moves once the commit is
+//!   acknowledged). Group join before and client teardown after are left out of both runs: the
+//!   mock cluster's join takes 3.4–4 s in steps of about 100 ms and closing the librdkafka
+//!   clients 0.15–0.3 s, noise of ±0.1 s or more on a 1.5 s figure when runs were timed from
+//!   start to return. The subtraction removes the fixed costs in between (restore, first fetch,
+//!   the final round's fixed part). Every run still leaves the group and its committed offsets
+//!   are checked afterwards against the high watermarks. Each run also prints (to stderr) when
+//!   its first record was counted, when every record was processed, when the final commit was
+//!   counted and when it had shut down;
 //! - counting engine: the same live measurement with the counting test engine (no pausing);
 //! - kcat: `kcat -C -e` over the input topic to /dev/null.
 //!
@@ -46,7 +52,9 @@
 //! (`LiveConfig::repartition`) and creates the observation and evidence topics.
 //! `BENCH_KAFKA="key=value,…"` is passed to the live clients (`[live.kafka]`), e.g.
 //! `fetch.wait.max.ms=10`. `RUST_LOG` enables the live loop's logs; `BENCH_TRACE=1` prints,
-//! every 200 ms, how many records each live run has consumed and processed.
+//! every 200 ms, how many records each live run has consumed and processed. `BENCH_QUICK=1`
+//! runs only the replay path and the first live run in each round (for A/B comparisons; the
+//! other figures print as NaN).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -261,8 +269,9 @@ fn check_not_truncated(brokers: &str, topic: &str, parts: i32) {
     }
 }
 
-/// The replay path: `distillguard_replay::replay` over a JSONL file of `recs`.
-fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary) {
+/// The replay path: `distillguard_replay::replay` over a JSONL file of `recs`; its time,
+/// summary and CPU time.
+fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("bench.jsonl");
     {
@@ -280,7 +289,7 @@ fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary) {
         rejects: dir.path().join("rejects.jsonl"),
         batch: BATCH,
     };
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_time());
     let sum = replay(
         cfg.clone(),
         Arc::new(NetData::default()),
@@ -290,7 +299,7 @@ fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary) {
         &mut |_| {},
     )
     .expect("replay");
-    (start.elapsed(), sum)
+    (start.elapsed(), sum, cpu_time().saturating_sub(cpu0))
 }
 
 /// What the in-process loop did.
@@ -355,6 +364,21 @@ fn metric(name: &str) -> u64 {
 }
 
 /// `distillguard_live_records_total`: records consumed.
+/// CPU time used so far by this process (every thread: the engines, librdkafka, the mock
+/// cluster), from `/proc/self/stat` (utime + stime, in clock ticks of 10 ms); zero elsewhere.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // the fields after the command name (which is in parentheses and may contain spaces)
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
 fn records_counter() -> u64 {
     metric("distillguard_live_records_total")
 }
@@ -371,16 +395,21 @@ struct Live<'a> {
 }
 
 impl Live<'_> {
-    /// (warm-up + N) − warm-up, the full run, the warm-up run, the full run's summary.
-    fn measure(&self, rt: &tokio::runtime::Runtime) -> (Duration, Duration, Duration, Summary) {
-        let (base, _) = self.run(rt, "warm");
-        let (full, sum) = self.run(rt, "bench");
-        (full.saturating_sub(base), full, base, sum)
+    /// (warm-up + N) − warm-up, the full run, the warm-up run (each from its first record), the
+    /// full run's summary, and the CPU time of (warm-up + N) − warm-up.
+    fn measure(
+        &self,
+        rt: &tokio::runtime::Runtime,
+    ) -> (Duration, Duration, Duration, Summary, Duration) {
+        let (base, _, base_cpu) = self.run(rt, "warm");
+        let (full, sum, full_cpu) = self.run(rt, "bench");
+        let cpu = full_cpu.saturating_sub(base_cpu);
+        (full.saturating_sub(base), full, base, sum, cpu)
     }
 
-    /// One run from start until every record of `topic` is consumed, then shut down; the
-    /// committed offsets must then equal the high watermarks.
-    fn run(&self, rt: &tokio::runtime::Runtime, topic: &str) -> (Duration, Summary) {
+    /// One run from its first consumed record until every record of `topic` is processed,
+    /// then shut down; the committed offsets must then equal the high watermarks.
+    fn run(&self, rt: &tokio::runtime::Runtime, topic: &str) -> (Duration, Summary, Duration) {
         let group = format!("{}-{topic}", self.prefix);
         let mut kafka = self.kafka.clone();
         kafka.insert("session.timeout.ms".into(), "6000".into());
@@ -411,7 +440,7 @@ impl Live<'_> {
         let base = records_counter();
         let kind = self.kind;
         let start = Instant::now();
-        let summary = rt.block_on(async {
+        let (first, committed_at, summary, cpu) = rt.block_on(async {
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
             let task = tokio::spawn(async move {
                 let stop = async move {
@@ -426,7 +455,7 @@ impl Live<'_> {
                 }
             });
             let (mut seen, mut moved) = (0, Instant::now());
-            let mut first = None;
+            let (mut first, mut cpu_first) = (None, Duration::ZERO);
             let trace = std::env::var("BENCH_TRACE").is_ok_and(|v| v == "1");
             let mut last_trace = Instant::now();
             // the pipeline: until its engines processed every record but the sentinels (in
@@ -442,6 +471,7 @@ impl Live<'_> {
                 };
                 if got > 0 && first.is_none() {
                     first = Some(start.elapsed());
+                    cpu_first = cpu_time();
                 }
                 if got >= total as u64 && done {
                     break;
@@ -462,23 +492,33 @@ impl Live<'_> {
                     eprintln!("{}", distillguard_kafka::health::prometheus().render());
                     panic!("live run {group} stuck at {got} of {total} records");
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let consumed = start.elapsed();
+            // shutdown: the final checkpoints and commit end the measurement (counted as soon
+            // as the commit is acknowledged); leaving the group and closing the clients follow
+            let checkpoints = metric("distillguard_live_checkpoints_total");
             let _ = tx.send(());
+            while metric("distillguard_live_checkpoints_total") == checkpoints
+                && !task.is_finished()
+            {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            let committed_at = start.elapsed();
+            let cpu = cpu_time().saturating_sub(cpu_first);
             let s = task.await.unwrap().expect("live run");
             eprintln!(
                 "  {group}: first record counted at {:.2?}, all processed at {consumed:.2?}, \
-                 shut down at {:.2?}",
+                 final commit at {committed_at:.2?}, shut down at {:.2?}",
                 first.unwrap_or_default(),
                 start.elapsed()
             );
-            s
+            (first.expect("records were counted"), committed_at, s, cpu)
         });
-        let elapsed = start.elapsed();
+        let elapsed = committed_at - first;
         let got = committed(self.brokers, &group, topic);
         assert_eq!(got, want, "{group}: committed offsets after shutdown");
-        (elapsed, summary)
+        (elapsed, summary, cpu)
     }
 }
 
@@ -595,6 +635,8 @@ fn main() {
     let brokers = cluster.bootstrap_servers();
     let defaults = LiveConfig::default();
     let rounds: usize = env("BENCH_ROUNDS").unwrap_or(3).max(1);
+    // BENCH_QUICK=1: per round only the replay path and the live path with the default lead
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
     // per round and run: its own groups and internal topics, so no run restores another's
     // checkpoints or reads another's observations
     let prefixes: Vec<[&'static str; 3]> = (0..rounds)
@@ -650,24 +692,30 @@ fn main() {
     let mut rows: Vec<[f64; 6]> = Vec::new();
     for (round, prefixes) in prefixes.iter().enumerate() {
         println!("round {}:", round + 1);
-        let (replay_t, rs) = replay_path(&cfg, &recs);
+        let (replay_t, rs, cpu) = replay_path(&cfg, &recs);
         println!(
             "  replay path (distillguard_replay::replay, 2 threads): {:>9.0} events/s  \
-             ({replay_t:.2?}; events {}, rejects {}, verdicts {})",
+             ({replay_t:.2?}; CPU {:.2}s; events {}, rejects {}, verdicts {})",
             rate(replay_t),
+            cpu.as_secs_f64(),
             rs.events,
             rejects(&rs.rejects),
             rs.verdicts.iter().sum::<u64>()
         );
-        let (loop_t, lc) = in_process(&cfg, &recs);
-        println!(
-            "  in-process loop (parse + one Pipeline, 1 thread):     {:>9.0} events/s  \
-             ({loop_t:.2?}; events {}, rejected {}, verdicts {})",
-            rate(loop_t),
-            lc.events,
-            lc.rejected,
-            lc.verdicts
-        );
+        let loop_rate = if quick {
+            f64::NAN
+        } else {
+            let (loop_t, lc) = in_process(&cfg, &recs);
+            println!(
+                "  in-process loop (parse + one Pipeline, 1 thread):     {:>9.0} events/s  \
+                 ({loop_t:.2?}; events {}, rejected {}, verdicts {})",
+                rate(loop_t),
+                lc.events,
+                lc.rejected,
+                lc.verdicts
+            );
+            rate(loop_t)
+        };
         let live = |prefix, kind, lead| Live {
             brokers: &brokers,
             prefix,
@@ -690,25 +738,33 @@ fn main() {
                 "live path (counting engine, no pausing)",
                 live(prefixes[2], Kind::Counting, NO_PAUSE_LEAD),
             ),
-        ] {
-            let (t, full, base, s) = l.measure(&rt);
+        ]
+        .into_iter()
+        .take(if quick { 1 } else { 3 })
+        {
+            let (t, full, base, s, cpu) = l.measure(&rt);
             println!(
                 "  {label:<54} {:>9.0} events/s  ({t:.2?} = {full:.2?} − {base:.2?} warm-up \
-                 run; records {}, events {}, rejects {}, verdicts {}, campaigns {}, \
-                 observations {}, checkpoints {}, commits {})",
+                 run; CPU {:.2}s, {:.0}% of 2 cores; records {}, events {}, rejects {}, verdicts {}, campaigns {}, \
+                 observations {}, evidence {}, internal {:.1} MiB, checkpoints {}, commits {})",
                 rate(t),
+                cpu.as_secs_f64(),
+                100.0 * cpu.as_secs_f64() / (2.0 * t.as_secs_f64()),
                 s.records,
                 s.events,
                 rejects(&s.rejects),
                 s.verdicts,
                 s.campaigns,
                 s.observations,
+                s.evidence,
+                s.internal_bytes as f64 / 1048576.0,
                 s.checkpoints,
                 s.commits
             );
             live_rates.push(rate(t));
         }
-        let kcat_t = kcat(&brokers, "bench");
+        live_rates.resize(3, f64::NAN);
+        let kcat_t = if quick { None } else { kcat(&brokers, "bench") };
         let kcat_rate = kcat_t.map_or(f64::NAN, |k| (n + warm.len()) as f64 / k.as_secs_f64());
         match kcat_t {
             Some(k) => println!(
@@ -717,13 +773,14 @@ fn main() {
                 kcat_rate,
                 n + warm.len()
             ),
+            None if quick => {}
             None => {
                 println!("  kcat not installed (apt-get install kcat): no consume-only ceiling")
             }
         }
         let row = [
             rate(replay_t),
-            rate(loop_t),
+            loop_rate,
             live_rates[0],
             live_rates[1],
             live_rates[2],

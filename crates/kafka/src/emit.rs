@@ -6,12 +6,29 @@
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
-use crate::repartition::{encode_into, key_partition, Ack, Back, KeyEnvelope, PACK};
+use crate::repartition::{key_partition, Ack, PACK};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
+use crate::wire::{encode_back, encode_key};
 use distillguard_types::corr::{Evidence, ToKeys};
 use distillguard_types::RejectReason;
 use rdkafka::message::{Header, OwnedHeaders};
+
+/// Buffers of the split-mode emitters, kept per thread and reused from call to call (an emit
+/// happens per step and per evidence message, tens of thousands of times a second).
+#[derive(Default)]
+struct Scratch {
+    /// The encoded message.
+    buf: Vec<u8>,
+    /// Per message of the step, its number.
+    numbered: Vec<u64>,
+    /// Per key partition, the indices of its messages.
+    lists: Vec<Vec<usize>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::default();
+}
 
 /// Topic names the emitter writes to.
 #[derive(Debug, Clone)]
@@ -72,48 +89,52 @@ pub fn outputs(
         if out.to_keys.is_empty() && tick.is_none() {
             return Ok(());
         }
-        // one envelope per key partition (per PACK messages), messages in emit order
-        let mut packs: Vec<KeyEnvelope> = (0..*parts)
-            .map(|_| KeyEnvelope {
-                src: source_partition,
-                msgs: Vec::new(),
-                tick: None,
-            })
-            .collect();
-        let mut buf = Vec::new();
-        let key = source_partition.to_be_bytes();
-        let mut send = |partition: usize, env: &mut KeyEnvelope| -> Result<(), KafkaError> {
-            encode_into(env, &mut buf);
-            summary.observations += env.msgs.len() as u64;
-            env.msgs.clear();
-            sink.send(Out {
-                topic,
-                partition: Some(partition as i32),
-                key: &key,
-                payload: Some(&buf),
-                headers: None,
-            })
-        };
-        for msg in out.to_keys.drain(..) {
-            let partition = key_partition(&msg, *parts) as usize;
-            let seq = if matches!(msg, ToKeys::Observe(_)) {
+        let mut scratch = SCRATCH.take();
+        let Scratch {
+            buf,
+            numbered,
+            lists,
+        } = &mut scratch;
+        // per key partition, its messages in emit order (by index), each with its number
+        numbered.clear();
+        lists.iter_mut().for_each(Vec::clear);
+        lists.resize_with(*parts as usize, Vec::new);
+        for (i, msg) in out.to_keys.iter().enumerate() {
+            numbered.push(if matches!(msg, ToKeys::Observe(_)) {
                 *obs_seq += 1;
                 *obs_seq
             } else {
                 0
-            };
-            let env = &mut packs[partition];
-            env.msgs.push((seq, msg));
-            if env.msgs.len() >= PACK {
-                send(partition, env)?;
+            });
+            lists[key_partition(msg, *parts) as usize].push(i);
+        }
+        let key = source_partition.to_be_bytes();
+        let mut sent = Ok(());
+        'send: for (partition, list) in lists.iter().enumerate() {
+            // up to PACK messages an envelope; the tick on the last one, or alone
+            let chunks = list.len().div_ceil(PACK).max(usize::from(tick.is_some()));
+            for c in 0..chunks {
+                let idx = &list[(c * PACK).min(list.len())..((c + 1) * PACK).min(list.len())];
+                let last = c + 1 == chunks;
+                let msgs = (&out.to_keys[..], &numbered[..], idx);
+                encode_key(source_partition, tick.filter(|_| last), msgs, buf);
+                summary.observations += idx.len() as u64;
+                summary.internal_bytes += buf.len() as u64;
+                sent = sink.send(Out {
+                    topic,
+                    partition: Some(partition as i32),
+                    key: &key,
+                    payload: Some(buf),
+                    headers: None,
+                });
+                if sent.is_err() {
+                    break 'send;
+                }
             }
         }
-        for (partition, env) in packs.iter_mut().enumerate() {
-            env.tick = tick;
-            if !env.msgs.is_empty() || tick.is_some() {
-                send(partition, env)?;
-            }
-        }
+        SCRATCH.set(scratch);
+        out.to_keys.clear();
+        sent?;
     } else {
         out.to_keys.clear();
     }
@@ -135,37 +156,33 @@ pub fn evidence(
         evs.clear();
         return Ok(());
     };
-    let mut buf = Vec::new();
+    let mut scratch = SCRATCH.take();
+    let buf = &mut scratch.buf;
     let key = from.to_be_bytes();
-    while !evs.is_empty() || ack.is_some() {
-        let n = evs.len().min(PACK);
-        let items: Vec<(u64, Evidence)> = evs
-            .drain(..n)
-            .map(|ev| {
-                *evi_seq += 1;
-                (*evi_seq, ev)
-            })
-            .collect();
-        let last = evs.is_empty();
+    let mut sent = Ok(());
+    // up to PACK items a message; the ack on the last one, or alone
+    let chunks = evs.len().div_ceil(PACK).max(usize::from(ack.is_some()));
+    for c in 0..chunks {
+        let items = &evs[(c * PACK).min(evs.len())..((c + 1) * PACK).min(evs.len())];
+        let last = c + 1 == chunks;
+        encode_back(from, ack.filter(|_| last), *evi_seq + 1, items, buf);
+        *evi_seq += items.len() as u64;
         summary.evidence += items.len() as u64;
-        let back = Back {
-            from,
-            items,
-            ack: if last { ack } else { None },
-        };
-        encode_into(&back, &mut buf);
-        sink.send(Out {
+        summary.internal_bytes += buf.len() as u64;
+        sent = sink.send(Out {
             topic,
             partition: Some(dst),
             key: &key,
-            payload: Some(&buf),
+            payload: Some(buf),
             headers: None,
-        })?;
-        if last {
+        });
+        if sent.is_err() {
             break;
         }
     }
-    Ok(())
+    SCRATCH.set(scratch);
+    evs.clear();
+    sent
 }
 
 /// Count a reject and, unless it is a duplicate, write the raw record to the dead-letter topic.
@@ -218,7 +235,8 @@ pub fn reject(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repartition::{decode_back, decode_key};
+    use crate::repartition::{Back, KeyEnvelope};
+    use crate::wire::{decode_back, decode_key};
     use distillguard_types::corr::{CorrKey, KeyKind, Observation};
     use rdkafka::config::ClientConfig;
     use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -336,6 +354,43 @@ mod tests {
         assert_eq!((seqs(&got[2][0]), got[2][0].tick), (vec![2], Some(77)));
         assert_eq!((seqs(&got[2][1]), got[2][1].tick), (vec![5], None));
         assert!(got.iter().flatten().all(|e| e.src == 1));
+    }
+
+    #[test]
+    fn a_full_partition_is_split_into_packs_with_the_tick_on_the_last() {
+        let cluster = MockCluster::new(1).unwrap();
+        cluster.create_topic("obs", PARTS, 1).unwrap();
+        let brokers = cluster.bootstrap_servers();
+        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        let (topics, mut summary, mut seq) = (topics(), Summary::default(), 10);
+        let n = 2 * PACK as u64 + 1;
+        let mut out = Outputs {
+            to_keys: (0..n).map(|i| observe(i * 7, 1)).collect(),
+            ..Outputs::default()
+        };
+        outputs(&sink, &topics, 2, &mut seq, &mut out, Some(5), &mut summary).unwrap();
+        sink.flush_blocking(Duration::from_secs(10)).unwrap();
+        assert!(out.to_keys.is_empty());
+        let got: Vec<Vec<KeyEnvelope>> = read_all(&brokers, "obs")
+            .iter()
+            .map(|p| p.iter().map(|b| decode_key(b).unwrap()).collect())
+            .collect();
+        let shape: Vec<(usize, Option<i64>)> =
+            got[1].iter().map(|e| (e.msgs.len(), e.tick)).collect();
+        assert_eq!(shape, [(PACK, None), (PACK, None), (1, Some(5))]);
+        let numbers: Vec<u64> = got[1]
+            .iter()
+            .flat_map(|e| e.msgs.iter().map(|m| m.0))
+            .collect();
+        assert_eq!(numbers, (11..=10 + n).collect::<Vec<_>>());
+        // the other partitions get the tick alone
+        for p in [0, 2] {
+            let shape: Vec<(usize, Option<i64>)> =
+                got[p].iter().map(|e| (e.msgs.len(), e.tick)).collect();
+            assert_eq!(shape, [(0, Some(5))]);
+        }
+        assert_eq!((seq, summary.observations), (10 + n, n));
+        assert!(summary.internal_bytes > 0);
     }
 
     #[test]

@@ -11,10 +11,11 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
-use crate::repartition::{ack_due, decode_back, decode_key, fresh, Ack, Back};
+use crate::repartition::{ack_due, fresh, Ack, Back};
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::PartState;
+use crate::wire::{decode_back, decode_key};
 use distillguard_types::corr::Evidence;
 use rayon::prelude::*;
 use rdkafka::message::{BorrowedMessage, Message};
@@ -169,7 +170,7 @@ fn handle<E: Engine>(
                     emit::outputs(sink, topics, p, seq, out, None, summary)?;
                 }
             }
-            Err(e) => corrupt(summary, topics, msg, &e),
+            Err(e) => corrupt(summary, topics, msg, &e.to_string()),
         }
     } else {
         match decode_back(&msg.payload) {
@@ -192,7 +193,7 @@ fn handle<E: Engine>(
                     }
                 }
             }
-            Err(e) => corrupt(summary, topics, msg, &e),
+            Err(e) => corrupt(summary, topics, msg, &e.to_string()),
         }
     }
     Ok(step_done)

@@ -30,6 +30,7 @@ pub mod summary;
 pub mod table;
 pub mod topics;
 pub mod watermark;
+pub mod wire;
 
 pub use config::LiveConfig;
 pub use engine::{Engine, EngineFactory, Outputs, RecordParse};

@@ -18,12 +18,10 @@
 //! acknowledged its last tick, so evidence lags the events that caused it by one advance step,
 //! as in the in-process split test, and never by a whole backlog.
 //!
-//! Messages are bincode with variable-length integers: compact (an observation is about 40
-//! bytes) and internal to distillguard. What one emit produces for one key partition travels as
-//! one Kafka message (up to [`PACK`] items), and so does the evidence answering one such
-//! message with its acknowledgement.
+//! What one emit produces for one key partition travels as one Kafka message (up to [`PACK`]
+//! items), and so does the evidence answering one such message with its acknowledgement; the
+//! encoding (tables of accounts and keys, deltas) is in [`crate::wire`].
 
-use bincode::Options;
 use distillguard_types::corr::{Evidence, ToKeys};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -140,41 +138,10 @@ pub fn key_partition(msg: &ToKeys, partitions: i32) -> i32 {
     msg.partition(partitions.max(1) as u32) as i32
 }
 
-/// Encode an internal message ([`KeyEnvelope`] or [`Back`]) into `buf` (cleared first; reused
-/// across messages).
-pub fn encode_into<T: Serialize>(msg: &T, buf: &mut Vec<u8>) {
-    buf.clear();
-    wire()
-        .serialize_into(&mut *buf, msg)
-        .expect("internal message serializes");
-}
-
-/// Decode a key-stage message.
-pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, String> {
-    wire().deserialize(bytes).map_err(|e| e.to_string())
-}
-
-/// Decode a message of the evidence topic.
-pub fn decode_back(bytes: &[u8]) -> Result<Back, String> {
-    wire().deserialize(bytes).map_err(|e| e.to_string())
-}
-
-/// The internal topics' encoding: bincode with variable-length integers (lengths, enum tags,
-/// sequence numbers and small counts take a byte or two instead of four or eight).
-fn wire() -> impl Options {
-    bincode::DefaultOptions::new()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind, Observation, View};
-
-    fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
-        let mut buf = Vec::new();
-        encode_into(msg, &mut buf);
-        buf
-    }
+    use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind, Observation};
 
     fn obs(kind: KeyKind, hash: u64) -> Observation {
         Observation {
@@ -253,83 +220,5 @@ mod tests {
         assert_eq!(s.tick(1, 70, 3), 50);
         assert_eq!(s.tick(2, 40, 3), 40, "a restored task is behind again");
         assert_eq!(s.tick(2, 300, 3), 70);
-    }
-
-    #[test]
-    fn messages_round_trip_compactly() {
-        let one = |seq: u64| {
-            let hash = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            (seq, ToKeys::Observe(obs(KeyKind::Template, hash)))
-        };
-        let env = KeyEnvelope {
-            src: 4,
-            msgs: vec![one(17)],
-            tick: None,
-        };
-        let bytes = encode(&env);
-        assert!(bytes.len() < 64, "{}", bytes.len());
-        // packed: about 32 bytes an observation with a short account id
-        let pack = KeyEnvelope {
-            src: 4,
-            msgs: (1..=100).map(one).collect(),
-            tick: Some(3),
-        };
-        let packed = encode(&pack);
-        assert!(packed.len() < 100 * 40, "{}", packed.len());
-        assert_eq!(decode_key(&packed).unwrap(), pack);
-        let tick = KeyEnvelope {
-            src: 2,
-            msgs: Vec::new(),
-            tick: Some(77),
-        };
-        assert_eq!(decode_key(&encode(&tick)).unwrap(), tick);
-        assert_eq!(decode_key(&bytes).unwrap(), env);
-        let join = KeyEnvelope {
-            src: 1,
-            tick: None,
-            msgs: vec![(
-                0,
-                ToKeys::Join {
-                    account: "acct-2".into(),
-                    label: CampaignLabel {
-                        since_ms: 1,
-                        key: 2,
-                    },
-                    views: vec![View::Template, View::Timing],
-                    key: Some("template:00ff".into()),
-                    ts_ms: 3,
-                },
-            )],
-        };
-        assert_eq!(decode_key(&encode(&join)).unwrap(), join);
-        let ev = Evidence {
-            account: "acct-1".into(),
-            key: CorrKey {
-                kind: KeyKind::Template,
-                hash: 9,
-            },
-            ts_ms: 10,
-            strength: 0.7,
-            fresh_members: 3,
-            members: 4,
-            sync: 0.5,
-            label: None,
-        };
-        let back = Back {
-            from: 2,
-            items: vec![(5, ev.clone()), (6, ev)],
-            ack: None,
-        };
-        assert_eq!(decode_back(&encode(&back)).unwrap(), back);
-        let ack = Back {
-            from: 3,
-            items: Vec::new(),
-            ack: Some(Ack {
-                wm: 9,
-                slowest: i64::MIN,
-            }),
-        };
-        assert_eq!(decode_back(&encode(&ack)).unwrap(), ack);
-        assert!(decode_key(b"\xff\xff").is_err());
     }
 }

@@ -44,6 +44,9 @@ const BATCH: usize = 512;
 const INTERNAL_BATCH: usize = 256;
 /// Housekeeping tick (watermark, idle partitions, checkpoints, liveness).
 const TICK: Duration = Duration::from_millis(100);
+/// Counters and gauges are published on every tick, and between ticks after handling messages
+/// at most this often (so progress is visible to within about this).
+const REPORT_EVERY: Duration = Duration::from_millis(10);
 
 /// Run the live engine until `shutdown` resolves (or a fatal error), then write final
 /// checkpoints, commit, and leave the group.
@@ -94,7 +97,13 @@ pub async fn run_with_health<F: EngineFactory>(
     };
     let result = Live::start(live, windows, factory, health.clone()).await;
     let result = match result {
-        Ok(mut l) => l.main(shutdown).await,
+        Ok(mut l) => {
+            let r = l.main(shutdown).await;
+            let t = Instant::now();
+            drop(l);
+            tracing::debug!(took = ?t.elapsed(), "clients closed");
+            r
+        }
         Err(e) => Err(e),
     };
     health.set_ready(false);
@@ -136,6 +145,7 @@ struct Live<F: EngineFactory> {
     round_due: bool,
     since_advance: usize,
     reported: Summary,
+    last_report: Instant,
 }
 
 impl<F: EngineFactory> Live<F> {
@@ -211,6 +221,7 @@ impl<F: EngineFactory> Live<F> {
             round_due: false,
             since_advance: 0,
             reported: Summary::default(),
+            last_report: Instant::now(),
         })
     }
 
@@ -279,6 +290,7 @@ impl<F: EngineFactory> Live<F> {
                     self.parser = Some(p.parser);
                     self.take_batch(p.batch, p.gen)?;
                 }
+                let t = Instant::now();
                 self.advance()?;
                 self.round().await?;
                 self.core
@@ -286,7 +298,10 @@ impl<F: EngineFactory> Live<F> {
                     .sink
                     .drain(self.core.shared.live.flush_timeout)
                     .await?;
+                tracing::debug!(took = ?t.elapsed(), "final checkpoints written and committed");
+                let t = Instant::now();
                 self.leave(&consumer).await;
+                tracing::debug!(took = ?t.elapsed(), "left the group");
             }
             Err(ref e) => {
                 tracing::error!(error = %e, "live loop failed; offsets since the last checkpoint stay uncommitted")
@@ -297,13 +312,15 @@ impl<F: EngineFactory> Live<F> {
     }
 
     /// Unsubscribe and serve the revocation here (not in the consumer's destructor), so the
-    /// group sees this member leave at once instead of after its session timeout.
+    /// group sees this member leave at once instead of after its session timeout. The
+    /// revocation is served inside `recv`, which returns only with a message, so the loops
+    /// look every 10 ms.
     async fn leave(&self, consumer: &LiveConsumer<F>) {
         consumer.unsubscribe();
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.core.shared.table().parts.is_empty() && Instant::now() < deadline {
             if let Ok(Ok(m)) =
-                tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await
+                tokio::time::timeout(Duration::from_millis(10), consumer.recv()).await
             {
                 tracing::debug!(
                     partition = m.partition(),
@@ -314,7 +331,7 @@ impl<F: EngineFactory> Live<F> {
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         while consumer.assignment().is_ok_and(|a| a.count() > 0) && Instant::now() < deadline {
-            let _ = tokio::time::timeout(Duration::from_millis(50), consumer.recv()).await;
+            let _ = tokio::time::timeout(Duration::from_millis(10), consumer.recv()).await;
         }
     }
 
@@ -481,6 +498,9 @@ impl<F: EngineFactory> Live<F> {
         if self.round_due {
             self.round().await?;
         }
+        if self.last_report.elapsed() >= REPORT_EVERY {
+            self.report();
+        }
         if self.core.shared.sink.in_flight() as usize > self.core.shared.live.max_in_flight {
             self.core
                 .shared
@@ -549,6 +569,7 @@ impl<F: EngineFactory> Live<F> {
 
     /// Push counter deltas to the metrics registry.
     fn report(&mut self) {
+        self.last_report = Instant::now();
         let (now, processed, pending) = {
             let t = self.core.shared.table();
             let processed: u64 = t.parts.values().map(|s| s.engine.processed()).sum();

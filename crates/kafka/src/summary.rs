@@ -22,6 +22,8 @@ pub struct Summary {
     pub observations: u64,
     /// Evidence produced by this instance's key stages (split mode).
     pub evidence: u64,
+    /// Bytes of internal messages produced (observation and evidence payloads, split mode).
+    pub internal_bytes: u64,
     /// Internal messages (observations, evidence) consumed (split mode).
     pub internal: u64,
     /// Internal messages that did not decode (skipped and counted).
@@ -50,6 +52,7 @@ impl Summary {
         self.observations += o.observations;
         self.evidence += o.evidence;
         self.internal += o.internal;
+        self.internal_bytes += o.internal_bytes;
         self.internal_corrupt += o.internal_corrupt;
         self.checkpoints += o.checkpoints;
         self.commits += o.commits;
