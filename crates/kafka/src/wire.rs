@@ -147,9 +147,7 @@ pub fn encode_key(
 /// Decode a message of the observation topic.
 pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, WireError> {
     if bytes.first() != Some(&MAGIC) {
-        return bincode()
-            .deserialize(bytes)
-            .map_err(|e| WireError::Legacy(e.to_string()));
+        return legacy(bytes);
     }
     let mut r = Reader::new(bytes)?;
     let src = r.i32()?;
@@ -271,9 +269,7 @@ pub fn encode_back(
 /// Decode a message of the evidence topic.
 pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
     if bytes.first() != Some(&MAGIC) {
-        return bincode()
-            .deserialize(bytes)
-            .map_err(|e| WireError::Legacy(e.to_string()));
+        return legacy(bytes);
     }
     let mut r = Reader::new(bytes)?;
     let from = r.i32()?;
@@ -329,6 +325,13 @@ pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
     }
     r.end()?;
     Ok(Back { from, items, ack })
+}
+
+/// A message of the previous format (no [`MAGIC`]): bincode of the same type.
+fn legacy<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
+    bincode()
+        .deserialize(bytes)
+        .map_err(|e| WireError::Legacy(e.to_string()))
 }
 
 /// Bincode with variable-length integers: the previous format, and campaign moves inside this

@@ -496,6 +496,19 @@ impl WordBytes {
     }
 }
 
+/// The end (just past the closing delimiter) of the inline span opened by the delimiter at
+/// `s[i]` (a backtick or a double quote), when it closes on the same line within `limit` bytes
+/// of `i`.
+#[inline(always)]
+fn closed_span(s: &[u8], i: usize, limit: usize) -> Option<usize> {
+    let delim = s[i];
+    let end = (i + limit).min(s.len());
+    let p = s[i + 1..end]
+        .iter()
+        .position(|c| *c == delim || *c == b'\n')?;
+    (s[i + 1 + p] == delim).then_some(i + 2 + p)
+}
+
 /// Tokenise `s`, calling `emit(token_hash, lowercase_word)` per token until it returns false;
 /// the word is given only for plain words of at most 16 bytes (for keyword classes).
 #[inline(always)]
@@ -612,30 +625,22 @@ fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit: F) {
                         emit!(TOK_CODE, None);
                         continue;
                     }
-                    let limit = (i + 200).min(n);
-                    match s[i + 1..limit]
-                        .iter()
-                        .position(|c| *c == b'`' || *c == b'\n')
-                    {
-                        Some(p) if s[i + 1 + p] == b'`' => {
-                            i = i + 2 + p;
+                    match closed_span(s, i, 200) {
+                        Some(end) => {
+                            i = end;
                             emit!(TOK_CODE, None);
                         }
-                        _ => i += 1,
+                        None => i += 1,
                     }
                     continue;
                 }
                 b'"' => {
-                    let limit = (i + 120).min(n);
-                    match s[i + 1..limit]
-                        .iter()
-                        .position(|c| *c == b'"' || *c == b'\n')
-                    {
-                        Some(p) if s[i + 1 + p] == b'"' => {
-                            i = i + 2 + p;
+                    match closed_span(s, i, 120) {
+                        Some(end) => {
+                            i = end;
                             emit!(TOK_STR, None);
                         }
-                        _ => i += 1,
+                        None => i += 1,
                     }
                     continue;
                 }
