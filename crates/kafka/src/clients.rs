@@ -7,6 +7,10 @@
 use crate::config::LiveConfig;
 use rdkafka::config::ClientConfig;
 
+/// How soon a consumer whose prefetch buffer was full fetches again (librdkafka's default is
+/// 1000 ms).
+const FETCH_QUEUE_BACKOFF_MS: &str = "20";
+
 /// Settings common to every client, then the user's table.
 fn base(live: &LiveConfig, defaults: &[(&str, String)]) -> ClientConfig {
     let mut c = ClientConfig::new();
@@ -27,8 +31,11 @@ pub fn consumer(live: &LiveConfig) -> ClientConfig {
         &[
             ("auto.offset.reset", "earliest".into()),
             ("statistics.interval.ms", "5000".into()),
-            // bound librdkafka's prefetch buffer (per partition) so a fast topic cannot fill memory
+            // bound librdkafka's prefetch buffer so a fast topic cannot fill memory
             ("queued.max.messages.kbytes", "65536".into()),
+            // once that buffer is full, look again soon: at the default (1 s) a consumer that is
+            // behind drains the buffer and then sits idle until the backoff ends
+            ("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS.into()),
             // a resumed partition should not wait the default 500 ms for its next fetch
             ("fetch.wait.max.ms", "50".into()),
         ],
@@ -56,7 +63,13 @@ pub fn producer(live: &LiveConfig) -> ClientConfig {
 
 /// A group-less reader (checkpoint restore, evidence partitions), stopping at partition ends.
 pub fn reader(live: &LiveConfig) -> ClientConfig {
-    let mut c = base(live, &[("auto.offset.reset", "earliest".into())]);
+    let mut c = base(
+        live,
+        &[
+            ("auto.offset.reset", "earliest".into()),
+            ("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS.into()),
+        ],
+    );
     c.set("group.id", format!("{}-reader", live.group_id));
     c.set("enable.auto.commit", "false");
     c.set("enable.auto.offset.store", "false");
@@ -73,6 +86,7 @@ pub fn internal(live: &LiveConfig) -> ClientConfig {
         &[
             ("auto.offset.reset", "earliest".into()),
             ("queued.max.messages.kbytes", "65536".into()),
+            ("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS.into()),
             // ticks and acks make round trips: do not wait for a fuller fetch
             ("fetch.wait.max.ms", "5".into()),
         ],
