@@ -40,6 +40,12 @@
 //! - counting engine: the same live measurement with the counting test engine (no pausing);
 //! - kcat: `kcat -C -e` over the input topic to /dev/null.
 //!
+//! Not a figure but printed under each live run of the pipeline: its outcome (the accounts it
+//! throttled or suspended and its campaigns, read back from the run's own verdict and campaign
+//! topics) against one replay of the same records (warm-up and bench records) through one
+//! unsplit engine, the reference of the tests (`tests/common/split.rs`): exact, within the
+//! tests' campaign tolerance, or DIFFERS with the difference.
+//!
 //! The mock cluster keeps at most 5 MiB per partition (older batches are dropped, which aborts
 //! the bench), so the input topic is lz4-compressed with 12 partitions (`BENCH_COMPRESSION`,
 //! `BENCH_PARTS`; with `BENCH_COMPRESSION=none` the partition count defaults to what keeps each
@@ -59,7 +65,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::kafka::{committed, high_watermarks};
+use common::kafka::{committed, high_watermarks, read_all};
+use common::split::{self, Outcome};
 use common::{partition_of, Counting};
 use distillguard_io::{InputSpec, RecordParser};
 use distillguard_kafka::{run, run_pipeline, LiveConfig, Summary};
@@ -417,8 +424,11 @@ impl Live<'_> {
             brokers: self.brokers.into(),
             group_id: group.clone(),
             input_topic: topic.into(),
-            // each run its own internal topics: a run must not read another's observations
+            // each run its own internal and output topics: a run must not read another's
+            // observations, and its outcome is compared with the replay's
             internal_prefix: group.clone(),
+            verdict_topic: format!("{group}-verdicts"),
+            campaign_topic: format!("{group}-campaigns"),
             create_topics: false,
             // checkpoints as configured by default (every 30 s or 100k records per partition:
             // within a run only the final one, which every run writes at shutdown)
@@ -519,6 +529,27 @@ impl Live<'_> {
         let got = committed(self.brokers, &group, topic);
         assert_eq!(got, want, "{group}: committed offsets after shutdown");
         (elapsed, summary, cpu)
+    }
+}
+
+impl Live<'_> {
+    /// What run `group` produced: its actioned accounts and campaigns.
+    fn outcome(&self, group: &str) -> Outcome {
+        let read = |topic: String| {
+            read_all(self.brokers, &topic)
+                .into_iter()
+                .filter_map(|r| r.value)
+                .collect::<Vec<_>>()
+        };
+        let verdicts = read(format!("{group}-verdicts"))
+            .iter()
+            .map(|v| serde_json::from_slice(v).expect("verdict JSON"))
+            .collect();
+        let campaigns = read(format!("{group}-campaigns"))
+            .iter()
+            .map(|v| serde_json::from_slice(v).expect("campaign JSON"))
+            .collect();
+        Outcome::from(verdicts, campaigns)
     }
 }
 
@@ -659,6 +690,8 @@ fn main() {
                 ..LiveConfig::default()
             };
             topics.push(l.checkpoint_topic());
+            topics.push(format!("{prefix}-{run}-verdicts"));
+            topics.push(format!("{prefix}-{run}-campaigns"));
             if repartition {
                 topics.push(l.observation_topic());
                 topics.push(l.evidence_topic());
@@ -674,6 +707,15 @@ fn main() {
     check_not_truncated(&brokers, "warm", parts);
     check_not_truncated(&brokers, "bench", parts);
 
+    // what the live runs over the bench topic (warm-up records, then the bench records) are
+    // held to: one replay of the same records through one unsplit engine (the tests' reference)
+    let reference = split::replay(
+        &warm
+            .iter()
+            .chain(&recs)
+            .map(|r| (r.key.clone(), r.value.clone()))
+            .collect::<Vec<_>>(),
+    );
     println!(
         "records: {n} ({repeat} × fixture + {parts} sentinels, {:.1} MiB JSON; input topic \
          {parts} partitions, compression {compression}; repartition {repartition}; longest \
@@ -761,6 +803,23 @@ fn main() {
                 s.checkpoints,
                 s.commits
             );
+            if l.kind == Kind::Pipeline {
+                let got = l.outcome(&format!("{}-bench", l.prefix));
+                println!(
+                    "    outcome vs one replay of the same records: {} ({} actioned accounts, \
+                     campaigns of {:?} members; {})",
+                    if got == reference {
+                        "exact"
+                    } else if split::matches(&got, &reference) {
+                        "within the tests' campaign tolerance"
+                    } else {
+                        "DIFFERS"
+                    },
+                    got.actioned.len(),
+                    got.campaigns.iter().map(Vec::len).collect::<Vec<_>>(),
+                    split::diff(&got, &reference),
+                );
+            }
             live_rates.push(rate(t));
         }
         live_rates.resize(3, f64::NAN);

@@ -27,7 +27,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn from(verdicts: Vec<Verdict>, campaigns: Vec<CampaignRecord>) -> Outcome {
+    /// The outcome of these verdicts and campaign records.
+    pub fn from(verdicts: Vec<Verdict>, campaigns: Vec<CampaignRecord>) -> Outcome {
         let mut best: BTreeMap<String, Action> = BTreeMap::new();
         for v in verdicts {
             let a = best.entry(v.account_id).or_insert(v.action);
