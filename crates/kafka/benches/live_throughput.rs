@@ -62,7 +62,9 @@
 //! `fetch.wait.max.ms=10`. `RUST_LOG` enables the live loop's logs; `BENCH_TRACE=1` prints,
 //! every 200 ms, how many records each live run has consumed and processed. `BENCH_QUICK=1`
 //! runs only the replay path and the first live run in each round (for A/B comparisons; the
-//! other figures print as NaN).
+//! other figures print as NaN). `BENCH_DUMP=FILE` writes the bench topic's records (warm-up,
+//! then bench records) as JSONL and exits, for the in-process split comparison
+//! (`SPLIT_INPUT=FILE`, `crates/replay/tests/split_mode.rs`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -715,6 +717,17 @@ fn main() {
     check_not_truncated(&brokers, "warm", parts);
     check_not_truncated(&brokers, "bench", parts);
 
+    if let Ok(path) = std::env::var("BENCH_DUMP") {
+        // the bench topic's records as JSONL, for the in-process comparisons (SPLIT_INPUT)
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("BENCH_DUMP"));
+        for r in warm.iter().chain(&recs) {
+            w.write_all(&r.value).unwrap();
+            w.write_all(b"\n").unwrap();
+        }
+        w.flush().unwrap();
+        println!("wrote {} records to {path}", warm.len() + recs.len());
+        return;
+    }
     // what the live runs over the bench topic (warm-up records, then the bench records) are
     // held to: one replay of the same records through one unsplit engine (the tests' reference)
     let reference = split::replay(
