@@ -64,7 +64,7 @@
 //! runs only the replay path and the first live run in each round (for A/B comparisons; the
 //! other figures print as NaN). `BENCH_DUMP=FILE` writes the bench topic's records (warm-up,
 //! then bench records) as JSONL and exits, for the in-process split comparison
-//! (`SPLIT_INPUT=FILE`, `crates/replay/tests/split_mode.rs`).
+//! (`cargo run --release -p distillguard-replay --example split_compare -- FILE`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -540,9 +540,7 @@ impl Live<'_> {
         assert_eq!(got, want, "{group}: committed offsets after shutdown");
         (elapsed, summary, cpu)
     }
-}
 
-impl Live<'_> {
     /// What run `group` produced: its actioned accounts and campaigns.
     fn outcome(&self, group: &str) -> Outcome {
         let read = |topic: String| {
@@ -718,7 +716,7 @@ fn main() {
     check_not_truncated(&brokers, "bench", parts);
 
     if let Ok(path) = std::env::var("BENCH_DUMP") {
-        // the bench topic's records as JSONL, for the in-process comparisons (SPLIT_INPUT)
+        // the bench topic's records as JSONL, for the in-process comparison (split_compare)
         let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("BENCH_DUMP"));
         for r in warm.iter().chain(&recs) {
             w.write_all(&r.value).unwrap();
