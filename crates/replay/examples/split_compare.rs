@@ -43,15 +43,16 @@ fn main() {
     for (parts, chunk) in steps {
         for order in [KeyOrder::Arrival, KeyOrder::EventTime] {
             let got = split_in(&evs, parts, chunk, order);
+            let verdict = if got == want { "exact" } else { "differs" };
             println!(
-            "{parts:>3} partitions, steps of {chunk:>5} records, key sides in {order:?} order: \
-             {} actioned, campaigns of {:?} members; {}; only split {:?}, only replay {:?}",
-            got.actioned.len(),
-            sizes(&got),
-            if got == want { "exact" } else { "differs" },
-            got.actioned.difference(&want.actioned).collect::<Vec<_>>(),
-            want.actioned.difference(&got.actioned).collect::<Vec<_>>(),
-        );
+                "{parts:>3} partitions, steps of {chunk:>5} records, key sides in {order:?} \
+                 order: {} actioned, campaigns of {:?} members; {verdict}; only split {:?}, \
+                 only replay {:?}",
+                got.actioned.len(),
+                sizes(&got),
+                got.actioned.difference(&want.actioned).collect::<Vec<_>>(),
+                want.actioned.difference(&got.actioned).collect::<Vec<_>>(),
+            );
         }
     }
 }
