@@ -670,6 +670,18 @@ fn main() {
         );
     }
 
+    if let Ok(path) = std::env::var("BENCH_DUMP") {
+        // the bench topic's records as JSONL, for the in-process comparison (split_compare)
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("BENCH_DUMP"));
+        for r in warm.iter().chain(&recs) {
+            w.write_all(&r.value).unwrap();
+            w.write_all(b"\n").unwrap();
+        }
+        w.flush().unwrap();
+        println!("wrote {} records to {path}", warm.len() + recs.len());
+        return;
+    }
+
     let cluster = MockCluster::new(1).unwrap();
     let brokers = cluster.bootstrap_servers();
     let defaults = LiveConfig::default();
@@ -715,17 +727,6 @@ fn main() {
     check_not_truncated(&brokers, "warm", parts);
     check_not_truncated(&brokers, "bench", parts);
 
-    if let Ok(path) = std::env::var("BENCH_DUMP") {
-        // the bench topic's records as JSONL, for the in-process comparison (split_compare)
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("BENCH_DUMP"));
-        for r in warm.iter().chain(&recs) {
-            w.write_all(&r.value).unwrap();
-            w.write_all(b"\n").unwrap();
-        }
-        w.flush().unwrap();
-        println!("wrote {} records to {path}", warm.len() + recs.len());
-        return;
-    }
     // what the live runs over the bench topic (warm-up records, then the bench records) are
     // held to: one replay of the same records through one unsplit engine (the tests' reference)
     let reference = split::replay(

@@ -243,6 +243,7 @@ mod tests {
     use rdkafka::error::KafkaError as RdError;
     use rdkafka::message::Message;
     use rdkafka::mocking::MockCluster;
+    use rdkafka::producer::DefaultProducerContext;
     use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
 
@@ -257,6 +258,18 @@ mod tests {
             observations: Some(("obs".into(), PARTS)),
             evidence: Some("evi".into()),
         }
+    }
+
+    /// A mock cluster with `names` (PARTS partitions each), its bootstrap servers, and a sink
+    /// producing to it.
+    fn mock(names: &[&str]) -> (MockCluster<'static, DefaultProducerContext>, String, Sink) {
+        let cluster = MockCluster::new(1).unwrap();
+        for t in names {
+            cluster.create_topic(t, PARTS, 1).unwrap();
+        }
+        let brokers = cluster.bootstrap_servers();
+        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        (cluster, brokers, sink)
     }
 
     /// Every message of `topic`, per partition, in order.
@@ -307,12 +320,7 @@ mod tests {
 
     #[test]
     fn a_tick_rides_on_the_last_envelope_of_every_key_partition() {
-        let cluster = MockCluster::new(1).unwrap();
-        for t in ["obs", "evi", "verdicts", "campaigns"] {
-            cluster.create_topic(t, PARTS, 1).unwrap();
-        }
-        let brokers = cluster.bootstrap_servers();
-        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        let (_cluster, brokers, sink) = mock(&["obs", "evi", "verdicts", "campaigns"]);
         let (topics, mut summary, mut seq) = (topics(), Summary::default(), 0);
         // a step: three observations for partition 0, one for 2, none for 1; then the tick
         let mut out = Outputs {
@@ -358,10 +366,7 @@ mod tests {
 
     #[test]
     fn a_full_partition_is_split_into_packs_with_the_tick_on_the_last() {
-        let cluster = MockCluster::new(1).unwrap();
-        cluster.create_topic("obs", PARTS, 1).unwrap();
-        let brokers = cluster.bootstrap_servers();
-        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        let (_cluster, brokers, sink) = mock(&["obs"]);
         let (topics, mut summary, mut seq) = (topics(), Summary::default(), 10);
         let n = 2 * PACK as u64 + 1;
         let mut out = Outputs {
@@ -395,10 +400,7 @@ mod tests {
 
     #[test]
     fn an_ack_follows_the_evidence_on_its_last_message() {
-        let cluster = MockCluster::new(1).unwrap();
-        cluster.create_topic("evi", PARTS, 1).unwrap();
-        let brokers = cluster.bootstrap_servers();
-        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+        let (_cluster, brokers, sink) = mock(&["evi"]);
         let (topics, mut summary, mut seq) = (topics(), Summary::default(), 0);
         let ev = |i: u64| Evidence {
             account: format!("acct-{i}").into(),

@@ -619,26 +619,22 @@ fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit: F) {
         }
         if k & SPECIAL != 0 {
             match b {
-                b'`' => {
-                    if s[i..].starts_with(b"```") {
-                        i = find_fence(s, i + 3).map_or(n, |e| e + 3);
-                        emit!(TOK_CODE, None);
-                        continue;
-                    }
-                    match closed_span(s, i, 200) {
-                        Some(end) => {
-                            i = end;
-                            emit!(TOK_CODE, None);
-                        }
-                        None => i += 1,
-                    }
+                b'`' if s[i..].starts_with(b"```") => {
+                    i = find_fence(s, i + 3).map_or(n, |e| e + 3);
+                    emit!(TOK_CODE, None);
                     continue;
                 }
-                b'"' => {
-                    match closed_span(s, i, 120) {
+                b'`' | b'"' => {
+                    // inline code or a quoted string, closed on its line within a limit
+                    let (tok, limit) = if b == b'`' {
+                        (TOK_CODE, 200)
+                    } else {
+                        (TOK_STR, 120)
+                    };
+                    match closed_span(s, i, limit) {
                         Some(end) => {
                             i = end;
-                            emit!(TOK_STR, None);
+                            emit!(tok, None);
                         }
                         None => i += 1,
                     }
