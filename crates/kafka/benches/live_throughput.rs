@@ -29,7 +29,10 @@
 //!   Time = (run over warm-up + N records) − (run over the warm-up only), each run timed from its
 //!   first consumed record (the `distillguard_live_records_total` counter, published at least
 //!   every 10 ms while records come, looked at every 5 ms) until its engines have processed
-//!   every record and it has written its final checkpoints and committed every input offset (the
+//!   every record — in split mode until the last internal message, verdict or campaign record
+//!   that follows (the evidence answering the last step and the rescores it causes: the run's
+//!   outcome is complete only then; the [`QUIET`] period that shows it is not counted) — and it
+//!   has written its final checkpoints and committed every input offset (the
 //!   `distillguard_live_checkpoints_total` counter, which moves once the commit is
 //!   acknowledged). Group join before and client teardown after are left out of both runs: the
 //!   mock cluster's join takes 3.4–4 s in steps of about 100 ms and closing the librdkafka
@@ -111,6 +114,9 @@ const REC_OVERHEAD: usize = 40;
 const NO_PAUSE_LEAD: Duration = Duration::from_secs(365 * 86_400);
 /// A live run that consumes nothing for this long is reported as stuck.
 const STALL: Duration = Duration::from_secs(120);
+/// Split mode: no internal message, verdict or campaign record for this long after the last
+/// record was processed means the run's outcome is complete.
+const QUIET: Duration = Duration::from_millis(300);
 
 /// An input record.
 struct Rec {
@@ -459,6 +465,7 @@ impl Live<'_> {
         let sentinel_count = want.len() as i64;
         let base = records_counter();
         let kind = self.kind;
+        let split_mode = self.repartition && kind == Kind::Pipeline;
         let start = Instant::now();
         let (first, committed_at, summary, cpu) = rt.block_on(async {
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -514,7 +521,31 @@ impl Live<'_> {
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            let consumed = start.elapsed();
+            let mut consumed = start.elapsed();
+            if split_mode {
+                // split mode: the evidence answering the last step, the rescores it causes and
+                // their campaign moves travel after the last record is processed; the live
+                // outcome is complete once they stop. The run lasts until the last of them
+                // (the quiet period that shows it is over is not counted).
+                let activity = || {
+                    metric("distillguard_live_internal_total")
+                        + metric("distillguard_live_verdicts_total")
+                        + metric("distillguard_live_campaigns_total")
+                };
+                let (mut last, mut changed) = (activity(), Instant::now());
+                while changed.elapsed() < QUIET && !task.is_finished() {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    let now = activity();
+                    if now != last {
+                        (last, changed) = (now, Instant::now());
+                        consumed = start.elapsed();
+                    }
+                    if start.elapsed() > STALL {
+                        panic!("live run {group} never went quiet");
+                    }
+                }
+            }
+            let quiet_at = start.elapsed();
             // shutdown: the final checkpoints and commit end the measurement (counted as soon
             // as the commit is acknowledged); leaving the group and closing the clients follow
             let checkpoints = metric("distillguard_live_checkpoints_total");
@@ -524,11 +555,13 @@ impl Live<'_> {
             {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            let committed_at = start.elapsed();
+            // the quiet period is not counted
+            let committed_at = start.elapsed() - (quiet_at - consumed);
             let cpu = cpu_time().saturating_sub(cpu_first);
             let s = task.await.unwrap().expect("live run");
             eprintln!(
-                "  {group}: first record counted at {:.2?}, all processed at {consumed:.2?}, \
+                "  {group}: first record counted at {:.2?}, all processed (split mode: went quiet) at \
+                 {consumed:.2?}, \
                  final commit at {committed_at:.2?}, shut down at {:.2?}",
                 first.unwrap_or_default(),
                 start.elapsed()

@@ -25,6 +25,9 @@ pub struct Checkpoint {
     pub slot: u8,
     /// Split mode: internal offsets and message numbers.
     pub split: SplitState,
+    /// Split mode: the key side's held messages ([`crate::wire::encode_held`]; empty: none),
+    /// written after `state` in the same chunks.
+    pub held: Vec<u8>,
 }
 
 /// The manifest record.
@@ -39,6 +42,10 @@ struct Manifest {
     checksum: u64,
     #[serde(default)]
     split: SplitState,
+    /// Bytes at the end of the chunks that are the held messages, not the snapshot (absent in
+    /// manifests written before key sides held messages: none).
+    #[serde(default)]
+    held: u64,
 }
 
 /// Key of a partition's manifest.
@@ -59,21 +66,42 @@ pub fn encode(
     chunk_bytes: usize,
 ) -> Vec<(String, Vec<u8>)> {
     let chunk_bytes = chunk_bytes.max(1);
-    let mut out: Vec<(String, Vec<u8>)> = ckpt
-        .state
-        .chunks(chunk_bytes)
-        .enumerate()
-        .map(|(i, c)| (chunk_key(topic, partition, ckpt.slot, i as u32), c.to_vec()))
-        .collect();
+    // the snapshot, then the held messages: one byte string cut into chunks
+    let data = [ckpt.state.as_slice(), ckpt.held.as_slice()];
+    let len = ckpt.state.len() + ckpt.held.len();
+    let mut out: Vec<(String, Vec<u8>)> = Vec::with_capacity(len.div_ceil(chunk_bytes));
+    let mut chunk = Vec::new();
+    for part in data {
+        let mut rest = part;
+        while !rest.is_empty() {
+            let n = (chunk_bytes - chunk.len()).min(rest.len());
+            chunk.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if chunk.len() == chunk_bytes {
+                let key = chunk_key(topic, partition, ckpt.slot, out.len() as u32);
+                out.push((key, std::mem::take(&mut chunk)));
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let key = chunk_key(topic, partition, ckpt.slot, out.len() as u32);
+        out.push((key, chunk));
+    }
+    let checksum = if ckpt.held.is_empty() {
+        stable_hash(&ckpt.state)
+    } else {
+        stable_hash(&[ckpt.state.as_slice(), ckpt.held.as_slice()].concat())
+    };
     let m = Manifest {
         v: 1,
         next_offset: ckpt.next_offset,
         max_event_ms: ckpt.max_event_ms,
         slot: ckpt.slot,
         chunks: out.len() as u32,
-        len: ckpt.state.len() as u64,
-        checksum: stable_hash(&ckpt.state),
+        len: len as u64,
+        checksum,
         split: ckpt.split.clone(),
+        held: ckpt.held.len() as u64,
     };
     let manifest = serde_json::to_vec(&m).expect("manifest serializes");
     out.push((manifest_key(topic, partition), manifest));
@@ -129,15 +157,17 @@ impl CheckpointStore {
                 .ok_or_else(|| format!("chunk {k} missing"))?;
             state.extend_from_slice(c);
         }
-        if state.len() as u64 != m.len || stable_hash(&state) != m.checksum {
+        if state.len() as u64 != m.len || stable_hash(&state) != m.checksum || m.held > m.len {
             return Err("chunks do not match the manifest (length or checksum)".into());
         }
+        let held = state.split_off((m.len - m.held) as usize);
         Ok(Some(Checkpoint {
             next_offset: m.next_offset,
             max_event_ms: m.max_event_ms,
             state,
             slot: m.slot,
             split: m.split,
+            held,
         }))
     }
 }
@@ -159,6 +189,7 @@ mod tests {
                 pending_acks: [(1, 99)].into_iter().collect(),
                 ..Default::default()
             },
+            held: Vec::new(),
         }
     }
 
@@ -178,6 +209,35 @@ mod tests {
         load(&mut s, &recs);
         assert_eq!(s.get("t", 3).unwrap(), Some(ckpt(1, state)));
         assert_eq!(s.get("t", 4).unwrap(), None);
+    }
+
+    #[test]
+    fn held_messages_follow_the_snapshot_in_the_same_chunks() {
+        let state: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let mut c = ckpt(0, state);
+        c.held = vec![7; 3000];
+        let recs = encode("t", 1, &c, 4096);
+        assert_eq!(
+            recs.len(),
+            3,
+            "8000 bytes in 4096-byte chunks, then the manifest"
+        );
+        let mut s = CheckpointStore::default();
+        load(&mut s, &recs);
+        assert_eq!(s.get("t", 1).unwrap(), Some(c));
+    }
+
+    #[test]
+    fn manifests_from_before_held_messages_still_load() {
+        let c = ckpt(0, vec![5; 100]);
+        let mut recs = encode("t", 0, &c, 4096);
+        let manifest = &mut recs.last_mut().unwrap().1;
+        let mut json: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+        assert!(json.as_object_mut().unwrap().remove("held").is_some());
+        *manifest = serde_json::to_vec(&json).unwrap();
+        let mut s = CheckpointStore::default();
+        load(&mut s, &recs);
+        assert_eq!(s.get("t", 0).unwrap(), Some(c));
     }
 
     #[test]

@@ -238,64 +238,22 @@ mod tests {
     use crate::repartition::{Back, KeyEnvelope};
     use crate::wire::{decode_back, decode_key};
     use distillguard_types::corr::{CorrKey, KeyKind, Observation};
-    use rdkafka::config::ClientConfig;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::error::KafkaError as RdError;
-    use rdkafka::message::Message;
     use rdkafka::mocking::MockCluster;
     use rdkafka::producer::DefaultProducerContext;
-    use rdkafka::{Offset, TopicPartitionList};
     use std::time::Duration;
 
     const PARTS: i32 = 3;
 
     fn topics() -> Topics {
-        Topics {
-            input: "in".into(),
-            verdicts: "verdicts".into(),
-            campaigns: "campaigns".into(),
-            dead_letter: "dead".into(),
-            observations: Some(("obs".into(), PARTS)),
-            evidence: Some("evi".into()),
-        }
+        crate::testkit::topics(PARTS)
     }
 
-    /// A mock cluster with `names` (PARTS partitions each), its bootstrap servers, and a sink
-    /// producing to it.
     fn mock(names: &[&str]) -> (MockCluster<'static, DefaultProducerContext>, String, Sink) {
-        let cluster = MockCluster::new(1).unwrap();
-        for t in names {
-            cluster.create_topic(t, PARTS, 1).unwrap();
-        }
-        let brokers = cluster.bootstrap_servers();
-        let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
-        (cluster, brokers, sink)
+        crate::testkit::mock(names, PARTS)
     }
 
-    /// Every message of `topic`, per partition, in order.
     fn read_all(brokers: &str, topic: &str) -> Vec<Vec<Vec<u8>>> {
-        let c: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
-            .set("group.id", "emit-test")
-            .set("enable.partition.eof", "true")
-            .create()
-            .unwrap();
-        let mut tpl = TopicPartitionList::new();
-        for p in 0..PARTS {
-            tpl.add_partition_offset(topic, p, Offset::Beginning)
-                .unwrap();
-        }
-        c.assign(&tpl).unwrap();
-        let mut got = vec![Vec::new(); PARTS as usize];
-        let mut eof = 0;
-        while eof < PARTS {
-            match c.poll(Duration::from_secs(10)) {
-                Some(Ok(m)) => got[m.partition() as usize].push(m.payload().unwrap().to_vec()),
-                Some(Err(RdError::PartitionEOF(_))) => eof += 1,
-                other => panic!("reading {topic}: {other:?}"),
-            }
-        }
-        got
+        crate::testkit::read_all(brokers, topic, PARTS)
     }
 
     fn observe(hash: u64, partition: i32) -> ToKeys {

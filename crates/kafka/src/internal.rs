@@ -11,7 +11,7 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
-use crate::repartition::{ack_due, fresh, Ack, Back};
+use crate::repartition::{ack_due, at, fresh, Ack, Back, HeldMsg, KeyEnvelope};
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::PartState;
@@ -54,13 +54,14 @@ impl InternalBatch {
 }
 
 /// Handle a batch: each owned task's messages in order, tasks in parallel. Messages for
-/// partitions this instance does not own are skipped. A key side acknowledges a task's tick
-/// once the slowest task is within `pace` of it ([`ack_due`]). Returns whether some task's tick was
-/// completed (every key side answered it), with the counts to add to the instance's summary.
+/// partitions this instance does not own are skipped. A key side applies observations once
+/// every task has passed them, in event-time order ([`KeyHeld`](crate::repartition::KeyHeld)),
+/// and acknowledges a task's tick once the slowest task has reached it ([`ack_due`]). Returns
+/// whether some task's tick was completed (every key side answered it), with the counts to add
+/// to the instance's summary.
 pub fn handle_batch<E: Engine>(
     sink: &Sink,
     topics: &Topics,
-    pace: i64,
     parts: &mut BTreeMap<i32, PartState<E>>,
     batch: &InternalBatch,
 ) -> Result<(bool, Summary), KafkaError> {
@@ -72,11 +73,13 @@ pub fn handle_batch<E: Engine>(
         .collect();
     let task = |(p, st): &mut (i32, &mut PartState<E>)| -> Result<(bool, Summary), KafkaError> {
         let mut sum = Summary::default();
-        let (mut evs, mut out) = (Vec::new(), Outputs::default());
+        let mut scratch = Scratch::default();
         let mut done = false;
         for m in msgs.iter().filter(|m| m.partition == *p) {
-            done |= handle(sink, topics, pace, *p, st, &mut evs, &mut out, m, &mut sum)?;
+            done |= handle(sink, topics, *p, st, &mut scratch, m, &mut sum)?;
         }
+        metrics::gauge!("distillguard_live_key_held", "partition" => p.to_string())
+            .set(st.held.len() as f64);
         Ok((done, sum))
     };
     let results: Vec<Result<(bool, Summary), KafkaError>> = if work.len() > 1 {
@@ -93,19 +96,31 @@ pub fn handle_batch<E: Engine>(
     Ok(total)
 }
 
+/// Buffers one task reuses from message to message.
+#[derive(Default)]
+struct Scratch {
+    /// Held messages due now.
+    due: Vec<HeldMsg>,
+    /// Evidence of one applied message.
+    evs: Vec<Evidence>,
+    /// Evidence to send, per sending task.
+    by_src: BTreeMap<i32, Vec<Evidence>>,
+    /// Acknowledgements to send, per task.
+    acks: BTreeMap<i32, Ack>,
+    /// Outputs of the key side (campaign records).
+    out: Outputs,
+}
+
 /// One message for task `p`: a key-stage message (observation topic: observations, campaign
 /// moves, a tick) or evidence and an acknowledgement (evidence topic). Messages already
 /// covered by the task's state are skipped; undecodable ones are counted and skipped. Returns
 /// true when the message completed the task's tick.
-#[allow(clippy::too_many_arguments)]
 fn handle<E: Engine>(
     sink: &Sink,
     topics: &Topics,
-    pace: i64,
     p: i32,
     st: &mut PartState<E>,
-    evs: &mut Vec<Evidence>,
-    out: &mut Outputs,
+    scratch: &mut Scratch,
     msg: &InternalMsg,
     summary: &mut Summary,
 ) -> Result<bool, KafkaError> {
@@ -124,52 +139,7 @@ fn handle<E: Engine>(
     let mut step_done = false;
     if msg.obs {
         match decode_key(&msg.payload) {
-            Ok(env) => {
-                for (seq, m) in env.msgs {
-                    if fresh(&mut st.split.seen_obs, env.src, seq) {
-                        st.engine.key_message(m, evs, out);
-                    }
-                }
-                // a tick: everything the task sent before it is handled; answer after the
-                // evidence, now or once the slowest task is within `pace` of it
-                let mut slowest = None;
-                let ack = env.tick.and_then(|wm| {
-                    let parts = topics.observations.as_ref().map_or(1, |o| o.1);
-                    let now = st.split.tick(env.src, wm, parts);
-                    st.engine.key_clock(now);
-                    slowest = Some(now);
-                    let held = &mut st.split.pending_acks;
-                    if ack_due(wm, now, pace) {
-                        held.remove(&env.src);
-                        Some(Ack { wm, slowest: now })
-                    } else {
-                        held.insert(env.src, wm);
-                        None
-                    }
-                });
-                let seq = &mut st.split.evi_seq;
-                emit::evidence(sink, topics, (p, env.src), seq, evs, ack, summary)?;
-                if let Some(now) = slowest {
-                    // the slowest task may have moved on: other tasks' held ticks now due
-                    let due: Vec<(i32, i64)> = st
-                        .split
-                        .pending_acks
-                        .iter()
-                        .filter(|&(_, &wm)| ack_due(wm, now, pace))
-                        .map(|(&t, &wm)| (t, wm))
-                        .collect();
-                    for (t, wm) in due {
-                        st.split.pending_acks.remove(&t);
-                        let ack = Some(Ack { wm, slowest: now });
-                        let seq = &mut st.split.evi_seq;
-                        emit::evidence(sink, topics, (p, t), seq, evs, ack, summary)?;
-                    }
-                }
-                if !out.is_empty() {
-                    let seq = &mut st.split.obs_seq;
-                    emit::outputs(sink, topics, p, seq, out, None, summary)?;
-                }
-            }
+            Ok(env) => key_side(sink, topics, p, st, scratch, env, summary)?,
             Err(e) => corrupt(summary, topics, msg, &e.to_string()),
         }
     } else {
@@ -199,6 +169,98 @@ fn handle<E: Engine>(
     Ok(step_done)
 }
 
+/// Key side of task `p`: hold the envelope's new messages; on a tick, note the sender's
+/// watermark; apply, in event-time order, what the slowest task has passed; answer each
+/// sender with its evidence, then the acknowledgements now due.
+fn key_side<E: Engine>(
+    sink: &Sink,
+    topics: &Topics,
+    p: i32,
+    st: &mut PartState<E>,
+    scratch: &mut Scratch,
+    env: KeyEnvelope,
+    summary: &mut Summary,
+) -> Result<(), KafkaError> {
+    let parts = topics.observations.as_ref().map_or(1, |o| o.1);
+    let before = st.split.slowest(parts);
+    // something to apply: a message the slowest task has already passed (a campaign move
+    // from a rescore), or a tick that moves the slowest task on
+    let mut due = false;
+    for (seq, m) in env.msgs {
+        if fresh(&mut st.split.seen_obs, env.src, seq) {
+            due |= before != i64::MIN && at(&m).0 <= before;
+            st.held.push(env.src, seq, m);
+        }
+    }
+    let Scratch {
+        due: ready,
+        evs,
+        by_src,
+        acks,
+        out,
+    } = scratch;
+    let mut now = before;
+    if let Some(wm) = env.tick {
+        now = st.split.tick(env.src, wm, parts);
+        due |= now > before && !st.held.is_empty();
+        if ack_due(wm, now) {
+            st.split.pending_acks.remove(&env.src);
+            acks.insert(env.src, Ack { wm, slowest: now });
+        } else {
+            st.split.pending_acks.insert(env.src, wm);
+        }
+    }
+    if due {
+        st.held.take_due(now, ready);
+        for h in ready.drain(..) {
+            st.engine.key_message(h.msg, evs, out);
+            if !evs.is_empty() {
+                by_src.entry(h.src).or_default().append(evs);
+            }
+        }
+    }
+    if env.tick.is_some() {
+        st.engine.key_clock(now);
+        // the slowest task may have moved on: other tasks' held ticks now due
+        st.split.pending_acks.retain(|&t, &mut wm| {
+            let go = ack_due(wm, now);
+            if go {
+                acks.insert(t, Ack { wm, slowest: now });
+            }
+            !go
+        });
+    }
+    // each sender's evidence, then its acknowledgement (on the last message, or alone)
+    for (&src, items) in by_src.iter_mut() {
+        let ack = acks.remove(&src);
+        emit::evidence(
+            sink,
+            topics,
+            (p, src),
+            &mut st.split.evi_seq,
+            items,
+            ack,
+            summary,
+        )?;
+    }
+    for (src, ack) in std::mem::take(acks) {
+        let none = &mut Vec::new();
+        emit::evidence(
+            sink,
+            topics,
+            (p, src),
+            &mut st.split.evi_seq,
+            none,
+            Some(ack),
+            summary,
+        )?;
+    }
+    if !out.is_empty() {
+        emit::outputs(sink, topics, p, &mut st.split.obs_seq, out, None, summary)?;
+    }
+    Ok(())
+}
+
 fn corrupt(summary: &mut Summary, topics: &Topics, msg: &InternalMsg, error: &str) {
     summary.internal_corrupt += 1;
     metrics::counter!("distillguard_live_internal_corrupt_total").increment(1);
@@ -214,4 +276,155 @@ fn corrupt(summary: &mut Summary, topics: &Topics, msg: &InternalMsg, error: &st
         error,
         "undecodable internal message skipped"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{mock, read_all};
+    use crate::wire::encode_key;
+    use distillguard_types::corr::{CorrKey, KeyKind, Observation, ToKeys};
+    use distillguard_types::{Event, RejectReason};
+    use std::time::{Duration, Instant};
+
+    const PARTS: i32 = 2;
+
+    /// A key side that records what it applies and answers every observation.
+    #[derive(Default)]
+    struct Recorder {
+        applied: Vec<(String, i64)>,
+    }
+
+    impl Engine for Recorder {
+        fn offer(&mut self, _: Event) -> Result<(), RejectReason> {
+            Ok(())
+        }
+        fn advance_to(&mut self, _: i64, _: &mut Outputs) {}
+        fn max_event_ms(&self) -> i64 {
+            i64::MIN
+        }
+        fn snapshot(&self) -> Vec<u8> {
+            Vec::new()
+        }
+        fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, _: &mut Outputs) {
+            if let ToKeys::Observe(o) = msg {
+                self.applied.push((o.account.to_string(), o.ts_ms));
+                evidence.push(Evidence {
+                    account: o.account,
+                    key: o.key,
+                    ts_ms: o.ts_ms,
+                    strength: 0.5,
+                    fresh_members: 2,
+                    members: 2,
+                    sync: 0.0,
+                    label: None,
+                });
+            }
+        }
+    }
+
+    fn topics() -> Topics {
+        crate::testkit::topics(PARTS)
+    }
+
+    /// Task `src`'s envelope for key partition 0 at `offset`: observations (account, time)
+    /// numbered from `seq0`, then a tick.
+    fn envelope(offset: i64, src: i32, seq0: u64, obs: &[(&str, i64)], tick: i64) -> InternalMsg {
+        let msgs: Vec<ToKeys> = obs
+            .iter()
+            .map(|&(account, ts_ms)| {
+                ToKeys::Observe(Observation {
+                    key: CorrKey {
+                        kind: KeyKind::Template,
+                        hash: 7,
+                    },
+                    account: account.into(),
+                    ts_ms,
+                    fresh: true,
+                    org: None,
+                    activity: 1,
+                    label: None,
+                })
+            })
+            .collect();
+        let numbers: Vec<u64> = (0..msgs.len() as u64).map(|i| seq0 + i).collect();
+        let which: Vec<usize> = (0..msgs.len()).collect();
+        let mut payload = Vec::new();
+        encode_key(src, Some(tick), (&msgs, &numbers, &which), &mut payload);
+        InternalMsg {
+            partition: 0,
+            offset,
+            obs: true,
+            payload,
+        }
+    }
+
+    /// (accounts of the evidence, acknowledged tick) of each evidence message, per partition.
+    fn answers(brokers: &str) -> Vec<Vec<(Vec<String>, Option<i64>)>> {
+        read_all(brokers, "evi", PARTS)
+            .iter()
+            .map(|part| {
+                part.iter()
+                    .map(|m| {
+                        let b = decode_back(m).unwrap();
+                        let accounts = b.items.iter().map(|(_, e)| e.account.to_string());
+                        (accounts.collect(), b.ack.map(|a| a.wm))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn key_side_applies_in_event_time_once_the_slowest_task_passed_and_acks_after() {
+        let (_cluster, brokers, sink) = mock(&["obs", "evi", "campaigns"], PARTS);
+        let topics = topics();
+        let mut st = PartState::fresh(Recorder::default(), Instant::now());
+        let (mut scratch, mut sum) = (Scratch::default(), Summary::default());
+        let mut step = |st: &mut PartState<Recorder>, m: InternalMsg| {
+            handle(&sink, &topics, 0, st, &mut scratch, &m, &mut sum).unwrap();
+        };
+        // task 1's step arrives first: nothing is applied before task 0 has ticked (its tick is
+        // acknowledged at once, as every tick is before every task has ticked)
+        step(&mut st, envelope(0, 1, 1, &[("b", 10), ("b", 30)], 30));
+        assert!(st.engine.applied.is_empty());
+        // task 0 ticks at 25: what both passed applies in event time, task 1's 30 waits
+        step(&mut st, envelope(1, 0, 1, &[("a", 20), ("d", 25)], 25));
+        let order = |st: &PartState<Recorder>| -> Vec<(String, i64)> { st.engine.applied.clone() };
+        let want = |v: &[(&str, i64)]| -> Vec<(String, i64)> {
+            v.iter().map(|&(a, t)| (a.to_string(), t)).collect()
+        };
+        assert_eq!(order(&st), want(&[("b", 10), ("a", 20), ("d", 25)]));
+        assert_eq!(st.held.len(), 1);
+        // a re-sent envelope (a restored task) is skipped by its numbers
+        step(&mut st, envelope(2, 0, 1, &[("a", 20), ("d", 25)], 25));
+        assert_eq!(st.engine.applied.len(), 3);
+        // task 0 ticks at 40: the slowest is task 1 at 30; task 0's acknowledgement waits
+        step(&mut st, envelope(3, 0, 3, &[], 40));
+        assert_eq!(order(&st).last().unwrap(), &("b".to_string(), 30));
+        assert_eq!(st.split.pending_acks.get(&0), Some(&40));
+        // task 1 ticks at 50: the slowest reaches 40, task 0's tick is answered; 50 waits
+        step(&mut st, envelope(4, 1, 3, &[], 50));
+        assert_eq!(st.split.pending_acks.get(&1), Some(&50));
+        assert!(!st.split.pending_acks.contains_key(&0));
+        sink.flush_blocking(Duration::from_secs(10)).unwrap();
+        let s = |v: &[&str]| -> Vec<String> { v.iter().map(|a| a.to_string()).collect() };
+        let got = answers(&brokers);
+        // each task's evidence on its own partition, its acknowledgement after it (a re-sent
+        // tick is answered again: the restored task waits for it)
+        assert_eq!(
+            got[0],
+            vec![
+                (s(&["a", "d"]), Some(25)),
+                (s(&[]), Some(25)),
+                (s(&[]), Some(40))
+            ],
+            "task 0"
+        );
+        assert_eq!(
+            got[1],
+            vec![(s(&[]), Some(30)), (s(&["b"]), None), (s(&["b"]), None)],
+            "task 1"
+        );
+    }
 }

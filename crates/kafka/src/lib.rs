@@ -28,6 +28,8 @@ pub mod run;
 pub mod sink;
 pub mod summary;
 pub mod table;
+#[cfg(test)]
+mod testkit;
 pub mod topics;
 pub mod watermark;
 pub mod wire;

@@ -490,9 +490,8 @@ impl<F: EngineFactory> Live<F> {
             let mut guard = self.core.shared.table();
             let Table { parts, summary, .. } = &mut *guard;
             let (sink, topics) = (&self.core.shared.sink, &self.core.topics);
-            let pace = self.core.shared.live.max_task_skew.as_millis() as i64 / 2;
             let batch = &self.internal;
-            let (done, counts) = internal::handle_batch(sink, topics, pace, parts, batch)?;
+            let (done, counts) = internal::handle_batch(sink, topics, parts, batch)?;
             summary.absorb(&counts);
             done
         };
@@ -601,6 +600,8 @@ impl<F: EngineFactory> Live<F> {
             .increment(d(now.events, self.reported.events));
         metrics::counter!("distillguard_live_dead_letters_total")
             .increment(d(now.dead_letters, self.reported.dead_letters));
+        metrics::counter!("distillguard_live_internal_total")
+            .increment(d(now.internal, self.reported.internal));
         self.reported = now;
     }
 }

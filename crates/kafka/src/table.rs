@@ -4,9 +4,10 @@
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::engine::{Engine, EngineFactory};
-use crate::repartition::SplitState;
+use crate::repartition::{KeyHeld, SplitState};
 use crate::summary::Summary;
 use crate::watermark::PartitionTime;
+use crate::wire::{decode_held, encode_held};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -19,6 +20,8 @@ pub struct PartState<E> {
     pub next_offset: Option<i64>,
     /// Split mode: internal offsets and message numbers (checkpointed).
     pub split: SplitState,
+    /// Split mode, key side: messages held until every task has passed them (checkpointed).
+    pub held: KeyHeld,
     /// Split mode: evidence folded since the last rescore.
     pub rescore_due: bool,
     /// Split mode: the last tick sent (its watermark) and the key partitions that have not
@@ -50,6 +53,7 @@ impl<E: Engine> PartState<E> {
             engine,
             next_offset: None,
             split: SplitState::default(),
+            held: KeyHeld::default(),
             rescore_due: false,
             tick: None,
             engine_wm: i64::MIN,
@@ -62,13 +66,14 @@ impl<E: Engine> PartState<E> {
             paused: false,
         }
     }
-    /// A partition restored from a checkpoint.
-    pub fn restored(engine: E, ckpt: &Checkpoint, now: Instant) -> PartState<E> {
+    /// A partition restored from a checkpoint (with its key side's held messages).
+    pub fn restored(engine: E, ckpt: &Checkpoint, held: KeyHeld, now: Instant) -> PartState<E> {
         let engine_wm = engine.watermark();
         PartState {
             engine,
             next_offset: Some(ckpt.next_offset),
             split: ckpt.split.clone(),
+            held,
             rescore_due: false,
             tick: None,
             engine_wm,
@@ -155,6 +160,7 @@ impl<E: Engine> Table<E> {
                 state: st.engine.snapshot(),
                 slot: st.slot,
                 split: st.split.clone(),
+                held: encode_held(&st.held.items),
             };
             metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
                 .set(ckpt.state.len() as f64);
@@ -197,8 +203,10 @@ impl<E: Engine> Table<E> {
         match ckpt {
             Some(c) => {
                 let engine = factory.restore(&c.state)?;
+                let items = decode_held(&c.held).map_err(|e| format!("held messages: {e}"))?;
+                let held = KeyHeld { items };
                 self.parts
-                    .insert(partition, PartState::restored(engine, c, now));
+                    .insert(partition, PartState::restored(engine, c, held, now));
                 self.summary.restored += 1;
                 Ok(Some(c.next_offset))
             }

@@ -21,7 +21,7 @@
 //! never equals [`MAGIC`]), so internal topics written by an older version still drain after
 //! an upgrade. Anything undecodable is a [`WireError`], which the live loop counts and logs.
 
-use crate::repartition::{Ack, Back, KeyEnvelope};
+use crate::repartition::{Ack, Back, HeldMsg, KeyEnvelope};
 use ahash::AHashMap;
 use bincode::Options;
 use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, KeyKind, Observation, ToKeys};
@@ -325,6 +325,58 @@ pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
     }
     r.end()?;
     Ok(Back { from, items, ack })
+}
+
+/// Encode a key side's held messages (for its checkpoint): [`MAGIC`], the version, then per
+/// sender, in sender order, one observation-topic message of that sender's held messages in
+/// arrival order (length-prefixed). Arrival order between senders is not kept: applying
+/// sorts by (event time, account, sender) and keeps only each sender's own order.
+pub fn encode_held(held: &[HeldMsg]) -> Vec<u8> {
+    if held.is_empty() {
+        return Vec::new();
+    }
+    let mut by_src: std::collections::BTreeMap<i32, Vec<usize>> = Default::default();
+    for (i, h) in held.iter().enumerate() {
+        by_src.entry(h.src).or_default().push(i);
+    }
+    let msgs: Vec<ToKeys> = held.iter().map(|h| h.msg.clone()).collect();
+    let numbers: Vec<u64> = held.iter().map(|h| h.seq).collect();
+    let mut out = vec![MAGIC, VERSION];
+    put_var(&mut out, by_src.len() as u64);
+    let mut buf = Vec::new();
+    for (src, which) in by_src {
+        encode_key(src, None, (&msgs, &numbers, &which), &mut buf);
+        put_var(&mut out, buf.len() as u64);
+        out.extend_from_slice(&buf);
+    }
+    out
+}
+
+/// Decode [`encode_held`]'s bytes (empty: nothing held).
+pub fn decode_held(bytes: &[u8]) -> Result<Vec<HeldMsg>, WireError> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    if bytes[0] != MAGIC {
+        return Err(WireError::Bad {
+            what: "held messages",
+            at: 0,
+        });
+    }
+    let mut r = Reader::new(bytes)?;
+    let groups = r.count()?;
+    let mut held = Vec::new();
+    for _ in 0..groups {
+        let len = r.count()?;
+        let env = decode_key(r.take(len)?)?;
+        held.extend(env.msgs.into_iter().map(|(seq, msg)| HeldMsg {
+            src: env.src,
+            seq,
+            msg,
+        }));
+    }
+    r.end()?;
+    Ok(held)
 }
 
 /// A message of the previous format (no [`MAGIC`]): bincode of the same type.
@@ -704,6 +756,41 @@ mod tests {
         assert_eq!(t.accounts, [0, 1, 3]);
         t.clear();
         assert_eq!(t.account(3, entry), 0);
+    }
+
+    #[test]
+    fn held_messages_round_trip_per_sender_in_arrival_order() {
+        let (a, b) = (
+            envelope(),
+            KeyEnvelope {
+                src: 1,
+                ..envelope()
+            },
+        );
+        // two senders interleaved, as a key side receives them
+        let mut held = Vec::new();
+        for (x, y) in a.msgs.iter().zip(&b.msgs) {
+            for (src, (seq, msg)) in [(a.src, x), (b.src, y)] {
+                held.push(HeldMsg {
+                    src,
+                    seq: *seq,
+                    msg: msg.clone(),
+                });
+            }
+        }
+        let back = decode_held(&encode_held(&held)).unwrap();
+        let of = |src: i32, v: &[HeldMsg]| -> Vec<HeldMsg> {
+            v.iter().filter(|h| h.src == src).cloned().collect()
+        };
+        assert_eq!(back.len(), held.len());
+        for src in [a.src, b.src] {
+            assert_eq!(of(src, &back), of(src, &held));
+        }
+        assert!(encode_held(&[]).is_empty());
+        assert_eq!(decode_held(&[]).unwrap(), Vec::new());
+        let bytes = encode_held(&held);
+        assert!(decode_held(&bytes[..bytes.len() - 1]).is_err());
+        assert!(decode_held(&[0, 1]).is_err());
     }
 
     #[test]

@@ -1,0 +1,66 @@
+//! Unit-test helpers over librdkafka's mock cluster: a cluster with topics and a sink producing
+//! to it, and reading a topic back.
+
+use crate::emit::Topics;
+use crate::sink::Sink;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::Message;
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use rdkafka::{Offset, TopicPartitionList};
+use std::time::Duration;
+
+/// A mock cluster with `names` (`parts` partitions each), its bootstrap servers, and a sink
+/// producing to it.
+pub fn mock(
+    names: &[&str],
+    parts: i32,
+) -> (MockCluster<'static, DefaultProducerContext>, String, Sink) {
+    let cluster = MockCluster::new(1).unwrap();
+    for t in names {
+        cluster.create_topic(t, parts, 1).unwrap();
+    }
+    let brokers = cluster.bootstrap_servers();
+    let sink = Sink::new(ClientConfig::new().set("bootstrap.servers", &brokers)).unwrap();
+    (cluster, brokers, sink)
+}
+
+/// Every message of `topic` (`parts` partitions), per partition, in order.
+pub fn read_all(brokers: &str, topic: &str, parts: i32) -> Vec<Vec<Vec<u8>>> {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", "unit-test")
+        .set("enable.partition.eof", "true")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..parts {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .unwrap();
+    }
+    c.assign(&tpl).unwrap();
+    let mut got = vec![Vec::new(); parts as usize];
+    let mut eof = 0;
+    while eof < parts {
+        match c.poll(Duration::from_secs(10)) {
+            Some(Ok(m)) => got[m.partition() as usize].push(m.payload().unwrap().to_vec()),
+            Some(Err(RdError::PartitionEOF(_))) => eof += 1,
+            other => panic!("reading {topic}: {other:?}"),
+        }
+    }
+    got
+}
+
+/// Topic names for emit tests, split mode with `parts` partitions on the internal topics.
+pub fn topics(parts: i32) -> Topics {
+    Topics {
+        input: "in".into(),
+        verdicts: "verdicts".into(),
+        campaigns: "campaigns".into(),
+        dead_letter: "dead".into(),
+        observations: Some(("obs".into(), parts)),
+        evidence: Some("evi".into()),
+    }
+}
