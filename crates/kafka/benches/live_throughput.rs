@@ -522,6 +522,7 @@ impl Live<'_> {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let mut consumed = start.elapsed();
+            let processed_at = consumed;
             if split_mode {
                 // split mode: the evidence answering the last step, the rescores it causes and
                 // their campaign moves travel after the last record is processed; the live
@@ -560,9 +561,9 @@ impl Live<'_> {
             let cpu = cpu_time().saturating_sub(cpu_first);
             let s = task.await.unwrap().expect("live run");
             eprintln!(
-                "  {group}: first record counted at {:.2?}, all processed (split mode: went quiet) at \
-                 {consumed:.2?}, \
-                 final commit at {committed_at:.2?}, shut down at {:.2?}",
+                "  {group}: first record counted at {:.2?}, all processed at {processed_at:.2?}, \
+                 quiet (split mode: the last step's evidence answered) at {consumed:.2?}, final \
+                 commit at {committed_at:.2?}, shut down at {:.2?}",
                 first.unwrap_or_default(),
                 start.elapsed()
             );

@@ -8,6 +8,7 @@ use crate::repartition::{KeyHeld, SplitState};
 use crate::summary::Summary;
 use crate::watermark::PartitionTime;
 use crate::wire::{decode_held, encode_held};
+use rayon::prelude::*;
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -135,9 +136,11 @@ impl Round {
 
 impl<E: Engine> Table<E> {
     /// Build checkpoints of the partitions selected by `which` that progressed since their last
-    /// checkpoint.
+    /// checkpoint; their snapshots are taken in parallel on the rayon pool (a snapshot
+    /// serializes the partition's whole state: on the throughput bench's simulated day 28 MB
+    /// over 12 partitions, about 0.1 s on one core).
     pub fn build_round(
-        &self,
+        &mut self,
         topic: &str,
         chunk_bytes: usize,
         which: impl Fn(i32) -> bool,
@@ -147,31 +150,37 @@ impl<E: Engine> Table<E> {
             commit: TopicPartitionList::new(),
             done: Vec::new(),
         };
-        for (&p, st) in &self.parts {
-            // No input record yet: nothing to commit. (Split mode: what the key side took from
-            // the internal topics is re-read from their start after a crash.)
-            let Some(next) = st.next_offset else { continue };
-            if (st.since_checkpoint == 0 && !st.advanced) || !which(p) {
-                continue;
-            }
-            let ckpt = Checkpoint {
-                next_offset: next,
-                max_event_ms: st.engine.max_event_ms(),
-                state: st.engine.snapshot(),
-                slot: st.slot,
-                split: st.split.clone(),
-                held: encode_held(&st.held.items),
-            };
-            metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
-                .set(ckpt.state.len() as f64);
-            round
-                .records
-                .extend(checkpoint::encode(topic, p, &ckpt, chunk_bytes));
+        // No input record yet: nothing to commit. (Split mode: what the key side took from the
+        // internal topics is re-read from their start after a crash.)
+        let mut picked: Vec<(i32, i64, &mut PartState<E>)> = self
+            .parts
+            .iter_mut()
+            .filter_map(|(&p, st)| Some((p, st.next_offset?, st)))
+            .filter(|(p, _, st)| (st.since_checkpoint > 0 || st.advanced) && which(*p))
+            .collect();
+        let encoded: Vec<Vec<(String, Vec<u8>)>> = picked
+            .par_iter_mut()
+            .map(|(p, next, st)| {
+                let ckpt = Checkpoint {
+                    next_offset: *next,
+                    max_event_ms: st.engine.max_event_ms(),
+                    state: st.engine.snapshot(),
+                    slot: st.slot,
+                    split: st.split.clone(),
+                    held: encode_held(&st.held.items),
+                };
+                metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
+                    .set((ckpt.state.len() + ckpt.held.len()) as f64);
+                checkpoint::encode(topic, *p, &ckpt, chunk_bytes)
+            })
+            .collect();
+        for ((p, next, st), records) in picked.iter().zip(encoded) {
+            round.records.extend(records);
             round
                 .commit
-                .add_partition_offset(topic, p, Offset::Offset(next))
+                .add_partition_offset(topic, *p, Offset::Offset(*next))
                 .expect("valid offset");
-            round.done.push((p, st.slot, st.since_checkpoint));
+            round.done.push((*p, st.slot, st.since_checkpoint));
         }
         round
     }
