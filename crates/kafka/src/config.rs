@@ -84,8 +84,9 @@ pub struct LiveConfig {
     /// Cross-account stage over repartition topics instead of per-instance correlation.
     pub repartition: bool,
     /// Split mode: how far (event time) a task may run ahead of the slowest task of the group,
-    /// as learnt from the key sides' acknowledgements. Bounds how out of order the key stages
-    /// see observations while instances catch up on a backlog.
+    /// as learnt from the key sides' acknowledgements: the largest step a backlog is drained
+    /// in (key sides apply observations in event time once every task has passed them, and
+    /// evidence lags by one step).
     #[serde(with = "humantime_serde")]
     pub max_task_skew: Duration,
     /// Passed verbatim to librdkafka for every client (SASL, TLS, compression, …).

@@ -107,9 +107,11 @@ pub struct HeldMsg {
 /// The replay applies observations in event time across all accounts; a key side fed by
 /// several tasks receives each task's step as one block, one task after another. Applied as
 /// they arrive, a key could answer an account before it had seen other tasks' earlier
-/// observations, and a one-request account of a campaign could be answered by a key that
-/// did not look suspicious yet (seen on a simulated day: one attack account of 311 missed in
-/// most live runs). Held until the slowest task's tick passes them, they are applied sorted by
+/// observations, and a campaign account could be answered by a key that did not look
+/// suspicious yet. With steps as coarse as a backlog allows (the throughput bench's day-long
+/// steps on the repeated fixture) that cost one or two of the replay's 360 actioned accounts
+/// per run, and the outcome changed from run to run with the arrival order. Held until the
+/// slowest task's tick passes them, they are applied sorted by
 /// (event time, account, sender), each sender's own order kept for ties, which is the order a
 /// replay applies them in, up to events of equal time. What is applied when is a function
 /// of the partition's order (ticks travel in it), so a key side restored from a checkpoint
