@@ -11,7 +11,7 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
-use crate::repartition::{ack_due, at, fresh, Ack, Back, HeldMsg, KeyEnvelope};
+use crate::repartition::{ack_due, fresh, Ack, Back, HeldMsg, KeyEnvelope};
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::PartState;
@@ -188,7 +188,7 @@ fn key_side<E: Engine>(
     let mut due = false;
     for (seq, m) in env.msgs {
         if fresh(&mut st.split.seen_obs, env.src, seq) {
-            due |= before != i64::MIN && at(&m).0 <= before;
+            due |= before != i64::MIN && m.time_and_account().0 <= before;
             st.held.push(env.src, seq, m);
         }
     }

@@ -66,9 +66,7 @@ impl SplitState {
         self.ticks.insert(src, wm);
         self.slowest(partitions)
     }
-}
 
-impl SplitState {
     /// Key side: the slowest task's watermark over `partitions` tasks, as of the latest ticks
     /// (`i64::MIN` while one has not ticked yet).
     pub fn slowest(&self, partitions: i32) -> i64 {
@@ -147,7 +145,7 @@ impl KeyHeld {
         }
         let mut rest = Vec::with_capacity(self.items.len());
         for h in self.items.drain(..) {
-            if at(&h.msg).0 <= slowest {
+            if h.msg.time_and_account().0 <= slowest {
                 due.push(h);
             } else {
                 rest.push(h);
@@ -155,19 +153,9 @@ impl KeyHeld {
         }
         self.items = rest;
         due.sort_by(|a, b| {
-            let (x, y) = (at(&a.msg), at(&b.msg));
+            let (x, y) = (a.msg.time_and_account(), b.msg.time_and_account());
             x.cmp(&y).then(a.src.cmp(&b.src))
         });
-    }
-}
-
-/// A key-stage message's event time and account.
-pub fn at(m: &ToKeys) -> (i64, &str) {
-    match m {
-        ToKeys::Observe(o) => (o.ts_ms, o.account.as_str()),
-        ToKeys::Join { ts_ms, account, .. } | ToKeys::Leave { ts_ms, account, .. } => {
-            (*ts_ms, account.as_str())
-        }
     }
 }
 

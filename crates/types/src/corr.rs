@@ -187,6 +187,17 @@ pub enum ToKeys {
 }
 
 impl ToKeys {
+    /// Event time and account: the order the key stage applies messages in (split mode's key
+    /// sides sort what every task has passed by it).
+    pub fn time_and_account(&self) -> (i64, &str) {
+        match self {
+            ToKeys::Observe(o) => (o.ts_ms, o.account.as_str()),
+            ToKeys::Join { ts_ms, account, .. } | ToKeys::Leave { ts_ms, account, .. } => {
+                (*ts_ms, account.as_str())
+            }
+        }
+    }
+
     /// Routing hash: the key's route hash, or the label's key (so a label's registry lives
     /// with the key that named it).
     pub fn route(&self) -> u64 {

@@ -131,7 +131,7 @@ impl Wire {
         while !self.to_keys.is_empty() || !self.evidence.is_empty() {
             let mut msgs = std::mem::take(&mut self.to_keys);
             if self.order == KeyOrder::EventTime {
-                msgs.sort_by(|a, b| at(&a.2).cmp(&at(&b.2)));
+                msgs.sort_by(|a, b| a.2.time_and_account().cmp(&b.2.time_and_account()));
             }
             for (dst, src, m) in msgs {
                 engines[dst as usize].key_message(m, &mut evs, &mut out);
@@ -146,16 +146,6 @@ impl Wire {
                 self.collect(p as u32, parts, &mut out);
                 got.take(&mut out);
             }
-        }
-    }
-}
-
-/// A key-stage message's event time and account.
-fn at(m: &ToKeys) -> (i64, &str) {
-    match m {
-        ToKeys::Observe(o) => (o.ts_ms, o.account.as_str()),
-        ToKeys::Join { ts_ms, account, .. } | ToKeys::Leave { ts_ms, account, .. } => {
-            (*ts_ms, account.as_str())
         }
     }
 }
