@@ -843,7 +843,7 @@ fn main() {
             println!(
                 "  {label:<54} {:>9.0} events/s  ({t:.2?} = {full:.2?} − {base:.2?} warm-up \
                  run; CPU {:.2}s, {:.0}% of 2 cores; records {}, events {}, rejects {}, verdicts {}, campaigns {}, \
-                 observations {}, evidence {}, internal {:.1} MiB, checkpoints {}, commits {})",
+                 observations {}, evidence {}, internal {} messages, {:.1} MiB, checkpoints {}, commits {})",
                 rate(t),
                 cpu.as_secs_f64(),
                 100.0 * cpu.as_secs_f64() / (2.0 * t.as_secs_f64()),
@@ -854,6 +854,7 @@ fn main() {
                 s.campaigns,
                 s.observations,
                 s.evidence,
+                s.internal,
                 s.internal_bytes as f64 / 1048576.0,
                 s.checkpoints,
                 s.commits

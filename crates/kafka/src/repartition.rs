@@ -77,6 +77,39 @@ impl SplitState {
     }
 }
 
+/// Where the rest of the group is, as this instance's key sides have heard: the slowest latest
+/// tick above `above` (the instance's stage watermark) of the tasks it does not own (over
+/// `states`, its own tasks' split states; a task's highest tick across them), or `None` when
+/// there is none. An instance whose input partitions are all idle advances its tasks to this
+/// (see [`crate::watermark`]), so its tasks tick and the key sides do not wait on partitions
+/// that have nothing to say.
+///
+/// Tasks at or behind `above` are left out: they are idle too (following in the same way), or
+/// slow, and either way they hold the key sides back on their own. Taking the minimum over
+/// them instead, two all-idle instances followed each other and stayed where they were, while
+/// the busy task waited for them (as the test
+/// `split_instances_owning_only_silent_partitions_follow_the_group` found). Tasks that never
+/// ticked are left out for the same reason.
+pub fn others_floor<'a>(
+    states: impl IntoIterator<Item = (i32, &'a SplitState)>,
+    above: i64,
+) -> Option<i64> {
+    let mut owned = Vec::new();
+    let mut heard: BTreeMap<i32, i64> = BTreeMap::new();
+    for (p, st) in states {
+        owned.push(p);
+        for (&src, &wm) in &st.ticks {
+            let e = heard.entry(src).or_insert(wm);
+            *e = (*e).max(wm);
+        }
+    }
+    heard
+        .into_iter()
+        .filter(|(src, wm)| !owned.contains(src) && *wm > above)
+        .map(|(_, wm)| wm)
+        .min()
+}
+
 /// Key side: whether a task's tick of `wm` is acknowledged now, the slowest task being at
 /// `slowest`, or held until the slowest task reaches it. Observations are applied only once
 /// the slowest task has passed them ([`KeyHeld`]), so the evidence answering a task's step
@@ -326,6 +359,34 @@ mod tests {
         held.take_due(50, &mut due);
         assert_eq!(due.len(), 1);
         assert!(held.is_empty());
+    }
+
+    #[test]
+    fn the_floor_is_the_slowest_task_of_the_other_instances_ahead_of_this_one() {
+        let with = |ticks: &[(i32, i64)]| SplitState {
+            ticks: ticks.iter().copied().collect(),
+            ..SplitState::default()
+        };
+        // this instance owns tasks 1 and 3; 0 and 2 are elsewhere
+        let a = with(&[(0, 500), (1, 100), (2, 700)]);
+        let b = with(&[(0, 600), (3, 50)]);
+        let floor = |states: &[(i32, &SplitState)], above| {
+            others_floor(states.iter().map(|&(p, s)| (p, s)), above)
+        };
+        assert_eq!(
+            floor(&[(1, &a), (3, &b)], i64::MIN),
+            Some(600),
+            "0's latest tick"
+        );
+        let c = with(&[(2, 300)]);
+        assert_eq!(floor(&[(1, &a), (3, &c)], i64::MIN), Some(500));
+        // another idle instance at this one's watermark (following it) is left out
+        assert_eq!(floor(&[(1, &a), (3, &c)], 500), Some(700));
+        assert_eq!(floor(&[(1, &a), (3, &c)], 700), None);
+        // only its own tasks ticked, or nothing owned: nothing to follow
+        let own = with(&[(1, 100), (3, 9)]);
+        assert_eq!(floor(&[(1, &own), (3, &own)], i64::MIN), None);
+        assert_eq!(floor(&[], i64::MIN), None);
     }
 
     #[test]

@@ -641,7 +641,16 @@ impl<F: EngineFactory> Core<F> {
                 // from the assigned partitions (engines never go back on their own)
                 self.clock.reset();
             }
-            let wm = self.clock.update(parts.values().map(|s| s.time()), now);
+            // split mode: an instance whose partitions are all idle follows the rest of the group
+            let floor = self.topics.observations.as_ref().and_then(|_| {
+                crate::repartition::others_floor(
+                    parts.iter().map(|(&p, s)| (p, &s.split)),
+                    self.clock.current(),
+                )
+            });
+            let wm = self
+                .clock
+                .update(parts.values().map(|s| s.time()), now, floor);
             if wm == i64::MIN {
                 return Ok(());
             }

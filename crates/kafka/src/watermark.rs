@@ -4,9 +4,13 @@
 //! watermark is the minimum over assigned partitions that are not idle; a partition that
 //! delivered no record for `idle_partition` of *wall* time stops holding it back (this is the
 //! only place wall time enters, and only in live mode). When every partition is idle the stage
-//! watermark moves to the highest partition watermark. It never goes backwards while the
-//! assignment stays the same; a new assignment starts it over, so a partition taken over behind
-//! the others is not made late (each engine's own watermark still never goes back).
+//! watermark moves to the highest partition watermark, or to the `floor` the caller knows of
+//! if that is higher: in split mode, the slowest watermark the *other* instances' tasks have
+//! ticked (an instance whose partitions are all silent, or never had a record, would otherwise
+//! hold every key side, and with it the whole group, at its last watermark). It never goes
+//! backwards while the assignment stays the same; a new assignment starts it over, so a
+//! partition taken over behind the others is not made late (each engine's own watermark still
+//! never goes back).
 
 use std::time::{Duration, Instant};
 
@@ -57,7 +61,14 @@ impl StageClock {
     }
 
     /// Recompute from the owned partitions at wall time `now`; returns the new watermark.
-    pub fn update(&mut self, parts: impl IntoIterator<Item = PartitionTime>, now: Instant) -> i64 {
+    /// `floor`, when every partition is idle: where the rest of the group is (see the module
+    /// docs).
+    pub fn update(
+        &mut self,
+        parts: impl IntoIterator<Item = PartitionTime>,
+        now: Instant,
+        floor: Option<i64>,
+    ) -> i64 {
         let mut active_min: Option<i64> = None;
         let mut all_max: Option<i64> = None;
         for p in parts {
@@ -68,7 +79,10 @@ impl StageClock {
                 active_min = Some(active_min.map_or(wm, |m: i64| m.min(wm)));
             }
         }
-        let candidate = active_min.or(all_max).unwrap_or(i64::MIN);
+        let candidate = match active_min {
+            Some(wm) => wm,
+            None => all_max.unwrap_or(i64::MIN).max(floor.unwrap_or(i64::MIN)),
+        };
         self.current = self.current.max(candidate);
         self.current
     }
@@ -89,7 +103,7 @@ mod tests {
     fn minimum_over_active_partitions_minus_lateness() {
         let t0 = Instant::now();
         let mut c = StageClock::new(Duration::from_millis(100), Duration::from_secs(30));
-        assert_eq!(c.update([pt(1_000, t0), pt(5_000, t0)], t0), 900);
+        assert_eq!(c.update([pt(1_000, t0), pt(5_000, t0)], t0, None), 900);
     }
 
     #[test]
@@ -97,10 +111,13 @@ mod tests {
         let t0 = Instant::now();
         let mut c = StageClock::new(Duration::from_millis(0), Duration::from_secs(30));
         let later = t0 + Duration::from_secs(10);
-        assert_eq!(c.update([pt(1_000, t0), pt(9_000, later)], later), 1_000);
+        assert_eq!(
+            c.update([pt(1_000, t0), pt(9_000, later)], later, None),
+            1_000
+        );
         let much_later = t0 + Duration::from_secs(31);
         assert_eq!(
-            c.update([pt(1_000, t0), pt(9_500, much_later)], much_later),
+            c.update([pt(1_000, t0), pt(9_500, much_later)], much_later, None),
             9_500
         );
     }
@@ -109,9 +126,30 @@ mod tests {
     fn a_fresh_partition_without_events_holds_back_then_lets_go() {
         let t0 = Instant::now();
         let mut c = StageClock::new(Duration::from_millis(0), Duration::from_secs(5));
-        assert_eq!(c.update([pt(i64::MIN, t0), pt(2_000, t0)], t0), i64::MIN);
+        assert_eq!(
+            c.update([pt(i64::MIN, t0), pt(2_000, t0)], t0, None),
+            i64::MIN
+        );
         let t1 = t0 + Duration::from_secs(6);
-        assert_eq!(c.update([pt(i64::MIN, t0), pt(2_000, t1)], t1), 2_000);
+        assert_eq!(c.update([pt(i64::MIN, t0), pt(2_000, t1)], t1, None), 2_000);
+    }
+
+    #[test]
+    fn all_idle_follows_the_rest_of_the_group_when_it_is_ahead() {
+        let t0 = Instant::now();
+        let mut c = StageClock::new(Duration::from_millis(0), Duration::from_secs(1));
+        // never had a record: held at the start while not idle, whatever the group does
+        assert_eq!(c.update([pt(i64::MIN, t0)], t0, Some(5_000)), i64::MIN);
+        let t1 = t0 + Duration::from_secs(2);
+        assert_eq!(c.update([pt(i64::MIN, t0)], t1, None), i64::MIN);
+        assert_eq!(c.update([pt(i64::MIN, t0)], t1, Some(5_000)), 5_000);
+        // its own partition ahead of the group: its own watermark
+        assert_eq!(c.update([pt(9_000, t0)], t1, Some(6_000)), 9_000);
+        // the group's floor moving back (a restored task) does not move it back
+        assert_eq!(c.update([pt(9_000, t0)], t1, Some(1_000)), 9_000);
+        // an active partition rules, whatever the floor
+        let mut c = StageClock::new(Duration::from_millis(0), Duration::from_secs(1));
+        assert_eq!(c.update([pt(2_000, t1)], t1, Some(5_000)), 2_000);
     }
 
     #[test]
@@ -119,7 +157,7 @@ mod tests {
         let t0 = Instant::now();
         let mut c = StageClock::new(Duration::from_millis(0), Duration::from_secs(1));
         let t1 = t0 + Duration::from_secs(2);
-        assert_eq!(c.update([pt(1_000, t0), pt(3_000, t0)], t1), 3_000);
-        assert_eq!(c.update([pt(1_000, t1), pt(3_000, t0)], t1), 3_000);
+        assert_eq!(c.update([pt(1_000, t0), pt(3_000, t0)], t1, None), 3_000);
+        assert_eq!(c.update([pt(1_000, t1), pt(3_000, t0)], t1, None), 3_000);
     }
 }

@@ -115,23 +115,37 @@ async fn real_pipeline_runs_checkpoints_and_restores() {
 /// Split mode, three instances (child processes) on the fixture against one replay; `kill`:
 /// one instance is killed with SIGKILL half-way and restarted.
 fn split_run(name: &str, kill: bool) -> (split::Outcome, split::Outcome) {
+    split_cluster(
+        &format!("g-{name}"),
+        |_| (),
+        |s| split::run(s, kill, Duration::ZERO),
+    )
+}
+
+/// A mock cluster with a split setup named `group` (changed by `adjust`) and its topics; the
+/// instances' logs go to a temporary directory, or to `DISTILLGUARD_TEST_LOGS=DIR` to keep them.
+fn split_cluster<T>(
+    group: &str,
+    adjust: impl FnOnce(&mut common::procs::Setup),
+    run: impl FnOnce(&common::procs::Setup) -> T,
+) -> T {
     let cluster = MockCluster::new(1).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // DISTILLGUARD_TEST_LOGS=DIR keeps the instances' logs
     let logs = std::env::var("DISTILLGUARD_TEST_LOGS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| dir.path().to_path_buf());
     std::fs::create_dir_all(&logs).unwrap();
-    let s = split::setup(
+    let mut s = split::setup(
         &cluster.bootstrap_servers(),
-        &format!("g-{name}"),
+        group,
         &logs,
         "\"heartbeat.interval.ms\" = \"500\"",
     );
+    adjust(&mut s);
     for (t, n, _) in split::topics(&s) {
         cluster.create_topic(&t, n, 1).unwrap();
     }
-    split::run(&s, kill, Duration::ZERO)
+    run(&s)
 }
 
 // The live split path is held to exactly the replay's actioned accounts and the same campaigns
@@ -149,5 +163,18 @@ fn three_split_instances_match_one_replay() {
 #[test]
 fn three_split_instances_with_a_kill_9_match_one_replay() {
     let (got, want) = split_run("split-kill", true);
+    assert!(split::matches(&got, &want), "{}", split::diff(&got, &want));
+}
+
+/// Every record on one input partition: the instances owning only silent partitions follow the
+/// group once their partitions are idle (`windows.idle_partition`), so their tasks tick and the
+/// busy task is not held at its start by `max_task_skew` (3 h here, the fixture spans 72 h).
+#[test]
+fn split_instances_owning_only_silent_partitions_follow_the_group() {
+    let (got, want) = split_cluster(
+        "split-idle",
+        |s| s.windows = Some("idle_partition = \"2s\"".into()),
+        split::run_on_one_partition,
+    );
     assert!(split::matches(&got, &want), "{}", split::diff(&got, &want));
 }

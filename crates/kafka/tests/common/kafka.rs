@@ -21,11 +21,23 @@ pub struct Rec {
 
 /// Produce (partition, key, value) records and wait for them.
 pub fn produce(brokers: &str, topic: &str, recs: &[(i32, String, Vec<u8>)]) {
-    let p: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("linger.ms", "5")
-        .create()
-        .expect("producer");
+    produce_with(brokers, topic, recs, &[]);
+}
+
+/// [`produce`] with extra producer settings (e.g. `compression.type`: the mock cluster keeps at
+/// most 5 MiB per partition and drops older batches beyond that).
+pub fn produce_with(
+    brokers: &str,
+    topic: &str,
+    recs: &[(i32, String, Vec<u8>)],
+    settings: &[(&str, &str)],
+) {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", brokers).set("linger.ms", "5");
+    for (k, v) in settings {
+        cfg.set(*k, *v);
+    }
+    let p: ThreadedProducer<DefaultProducerContext> = cfg.create().expect("producer");
     for (part, k, v) in recs {
         send(&p, topic, *part, k, v);
     }

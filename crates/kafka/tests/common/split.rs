@@ -2,7 +2,7 @@
 //! the fixture binary with `--pipeline`, split mode over repartition topics) against one
 //! in-process replay of the same records. Shared by the mock-cluster and real-broker tests.
 
-use super::kafka::{produce, read_all};
+use super::kafka::{produce, produce_with, read_all};
 use super::partition_of;
 use super::procs::{all_committed, spawn_args, wait_commits, Instance, Setup};
 use distillguard_io::RecordParser;
@@ -248,8 +248,25 @@ pub fn run(s: &Setup, kill: bool, restart_after: Duration) -> (Outcome, Outcome)
         instances[1] = start(1);
     }
     wait_commits(s, Duration::from_secs(240), all_committed);
-    let got = settle(s, &want, Duration::from_secs(30));
-    for i in instances.into_iter().flatten() {
+    finish(
+        s,
+        instances.into_iter().flatten(),
+        want,
+        Duration::from_secs(30),
+    )
+}
+
+/// Once the input is committed: wait up to `settle_for` for the live outcome to equal `want`,
+/// stop the instances, check that exactly the two malformed records were dead-lettered, and
+/// return (live, replay) outcomes.
+fn finish(
+    s: &Setup,
+    instances: impl IntoIterator<Item = Instance>,
+    want: Outcome,
+    settle_for: Duration,
+) -> (Outcome, Outcome) {
+    let got = settle(s, &want, settle_for);
+    for i in instances {
         eprintln!("instance summary: {}", i.stop());
     }
     assert_eq!(
@@ -264,4 +281,27 @@ pub fn run(s: &Setup, kill: bool, restart_after: Duration) -> (Outcome, Outcome)
         diff(&got, &want)
     );
     (got, want)
+}
+
+/// Three instances of the real pipeline in split mode with every record (the fixture, its
+/// malformed records and one sentinel) on input partition 0, lz4-compressed (the mock cluster
+/// keeps 5 MiB per partition, the fixture is about 10 MB of JSON): the other partitions never
+/// have a record, so two instances own nothing but silent partitions. Returns (live, replay)
+/// outcomes once partition 0 is committed and the outcome settled.
+pub fn run_on_one_partition(s: &Setup) -> (Outcome, Outcome) {
+    let records = fixture();
+    let want = replay(&records);
+    let recs: Vec<(i32, String, Vec<u8>)> = partitioned(&records)
+        .into_iter()
+        .filter(|(p, k, _)| *p == 0 || !k.starts_with("zz-sentinel-"))
+        .map(|(_, k, v)| (0, k, v))
+        .collect();
+    produce_with(&s.brokers, &s.input, &recs, &[("compression.type", "lz4")]);
+    let instances: Vec<Instance> = (0..3)
+        .map(|i| spawn_args(s, i, "", &["--pipeline"]))
+        .collect();
+    wait_commits(s, Duration::from_secs(240), |c, hw| {
+        hw.get(&0).is_some() && c.get(&0) == hw.get(&0)
+    });
+    finish(s, instances, want, Duration::from_secs(60))
 }

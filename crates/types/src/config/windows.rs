@@ -69,7 +69,8 @@ pub struct WindowsConfig {
     #[serde(with = "humantime_serde")]
     pub idle_expiry: Duration,
     /// In live mode, a partition with no records for this long (wall clock) stops holding the
-    /// watermark back.
+    /// watermark back; in split mode an instance whose partitions are all idle follows the
+    /// rest of the group's ticks.
     #[serde(with = "humantime_serde")]
     pub idle_partition: Duration,
 }
