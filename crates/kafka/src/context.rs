@@ -5,6 +5,7 @@
 //! The callback runs synchronously inside the live loop's `recv()`, so it may lock the
 //! partition table and block on the producer and on reading the checkpoint topic.
 
+use crate::checkpoint::CheckpointStore;
 use crate::config::LiveConfig;
 use crate::engine::EngineFactory;
 use crate::error::KafkaError;
@@ -17,9 +18,14 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Str
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Re-reads of the checkpoint topic when a partition with a committed offset shows no checkpoint.
+const REREADS: u32 = 3;
+/// Pause before each re-read.
+const REREAD_PAUSE: Duration = Duration::from_millis(500);
 
 /// State shared by the live loop and the consumer context.
 pub struct Shared<F: EngineFactory> {
@@ -90,7 +96,7 @@ impl<F: EngineFactory> Shared<F> {
         }
     }
 
-    fn on_assign(&self, tpl: &mut TopicPartitionList) {
+    fn on_assign(&self, consumer: &BaseConsumer<LiveContext<F>>, tpl: &mut TopicPartitionList) {
         let topic = self.live.input_topic.clone();
         let parts: Vec<i32> = tpl
             .elements_for_topic(&topic)
@@ -101,12 +107,31 @@ impl<F: EngineFactory> Shared<F> {
         if parts.is_empty() {
             return;
         }
-        let store = match restore::read_store(
-            &self.reader,
-            &self.live.checkpoint_topic(),
-            self.live.restore_timeout,
-        ) {
-            Ok(s) => s,
+        // a committed offset means a checkpoint was acknowledged before it (see restore.rs)
+        let committed = self.committed(consumer, &topic, &parts);
+        let expected: Vec<i32> = committed.keys().copied().collect();
+        let read = || {
+            restore::read_store(
+                &self.reader,
+                &self.live.checkpoint_topic(),
+                self.live.restore_timeout,
+            )
+        };
+        let has = |s: &CheckpointStore, p: i32| !matches!(s.get(&topic, p), Ok(None));
+        let store = match restore::read_expecting(read, &expected, has, REREADS, REREAD_PAUSE) {
+            Ok((s, missing)) => {
+                for p in missing {
+                    tracing::warn!(
+                        partition = p,
+                        offset = committed[&p],
+                        "committed offset but no checkpoint (group offsets reset, or the \
+                         checkpoint topic deleted?): starting from the committed offset \
+                         without this partition's earlier state"
+                    );
+                    metrics::counter!("distillguard_live_checkpoint_missing_total").increment(1);
+                }
+                s
+            }
             Err(e) => return self.set_fatal(e),
         };
         let now = Instant::now();
@@ -145,6 +170,34 @@ impl<F: EngineFactory> Shared<F> {
         metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
         table.reassigned = true;
         self.reassign_internal(&table);
+    }
+
+    /// The group's committed offsets of `parts` of `topic` (partitions without one left out; a
+    /// failed lookup, logged, reads as none).
+    fn committed(
+        &self,
+        consumer: &BaseConsumer<LiveContext<F>>,
+        topic: &str,
+        parts: &[i32],
+    ) -> BTreeMap<i32, i64> {
+        let mut tpl = TopicPartitionList::new();
+        for &p in parts {
+            tpl.add_partition(topic, p);
+        }
+        match consumer.committed_offsets(tpl, self.live.restore_timeout) {
+            Ok(got) => got
+                .elements()
+                .iter()
+                .filter_map(|e| match e.offset() {
+                    Offset::Offset(o) if o > 0 => Some((e.partition(), o)),
+                    _ => None,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "committed offsets lookup failed");
+                BTreeMap::new()
+            }
+        }
     }
 
     fn on_revoke(&self, consumer: &BaseConsumer<LiveContext<F>>, tpl: &TopicPartitionList) {
@@ -237,7 +290,7 @@ impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                self.shared.on_assign(tpl);
+                self.shared.on_assign(consumer, tpl);
                 if let Err(e) = consumer.assign(tpl) {
                     self.shared.set_fatal(KafkaError::Client {
                         op: "assign",

@@ -3,6 +3,12 @@
 //!
 //! Blocking: it runs inside the rebalance callback, before the assignment is applied, so that
 //! the input can be positioned at each checkpoint's offset.
+//!
+//! A partition whose group has a committed offset had a checkpoint acknowledged before that
+//! commit (offsets are committed only after the checkpoint covering them). If a read does not
+//! show it (a broker whose high watermark lags an acknowledged write), the partition would
+//! start from the committed offset with none of its earlier state, so [`read_expecting`] reads
+//! again a few times before giving up on it.
 
 use crate::checkpoint::CheckpointStore;
 use crate::error::KafkaError;
@@ -103,6 +109,42 @@ pub fn read_store(
     Ok(store)
 }
 
+/// Read the store with `read`; while it lacks a checkpoint for one of `expected` (the
+/// partitions with a committed offset, per `has`), wait `pause` and read again, up to `rereads`
+/// more times. Returns the last store read and the partitions of `expected` it still lacks.
+pub fn read_expecting<S>(
+    mut read: impl FnMut() -> Result<S, KafkaError>,
+    expected: &[i32],
+    has: impl Fn(&S, i32) -> bool,
+    rereads: u32,
+    pause: Duration,
+) -> Result<(S, Vec<i32>), KafkaError> {
+    let mut store = read()?;
+    for attempt in 1..=rereads {
+        let missing: Vec<i32> = expected
+            .iter()
+            .copied()
+            .filter(|&p| !has(&store, p))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        tracing::warn!(
+            ?missing,
+            attempt,
+            "committed offsets without a checkpoint in the read: reading the checkpoints again"
+        );
+        std::thread::sleep(pause);
+        store = read()?;
+    }
+    let missing = expected
+        .iter()
+        .copied()
+        .filter(|&p| !has(&store, p))
+        .collect();
+    Ok((store, missing))
+}
+
 fn is_transient(e: &RdError) -> bool {
     matches!(
         e.rdkafka_error_code(),
@@ -114,4 +156,64 @@ fn is_transient(e: &RdError) -> bool {
                 | RDKafkaErrorCode::LeaderNotAvailable
         )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// `reads` are what successive reads return (the partitions holding a checkpoint); returns
+    /// (reads made, partitions still missing).
+    fn check(reads: &[&[i32]], expected: &[i32], rereads: u32) -> (usize, Vec<i32>) {
+        let mut n = 0;
+        let (_, missing) = read_expecting(
+            || {
+                let got: BTreeSet<i32> = reads[n.min(reads.len() - 1)].iter().copied().collect();
+                n += 1;
+                Ok(got)
+            },
+            expected,
+            |s, p| s.contains(&p),
+            rereads,
+            Duration::ZERO,
+        )
+        .unwrap();
+        (n, missing)
+    }
+
+    #[test]
+    fn a_checkpoint_missing_behind_a_commit_is_read_again() {
+        // everything there at once: one read
+        assert_eq!(check(&[&[0, 1]], &[0, 1], 3), (1, vec![]));
+        // nothing expected (no committed offsets): one read, whatever is missing
+        assert_eq!(check(&[&[]], &[], 3), (1, vec![]));
+        // partition 1's checkpoint becomes visible on the third read
+        assert_eq!(check(&[&[0], &[0], &[0, 1]], &[0, 1], 3), (3, vec![]));
+        // never visible: 1 + rereads reads, then reported missing
+        assert_eq!(check(&[&[0]], &[0, 1], 3), (4, vec![1]));
+    }
+
+    #[test]
+    fn a_failed_reread_is_an_error() {
+        let mut n = 0;
+        let got = read_expecting(
+            || {
+                n += 1;
+                if n == 1 {
+                    Ok(BTreeSet::<i32>::new())
+                } else {
+                    Err(KafkaError::Checkpoint {
+                        key: "t".into(),
+                        message: "not read to its end".into(),
+                    })
+                }
+            },
+            &[0],
+            |s, p| s.contains(&p),
+            2,
+            Duration::ZERO,
+        );
+        assert!(got.is_err());
+    }
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use common::kafka::{create_topics, produce, read_all};
-use common::procs::{all_committed, spawn, wait_commits, Setup};
+use common::procs::{all_committed, print_logs, spawn, wait_commits, Setup};
 use common::{partition_of, replay_actioned, sentinels, stream};
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -92,6 +92,7 @@ fn three_instances_match_replay() {
     let (records, recs) = recorded();
     produce(&b, &s.input, &recs);
     let instances: Vec<_> = (0..3).map(|i| spawn(&s, i, "")).collect();
+    let logs: Vec<_> = instances.iter().map(|i| i.log.clone()).collect();
     wait_commits(&s, Duration::from_secs(180), all_committed);
     let summaries: Vec<_> = instances.into_iter().map(|i| i.stop()).collect();
     let records_read: u64 = summaries
@@ -99,7 +100,13 @@ fn three_instances_match_replay() {
         .map(|s| s["records"].as_u64().unwrap())
         .sum();
     assert!(records_read >= recs.len() as u64, "{summaries:?}");
-    assert_eq!(actioned(&s), replay_actioned(&records));
+    let (got, want) = (actioned(&s), replay_actioned(&records));
+    if got != want {
+        // rare on tansu (2 failures in about 44 runs, unexplained): keep what happened
+        print_logs(&logs);
+        eprintln!("summaries: {summaries:?}");
+    }
+    assert_eq!(got, want);
     assert_eq!(read_all(&b, &s.dead_letters()).len(), 24);
 }
 

@@ -153,6 +153,20 @@ impl Instance {
     }
 }
 
+/// Print the instances' logs (without librdkafka's configuration warnings, the last 300 lines
+/// each), for a failing test's output: a run that went wrong on a real broker is rarely
+/// reproduced on demand.
+pub fn print_logs(logs: &[PathBuf]) {
+    for log in logs {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.contains("CONFWARN")).collect();
+        eprintln!("==== {} ({} lines)", log.display(), lines.len());
+        for l in &lines[lines.len().saturating_sub(300)..] {
+            eprintln!("{l}");
+        }
+    }
+}
+
 /// Wait until `pred(committed offsets, high watermarks)` holds.
 pub fn wait_commits(
     setup: &Setup,
