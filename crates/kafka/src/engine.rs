@@ -60,7 +60,7 @@ pub trait Engine: Send + 'static {
     fn snapshot(&self) -> Vec<u8>;
     /// Split mode, key side: a message routed to this partition; evidence for the observing
     /// account goes to `evidence`, campaign records to `out`.
-    fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
+    fn key_message(&mut self, msg: &ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
         let _ = (msg, evidence, out);
     }
     /// Split mode, key side: every task has advanced to `ts` (the slowest tick seen on this

@@ -11,7 +11,7 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
-use crate::repartition::{ack_due, fresh, Ack, Back, HeldMsg, KeyEnvelope};
+use crate::repartition::{ack_due, fresh, Ack, Back, KeyEnvelope};
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::PartState;
@@ -99,8 +99,8 @@ pub fn handle_batch<E: Engine>(
 /// Buffers one task reuses from message to message.
 #[derive(Default)]
 struct Scratch {
-    /// Held messages due now.
-    due: Vec<HeldMsg>,
+    /// Order of the held messages due now (indices).
+    order: Vec<u32>,
     /// Evidence of one applied message.
     evs: Vec<Evidence>,
     /// Evidence to send, per sending task.
@@ -193,7 +193,7 @@ fn key_side<E: Engine>(
         }
     }
     let Scratch {
-        due: ready,
+        order,
         evs,
         by_src,
         acks,
@@ -211,13 +211,15 @@ fn key_side<E: Engine>(
         }
     }
     if due {
-        st.held.take_due(now, ready);
-        for h in ready.drain(..) {
-            st.engine.key_message(h.msg, evs, out);
-            if !evs.is_empty() {
-                by_src.entry(h.src).or_default().append(evs);
-            }
-        }
+        let engine = &mut st.engine;
+        st.held
+            .apply_due(now, order, |h| -> Result<(), KafkaError> {
+                engine.key_message(&h.msg, evs, out);
+                if !evs.is_empty() {
+                    by_src.entry(h.src).or_default().append(evs);
+                }
+                Ok(())
+            })?;
     }
     if env.tick.is_some() {
         st.engine.key_clock(now);
@@ -306,11 +308,11 @@ mod tests {
         fn snapshot(&self) -> Vec<u8> {
             Vec::new()
         }
-        fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, _: &mut Outputs) {
+        fn key_message(&mut self, msg: &ToKeys, evidence: &mut Vec<Evidence>, _: &mut Outputs) {
             if let ToKeys::Observe(o) = msg {
                 self.applied.push((o.account.to_string(), o.ts_ms));
                 evidence.push(Evidence {
-                    account: o.account,
+                    account: o.account.clone(),
                     key: o.key,
                     ts_ms: o.ts_ms,
                     strength: 0.5,

@@ -45,7 +45,7 @@ impl Engine for Pipeline {
     fn snapshot(&self) -> Vec<u8> {
         Pipeline::snapshot(self)
     }
-    fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
+    fn key_message(&mut self, msg: &ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
         let mut o = distillguard_pipeline::Outputs::default();
         Pipeline::key_message(self, msg, evidence, &mut o);
         take(&mut o, out);

@@ -344,26 +344,32 @@ impl Pipeline {
     /// Split mode, key side: handle a message routed to this engine's partition. Evidence for
     /// an observation is appended to `evidence` (to be delivered to the observing account's
     /// engine); campaign records go to `out`.
-    pub fn key_message(&mut self, msg: ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
+    pub fn key_message(&mut self, msg: &ToKeys, evidence: &mut Vec<Evidence>, out: &mut Outputs) {
         let c = &self.cfg.correlate;
         match msg {
-            ToKeys::Observe(o) => self.keys.observe(&o, evidence),
+            ToKeys::Observe(o) => self.keys.observe(o, evidence),
             ToKeys::Join {
                 account,
                 label,
                 views,
                 key,
                 ts_ms,
-            } => self
-                .campaigns
-                .join(&account, label, &views, key, ts_ms, c, &mut out.campaigns),
+            } => self.campaigns.join(
+                account,
+                *label,
+                views,
+                key.clone(),
+                *ts_ms,
+                c,
+                &mut out.campaigns,
+            ),
             ToKeys::Leave {
                 account,
                 label,
                 ts_ms,
             } => self
                 .campaigns
-                .leave(&account, label, ts_ms, c, &mut out.campaigns),
+                .leave(account, *label, *ts_ms, c, &mut out.campaigns),
         }
     }
 

@@ -185,7 +185,7 @@ fn split_key_side_expires_on_its_own_clock() {
         let mut p = Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()));
         p.set_split(true);
         let (mut out, mut evs) = (Outputs::default(), Vec::new());
-        p.key_message(observe("a", 0), &mut evs, &mut out);
+        p.key_message(&observe("a", 0), &mut evs, &mut out);
         assert!(evs.is_empty(), "one account: no evidence yet");
         if let Some(wm) = wm {
             p.offer(ev("z", wm, None)).unwrap();
@@ -194,7 +194,7 @@ fn split_key_side_expires_on_its_own_clock() {
         if let Some(ts) = clock {
             p.key_clock(ts);
         }
-        p.key_message(observe("b", 3 * DAY), &mut evs, &mut out);
+        p.key_message(&observe("b", 3 * DAY), &mut evs, &mut out);
         assert_eq!(evs.len(), evidence, "wm {wm:?} clock {clock:?}");
     };
     check(None, None, 1);

@@ -134,7 +134,7 @@ impl Wire {
                 msgs.sort_by(|a, b| a.2.time_and_account().cmp(&b.2.time_and_account()));
             }
             for (dst, src, m) in msgs {
-                engines[dst as usize].key_message(m, &mut evs, &mut out);
+                engines[dst as usize].key_message(&m, &mut evs, &mut out);
                 self.evidence.extend(evs.drain(..).map(|e| (src, e)));
                 got.take(&mut out);
             }
