@@ -119,30 +119,24 @@ pub fn read_expecting<S>(
     rereads: u32,
     pause: Duration,
 ) -> Result<(S, Vec<i32>), KafkaError> {
+    let missing =
+        |s: &S| -> Vec<i32> { expected.iter().copied().filter(|&p| !has(s, p)).collect() };
     let mut store = read()?;
     for attempt in 1..=rereads {
-        let missing: Vec<i32> = expected
-            .iter()
-            .copied()
-            .filter(|&p| !has(&store, p))
-            .collect();
-        if missing.is_empty() {
+        let now = missing(&store);
+        if now.is_empty() {
             break;
         }
         tracing::warn!(
-            ?missing,
+            missing = ?now,
             attempt,
             "committed offsets without a checkpoint in the read: reading the checkpoints again"
         );
         std::thread::sleep(pause);
         store = read()?;
     }
-    let missing = expected
-        .iter()
-        .copied()
-        .filter(|&p| !has(&store, p))
-        .collect();
-    Ok((store, missing))
+    let left = missing(&store);
+    Ok((store, left))
 }
 
 fn is_transient(e: &RdError) -> bool {
