@@ -37,6 +37,10 @@ pub struct KeyState {
     pub suspicious_since: Option<i64>,
     /// Campaign label (minimum seen among strongly linked accounts and itself).
     pub label: Option<CampaignLabel>,
+    /// The key has answered some member with evidence of positive strength. Until it has, its
+    /// evidence is all zero-strength and changes nothing at an account, so none is sent (see
+    /// `KeyStage::observe`).
+    pub positive: bool,
 }
 
 /// Independence unit of a member: identity keys (payment, API key) count orgs, not accounts,
@@ -59,6 +63,7 @@ impl KeyState {
             last_ms: i64::MIN,
             suspicious_since: None,
             label: None,
+            positive: false,
         }
     }
 

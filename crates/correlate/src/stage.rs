@@ -52,7 +52,16 @@ impl KeyStage {
         }
     }
 
-    /// Take one observation; append evidence for the observing account when the key is shared.
+    /// Take one observation; append evidence for the observing account when the key is shared
+    /// and has something to say.
+    ///
+    /// A key that has never answered any member with positive strength sends no evidence: its
+    /// answer would have strength 0, no label and no synchrony, and an account folds such a
+    /// piece into a view only where it holds nothing stronger, where it changes no signal, no
+    /// reason and no exposure (zero-strength evidence matters only to an account holding the
+    /// same key with positive strength, which it can only have received from this key). On the
+    /// simulated day this leaves out about half the evidence (330k pieces instead of 709k),
+    /// which in split mode is half the evidence crossing the repartition topics.
     pub fn observe(&mut self, o: &Observation, out: &mut Vec<Evidence>) {
         let c = &self.cfg.correlate;
         let route = o.key.route_hash();
@@ -107,6 +116,13 @@ impl KeyStage {
                 label = label.min(theirs);
             }
             ks.label = Some(label);
+        }
+        if strength > 0.0 {
+            ks.positive = true;
+        } else if !ks.positive && strength < c.link_strength {
+            // Nothing to say: no account holds this key with positive strength, so a
+            // zero-strength answer would change nothing there (see `observe`'s docs).
+            return;
         }
         let (fresh, all) = ks.counts(c.member_cap);
         out.push(Evidence {
@@ -260,13 +276,49 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(s.sizes(), (1, 0));
         s.observe(&obs("b", 7, true, 20, 1), &mut out);
-        assert_eq!(out.len(), 1);
         assert_eq!(s.sizes(), (0, 1));
+        assert!(
+            out.is_empty(),
+            "two accounts are not yet suspicious: nothing to say"
+        );
         s.observe(&obs("c", 8, true, 0, 1), &mut out);
         s.expire(100 * HOUR_MS);
         assert_eq!(s.sizes(), (0, 1));
         s.expire(30 * 24 * HOUR_MS);
         assert_eq!(s.sizes(), (0, 0));
+    }
+
+    #[test]
+    fn a_key_answers_once_it_has_been_suspicious_and_from_then_on() {
+        let mut cfg = Config::default();
+        cfg.correlate.common_members = 12;
+        let mut s = KeyStage::new(Arc::new(cfg));
+        let mut out = Vec::new();
+        // An established account sharing a key with too few fresh ones: never suspicious, so
+        // every answer would have had strength 0 and none is sent.
+        s.observe(&obs("old0", 5, false, 0, 1), &mut out);
+        for i in 0..5 {
+            s.observe(&obs(&format!("new{i}"), 5, true, 10 + i, 1), &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+        assert!(!s.key(&obs("x", 5, true, 0, 1).key).unwrap().positive);
+        // Enough fresh members: positive evidence, to established members too.
+        s.observe(&obs("new5", 5, true, 20, 1), &mut out);
+        s.observe(&obs("new6", 5, true, 21, 1), &mut out);
+        s.observe(&obs("old0", 5, false, 22, 1), &mut out);
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|e| e.strength > 0.0), "{out:?}");
+        // The key turns common: its members still hear it, at strength 0, so an account
+        // holding it with positive strength lets go of it.
+        out.clear();
+        for i in 0..5 {
+            s.observe(&obs(&format!("more{i}"), 5, false, 30 + i, 1), &mut out);
+        }
+        s.observe(&obs("new0", 5, true, 40, 1), &mut out);
+        assert_eq!(out.len(), 6);
+        let last = out.last().unwrap();
+        assert_eq!((last.account.as_str(), last.strength), ("new0", 0.0));
+        assert_eq!((last.label, last.sync), (None, 0.0));
     }
 
     #[test]

@@ -237,6 +237,89 @@ mod tests {
         );
     }
 
+    /// What the signals read of an evidence set at `now`: decayed strengths of the three views,
+    /// the synchrony of the view it is taken from, the label and the template exposure.
+    fn read(
+        s: &EvidenceSet,
+        now: i64,
+        hl: i64,
+    ) -> (f64, f64, f64, f64, Option<CampaignLabel>, f64) {
+        let (t, i, d) = (
+            s.template.at(now, hl),
+            s.ip_pool.at(now, hl),
+            s.identity.at(now, hl),
+        );
+        let sync = if t >= i {
+            s.template.sync
+        } else {
+            s.ip_pool.sync
+        };
+        (t, i, d, sync, s.label, s.template_exposure())
+    }
+
+    #[test]
+    fn zero_evidence_from_keys_never_positive_changes_nothing() {
+        // The key stage sends no evidence from a key before it has answered anyone with
+        // positive strength (`KeyStage::observe`): folding those zero-strength pieces or not
+        // must read the same, whatever comes before or after them.
+        let (hl, link) = (1000, 0.5);
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        for _run in 0..200 {
+            let (mut all, mut sent) = (EvidenceSet::default(), EvidenceSet::default());
+            let mut positive = std::collections::HashSet::new();
+            for step in 0..60i64 {
+                let ts = step * 100;
+                if next(3) == 0 {
+                    let m = [0.0, 0.6, 0.9][next(3) as usize];
+                    all.note_template(m, ts);
+                    sent.note_template(m, ts);
+                } else {
+                    let kind =
+                        [KeyKind::Template, KeyKind::Prefix, KeyKind::ApiKey][next(3) as usize];
+                    let hash = next(6);
+                    // keys 0..3 turn positive at some point; keys 3..6 never do
+                    let strength = if hash < 3 && next(2) == 0 {
+                        [0.3, 0.7, 0.95][next(3) as usize]
+                    } else {
+                        0.0
+                    };
+                    let at = ts - 100 * next(3) as i64;
+                    let mut e = ev(kind, hash, strength, at);
+                    e.sync = if strength > 0.0 {
+                        next(100) as f64 / 100.0
+                    } else {
+                        0.0
+                    };
+                    if strength < link {
+                        e.label = None;
+                    }
+                    all.fold(&e, hl, link);
+                    if kind.view() == View::Template {
+                        all.late_template(e.ts_ms, e.strength);
+                    }
+                    if strength > 0.0 {
+                        positive.insert(e.key);
+                    }
+                    if strength > 0.0 || positive.contains(&e.key) {
+                        sent.fold(&e, hl, link);
+                        if kind.view() == View::Template {
+                            sent.late_template(e.ts_ms, e.strength);
+                        }
+                    }
+                }
+                for now in [ts, ts + 50, ts + 5000] {
+                    assert_eq!(read(&all, now, hl), read(&sent, now, hl), "step {step}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn label_is_the_minimum_of_strong_links() {
         let mut s = EvidenceSet::default();
