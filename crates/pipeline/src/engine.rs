@@ -97,6 +97,15 @@ pub struct Pipeline {
 /// time to score them at and the label they had before.
 type Dirty = HashMap<AccountId, (i64, Option<CampaignLabel>), ahash::RandomState>;
 
+/// Leads every snapshot, followed by [`STATE_FORMAT`] (2 bytes, little-endian).
+const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
+
+/// The layout of [`Pipeline::snapshot`]'s state. Bump it with every change to what a snapshot
+/// holds (the state structs are bincode, which has no room for added fields): a snapshot of
+/// another format is refused with [`PipelineError::Format`] instead of misread.
+/// 1: the first numbered format (the key stage remembers whether a key has been positive).
+pub const STATE_FORMAT: u16 = 1;
+
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
     accounts: AccountStageState,
@@ -539,7 +548,11 @@ impl Pipeline {
             },
         };
         let pending: Vec<EventRepr> = self.buffer.events().map(EventRepr::from).collect();
-        bincode::serialize(&(snap, pending)).expect("state serializes")
+        let mut bytes = Vec::with_capacity(4096);
+        bytes.extend_from_slice(SNAPSHOT_MAGIC);
+        bytes.extend_from_slice(&STATE_FORMAT.to_le_bytes());
+        bincode::serialize_into(&mut bytes, &(snap, pending)).expect("state serializes");
+        bytes
     }
 
     /// Rebuild an engine from [`Pipeline::snapshot`] bytes.
@@ -548,8 +561,24 @@ impl Pipeline {
         net: Arc<NetData>,
         bytes: &[u8],
     ) -> Result<Pipeline, PipelineError> {
+        let body = match bytes.strip_prefix(SNAPSHOT_MAGIC) {
+            Some([a, b, body @ ..]) if u16::from_le_bytes([*a, *b]) == STATE_FORMAT => body,
+            Some([a, b, ..]) => {
+                return Err(PipelineError::Format {
+                    found: Some(u16::from_le_bytes([*a, *b])),
+                    expected: STATE_FORMAT,
+                })
+            }
+            // Snapshots before formats were numbered began with the account count (bincode).
+            _ => {
+                return Err(PipelineError::Format {
+                    found: None,
+                    expected: STATE_FORMAT,
+                })
+            }
+        };
         let (snap, pending): (Snapshot, Vec<EventRepr>) =
-            bincode::deserialize(bytes).map_err(|e| PipelineError::Snapshot(e.to_string()))?;
+            bincode::deserialize(body).map_err(|e| PipelineError::Snapshot(e.to_string()))?;
         let mut p = Pipeline::new(cfg.clone(), net.clone());
         p.accounts = AccountStage::from_state(cfg.clone(), net, snap.accounts);
         p.keys = KeyStage::from_state(cfg, snap.keys);

@@ -20,7 +20,7 @@ mod order;
 pub mod split;
 
 pub use campaigns::CampaignRegistry;
-pub use engine::{Counters, Outputs, Pipeline, ScoreSample};
+pub use engine::{Counters, Outputs, Pipeline, ScoreSample, STATE_FORMAT};
 pub use split::ToKeys;
 
 /// Why a snapshot could not be restored.
@@ -29,4 +29,17 @@ pub enum PipelineError {
     /// The snapshot bytes do not decode.
     #[error("snapshot does not decode: {0}")]
     Snapshot(String),
+    /// The snapshot was written in another state format (by another version of distillguard).
+    #[error(
+        "snapshot is in state format {}, this build reads format {expected}: state cannot \
+         carry over between these versions; reset the checkpoints (see deploy/README.md, \
+         \"Upgrades\")",
+        found.map_or_else(|| "0 (unnumbered)".to_string(), |v| v.to_string())
+    )]
+    Format {
+        /// The snapshot's format (`None`: written before formats were numbered).
+        found: Option<u16>,
+        /// The format this build writes and reads ([`STATE_FORMAT`]).
+        expected: u16,
+    },
 }

@@ -158,6 +158,34 @@ fn snapshot_round_trips_pending_events() {
     assert!(Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), b"junk").is_err());
 }
 
+/// A snapshot of another state format is refused as such, not misread.
+#[test]
+fn snapshot_of_another_format_is_refused() {
+    use crate::{PipelineError, STATE_FORMAT};
+    let mut p = engine(LatePolicy::Reject);
+    p.offer(ev("a", 0, Some(1))).unwrap();
+    let bytes = p.snapshot();
+    let restore = |b: &[u8]| Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), b);
+    assert!(restore(&bytes).is_ok());
+    let mut newer = bytes.clone();
+    newer[3..5].copy_from_slice(&(STATE_FORMAT + 1).to_le_bytes());
+    let err = restore(&newer).expect_err("refused");
+    assert!(
+        matches!(err, PipelineError::Format { found: Some(v), expected } if v == STATE_FORMAT + 1 && expected == STATE_FORMAT),
+        "{err}"
+    );
+    // Before formats were numbered a snapshot was the bare bincode.
+    let err = restore(&bytes[5..]).expect_err("refused");
+    assert!(
+        matches!(err, PipelineError::Format { found: None, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("reset the checkpoints"), "{err}");
+    let mut cut = bytes.clone();
+    cut.truncate(bytes.len() / 2);
+    assert!(matches!(restore(&cut), Err(PipelineError::Snapshot(_))));
+}
+
 /// Split mode: the key side expires keys on the clock it is given (`key_clock`), never on the
 /// account side's watermark, so its answers depend only on the order of its own input.
 #[test]
