@@ -158,6 +158,8 @@ impl EvidenceSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signals::{cross_account, Signal};
+    use distillguard_types::config::CorrelateConfig;
     use distillguard_types::corr::KeyKind;
 
     fn ev(kind: KeyKind, hash: u64, strength: f64, ts_ms: i64) -> Evidence {
@@ -237,24 +239,12 @@ mod tests {
         );
     }
 
-    /// What the signals read of an evidence set at `now`: decayed strengths of the three views,
-    /// the synchrony of the view it is taken from, the label and the template exposure.
-    fn read(
-        s: &EvidenceSet,
-        now: i64,
-        hl: i64,
-    ) -> (f64, f64, f64, f64, Option<CampaignLabel>, f64) {
-        let (t, i, d) = (
-            s.template.at(now, hl),
-            s.ip_pool.at(now, hl),
-            s.identity.at(now, hl),
-        );
-        let sync = if t >= i {
-            s.template.sync
-        } else {
-            s.ip_pool.sync
-        };
-        (t, i, d, sync, s.label, s.template_exposure())
+    type ReadOut = ([Signal; 4], Option<CampaignLabel>, f64);
+
+    /// What scoring reads of an evidence set at `now`: the cross-account signals, the label
+    /// and the template exposure.
+    fn read(s: &EvidenceSet, now: i64, c: &CorrelateConfig) -> ReadOut {
+        (cross_account(s, now, c), s.label, s.template_exposure())
     }
 
     #[test]
@@ -263,6 +253,11 @@ mod tests {
         // positive strength (`KeyStage::observe`): folding those zero-strength pieces or not
         // must read the same, whatever comes before or after them.
         let (hl, link) = (1000, 0.5);
+        let c = CorrelateConfig {
+            evidence_half_life: std::time::Duration::from_millis(hl as u64),
+            link_strength: link,
+            ..CorrelateConfig::default()
+        };
         let mut rng = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move |n: u64| {
             rng ^= rng << 13;
@@ -314,7 +309,7 @@ mod tests {
                     }
                 }
                 for now in [ts, ts + 50, ts + 5000] {
-                    assert_eq!(read(&all, now, hl), read(&sent, now, hl), "step {step}");
+                    assert_eq!(read(&all, now, &c), read(&sent, now, &c), "step {step}");
                 }
             }
         }

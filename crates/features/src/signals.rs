@@ -23,8 +23,9 @@
 //!   the keys themselves are suspicious.
 
 use crate::account::AccountState;
+use crate::evidence::EvidenceSet;
 use crate::ramp;
-use distillguard_types::config::Config;
+use distillguard_types::config::{Config, CorrelateConfig};
 use distillguard_types::time::HOUR_MS;
 
 /// Number of signals.
@@ -149,38 +150,37 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     out[8] = gate(sig(f64::from(st.ip_switch), s.ip_switch));
     out[9] = gate(sig(f64::from(st.hosting), s.hosting_share));
 
-    let c = &cfg.correlate;
+    out[10..].copy_from_slice(&cross_account(&st.evidence, ts, &cfg.correlate));
+    SignalSet(out)
+}
+
+/// The cross-account signals (`shared_template`, `shared_ip_pool`, `shared_identity`,
+/// `synchrony`) that the held evidence `e` gives at `ts`.
+pub fn cross_account(e: &EvidenceSet, ts: i64, c: &CorrelateConfig) -> [Signal; 4] {
     let hl = c.evidence_half_life.as_millis() as i64;
-    let e = &st.evidence;
     let tpl_s = e.template.at(ts, hl) * ramp(e.template_exposure(), c.template_exposure);
     let ip_s = e.ip_pool.at(ts, hl);
-    out[10] = Signal {
-        value: tpl_s,
-        strength: tpl_s,
-        threshold: 0.0,
-    };
-    out[11] = Signal {
-        value: ip_s,
-        strength: ip_s,
-        threshold: 0.0,
-    };
     let id_s = e.identity.at(ts, hl);
-    out[12] = Signal {
-        value: id_s,
-        strength: id_s,
-        threshold: 0.0,
-    };
     let (sync, base) = if tpl_s >= ip_s {
         (e.template.sync, tpl_s)
     } else {
         (e.ip_pool.sync, ip_s)
     };
-    out[13] = Signal {
-        value: sync,
-        strength: ramp(sync, c.sync_corr) * base,
-        threshold: c.sync_corr[0],
+    let plain = |x: f64| Signal {
+        value: x,
+        strength: x,
+        threshold: 0.0,
     };
-    SignalSet(out)
+    [
+        plain(tpl_s),
+        plain(ip_s),
+        plain(id_s),
+        Signal {
+            value: sync,
+            strength: ramp(sync, c.sync_corr) * base,
+            threshold: c.sync_corr[0],
+        },
+    ]
 }
 
 #[cfg(test)]
