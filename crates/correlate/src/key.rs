@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 pub struct Member {
     /// Stable hash of the account id.
     pub account: u64,
-    /// Fresh account.
-    pub fresh: bool,
+    /// Suspect account: fresh, or established but extracting (as of its last observation).
+    pub suspect: bool,
+    /// The account's extraction at its last observation (0..=255).
+    pub extraction: u8,
     /// Activity bitmap (bit i = bucket `bucket - i`).
     pub activity: u64,
     /// Sync bucket of bit 0.
@@ -29,8 +31,8 @@ pub struct KeyState {
     pub members: Vec<Member>,
     /// All distinct members.
     pub all: Hll64,
-    /// Distinct fresh members.
-    pub fresh: Hll64,
+    /// Distinct members that were suspect when observed.
+    pub suspect: Hll64,
     /// Latest observation time.
     pub last_ms: i64,
     /// When the key first became suspicious.
@@ -41,6 +43,12 @@ pub struct KeyState {
     /// evidence is all zero-strength and changes nothing at an account, so none is sent (see
     /// `KeyStage::observe`).
     pub positive: bool,
+}
+
+/// Whether an observing account is a suspect member: fresh, or extracting at least
+/// `extracting` (0..=255): age is a prior, not a gate.
+pub fn is_suspect(o: &Observation, extracting: u8) -> bool {
+    o.fresh || o.extraction >= extracting
 }
 
 /// Independence unit of a member: identity keys (payment, API key) count orgs, not accounts,
@@ -59,7 +67,7 @@ impl KeyState {
             key,
             members: Vec::new(),
             all: Hll64::default(),
-            fresh: Hll64::default(),
+            suspect: Hll64::default(),
             last_ms: i64::MIN,
             suspicious_since: None,
             label: None,
@@ -69,14 +77,22 @@ impl KeyState {
 
     /// The member a single-account key had before it was shared (identity keys lose the org
     /// of that first member, so it counts as its own unit).
-    pub fn add_first(&mut self, account: u64, fresh: bool, activity: u64, bucket: i64) {
+    pub fn add_first(
+        &mut self,
+        account: u64,
+        suspect: bool,
+        extraction: u8,
+        activity: u64,
+        bucket: i64,
+    ) {
         self.all.insert(account);
-        if fresh {
-            self.fresh.insert(account);
+        if suspect {
+            self.suspect.insert(account);
         }
         self.members.push(Member {
             account,
-            fresh,
+            suspect,
+            extraction,
             activity,
             bucket,
         });
@@ -89,23 +105,27 @@ impl KeyState {
         acct: u64,
         bucket: i64,
         cap: usize,
+        suspect: bool,
     ) -> Option<usize> {
         let u = unit(o, acct);
         self.all.insert(u);
-        if o.fresh {
-            self.fresh.insert(u);
+        if suspect {
+            self.suspect.insert(u);
         }
         self.last_ms = self.last_ms.max(o.ts_ms);
         if let Some(i) = self.members.iter().position(|m| m.account == acct) {
             let m = &mut self.members[i];
             m.activity = o.activity;
             m.bucket = bucket;
+            m.suspect |= suspect;
+            m.extraction = o.extraction;
             return Some(i);
         }
         if self.members.len() < cap {
             self.members.push(Member {
                 account: acct,
-                fresh: o.fresh,
+                suspect,
+                extraction: o.extraction,
                 activity: o.activity,
                 bucket,
             });
@@ -114,10 +134,26 @@ impl KeyState {
         None
     }
 
-    /// (fresh members, all members): exact while under the cap, estimated beyond.
+    /// Mean extraction (0..1) of the tracked suspect members: what the group takes.
+    pub fn group_extraction(&self) -> f64 {
+        let (sum, n) = self
+            .members
+            .iter()
+            .filter(|m| m.suspect)
+            .fold((0u32, 0u32), |(s, n), m| {
+                (s + u32::from(m.extraction), n + 1)
+            });
+        if n == 0 {
+            0.0
+        } else {
+            f64::from(sum) / f64::from(n) / 255.0
+        }
+    }
+
+    /// (suspect members, all members): exact while under the cap, estimated beyond.
     pub fn counts(&self, cap: usize) -> (f64, f64) {
         if self.members.len() < cap {
-            let f = self.members.iter().filter(|m| m.fresh).count() as f64;
+            let f = self.members.iter().filter(|m| m.suspect).count() as f64;
             let all = if matches!(self.key.kind, KeyKind::Payment | KeyKind::ApiKey) {
                 // Identity keys count units (orgs), which the HLLs hold.
                 self.all.estimate().min(self.members.len() as f64).max(1.0)
@@ -127,19 +163,19 @@ impl KeyState {
             (f.min(all), all)
         } else {
             let all = self.all.estimate().max(cap as f64);
-            (self.fresh.estimate().min(all), all)
+            (self.suspect.estimate().min(all), all)
         }
     }
 
-    /// Suspicion 0..1 of the key: smoothed fresh share × support, 0 for common keys.
+    /// Suspicion 0..1 of the key: smoothed suspect share × support, 0 for common keys.
     pub fn strength(&self, c: &CorrelateConfig) -> f64 {
-        let (fresh, all) = self.counts(c.member_cap);
-        if all > f64::from(c.common_members) || fresh < f64::from(c.min_fresh_members) {
+        let (suspect, all) = self.counts(c.member_cap);
+        if all > f64::from(c.common_members) || suspect < f64::from(c.min_suspect_members) {
             return 0.0;
         }
-        let share = (fresh + c.prior_fresh_share * c.prior_weight) / (all + c.prior_weight);
-        let support = ((1.0 + fresh).ln() / (1.0 + c.support_full).ln()).min(1.0);
-        ramp(share, c.fresh_share) * support
+        let share = (suspect + c.prior_suspect_share * c.prior_weight) / (all + c.prior_weight);
+        let support = ((1.0 + suspect).ln() / (1.0 + c.support_full).ln()).min(1.0);
+        ramp(share, c.suspect_share) * support
     }
 
     /// Mean Jaccard similarity of `activity` (at `bucket`) with the other tracked members.

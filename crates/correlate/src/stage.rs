@@ -1,8 +1,10 @@
 //! The key stage: single-account keys waiting for a second account, shared keys, evidence.
 
-use crate::key::KeyState;
+use crate::key::{is_suspect, KeyState};
 use distillguard_types::config::Config;
-use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, KeyKind, Observation};
+use distillguard_types::corr::{
+    share_byte, CampaignLabel, CorrKey, Evidence, KeyKind, Observation,
+};
 use distillguard_types::hash::stable_hash;
 use distillguard_types::time::HOUR_MS;
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,8 @@ struct Single {
     account: u64,
     ts_ms: i64,
     activity: u64,
-    fresh: bool,
+    suspect: bool,
+    extraction: u8,
 }
 
 type Map<V> = HashMap<u64, V, ahash::RandomState>;
@@ -62,11 +65,18 @@ impl KeyStage {
     /// same key with positive strength, which it can only have received from this key). On the
     /// simulated day this leaves out about half the evidence (330k pieces instead of 709k),
     /// which in split mode is half the evidence crossing the repartition topics.
+    ///
+    /// A [`KeyKind::Prompt`] key is no coordination evidence: once shared it answers every
+    /// member with strength 0 and its member count, which tells the account that others sent
+    /// the same prompt word for word.
     pub fn observe(&mut self, o: &Observation, out: &mut Vec<Evidence>) {
         let c = &self.cfg.correlate;
+        let x = &self.cfg.extraction;
         let route = o.key.route_hash();
         let bucket = o.ts_ms.div_euclid(c.sync_bucket.as_millis() as i64);
         let acct = stable_hash(o.account.as_bytes());
+        let extracting = o.extraction >= share_byte(x.extracting);
+        let suspect = is_suspect(o, share_byte(x.extracting));
         let ks = match self.shared.get_mut(&route) {
             Some(ks) => ks,
             None => {
@@ -76,7 +86,8 @@ impl KeyStage {
                             account: acct,
                             ts_ms: o.ts_ms,
                             activity: o.activity,
-                            fresh: o.fresh,
+                            suspect,
+                            extraction: o.extraction,
                         };
                         self.singles.insert(route, single);
                         return;
@@ -84,6 +95,8 @@ impl KeyStage {
                     Some(s) if s.account == acct => {
                         s.ts_ms = s.ts_ms.max(o.ts_ms);
                         s.activity = o.activity;
+                        s.suspect |= suspect;
+                        s.extraction = o.extraction;
                         return;
                     }
                     Some(_) => {
@@ -91,15 +104,41 @@ impl KeyStage {
                         let first = self.singles.remove(&route).expect("present");
                         let mut ks = KeyState::new(o.key);
                         let first_bucket = first.ts_ms.div_euclid(c.sync_bucket.as_millis() as i64);
-                        ks.add_first(first.account, first.fresh, first.activity, first_bucket);
+                        ks.add_first(
+                            first.account,
+                            first.suspect,
+                            first.extraction,
+                            first.activity,
+                            first_bucket,
+                        );
                         self.shared.entry(route).or_insert(ks)
                     }
                 }
             }
         };
-        let me = ks.observe(o, acct, bucket, c.member_cap);
+        let me = ks.observe(o, acct, bucket, c.member_cap, suspect);
+        if o.key.kind == KeyKind::Prompt {
+            let (_, all) = ks.counts(c.member_cap);
+            out.push(Evidence {
+                account: o.account.clone(),
+                key: o.key,
+                ts_ms: o.ts_ms,
+                strength: 0.0,
+                group_extraction: 0,
+                suspect_members: 0,
+                members: all.round() as u32,
+                sync: 0.0,
+                label: None,
+            });
+            return;
+        }
         let key_strength = ks.strength(c);
-        let own = if o.fresh { 1.0 } else { c.established_factor };
+        let group = ks.group_extraction();
+        let own = if o.fresh || extracting {
+            1.0
+        } else {
+            c.established_factor
+        };
         let kind = if o.key.kind == KeyKind::Asn {
             c.asn_factor
         } else {
@@ -107,12 +146,20 @@ impl KeyStage {
         };
         let strength = key_strength * own * kind;
         if key_strength >= c.link_strength {
+            // The key's group is a cohort while it extracts too little; a key whose assessment
+            // changes starts a label of the new assessment, so the two never merge.
+            let cohort = group < x.cohort_below;
+            if ks.label.is_some_and(|l| l.cohort != cohort) {
+                ks.label = None;
+                ks.suspicious_since = None;
+            }
             let own = CampaignLabel {
+                cohort,
                 since_ms: *ks.suspicious_since.get_or_insert(o.ts_ms),
                 key: route,
             };
             let mut label = ks.label.map_or(own, |l| l.min(own));
-            if let Some(theirs) = o.label {
+            if let Some(theirs) = o.label.filter(|l| l.cohort == cohort) {
                 label = label.min(theirs);
             }
             ks.label = Some(label);
@@ -124,13 +171,14 @@ impl KeyStage {
             // zero-strength answer would change nothing there (see `observe`'s docs).
             return;
         }
-        let (fresh, all) = ks.counts(c.member_cap);
+        let (suspects, all) = ks.counts(c.member_cap);
         out.push(Evidence {
             account: o.account.clone(),
             key: o.key,
             ts_ms: o.ts_ms,
             strength,
-            fresh_members: fresh.round() as u32,
+            group_extraction: share_byte(group),
+            suspect_members: suspects.round() as u32,
             members: all.round() as u32,
             sync: if strength > 0.0 {
                 ks.sync(me, o.activity, bucket)
@@ -235,6 +283,7 @@ mod tests {
             account: account.into(),
             ts_ms,
             fresh,
+            extraction: 0,
             org: None,
             activity,
             label: None,

@@ -52,6 +52,17 @@ pub struct AccountState {
     pub harvest: f32,
     /// Moving share of requests per capability area.
     pub caps: [f32; 5],
+    /// Moving share of requests that drew a long answer (served output tokens at least
+    /// `long_output_tokens`), extended thinking or explicit chain of thought: what a harvester
+    /// takes, measured on what was served rather than on the `max_tokens` a client asks for.
+    pub long_answer: f32,
+    /// Moving share of conversational follow-ups (requests carrying an earlier answer).
+    pub followup: f32,
+    /// Moving share of task-like requests: standalone prompts asking for coding, agentic,
+    /// reasoning or math work.
+    pub task: f32,
+    /// Moving mean of output tokens served per request.
+    pub out_tokens: f32,
     /// Template slots.
     pub templates: TemplateSlots,
     /// Distinct IPs.
@@ -82,6 +93,18 @@ pub struct AccountState {
     pub seen_bucket: i64,
 }
 
+/// Capability areas a harvester targets: coding, agentic work, reasoning and math.
+const TASK_AREAS: u8 =
+    Capability::CODING.0 | Capability::AGENTIC.0 | Capability::REASONING.0 | Capability::MATH.0;
+
+/// A task-like request: a standalone prompt (no earlier answer in it) of at least
+/// `min_tokens` tokens asking for coding, agentic, reasoning or math work.
+pub fn is_task(ev: &Event, min_tokens: u32) -> bool {
+    !ev.prompt.followup
+        && ev.prompt.tokens >= min_tokens
+        && ev.prompt.capabilities.0 & TASK_AREAS != 0
+}
+
 /// Moving-average weight: a plain mean for the first 64 requests, then 1/64.
 #[inline]
 fn alpha(n: u64) -> f32 {
@@ -109,6 +132,10 @@ impl AccountState {
             hours: HourProfile::default(),
             harvest: 0.0,
             caps: [0.0; 5],
+            long_answer: 0.0,
+            followup: 0.0,
+            task: 0.0,
+            out_tokens: 0.0,
             templates: TemplateSlots::default(),
             ips: Distinct256::default(),
             prefixes: Distinct256::default(),
@@ -168,6 +195,15 @@ impl AccountState {
             let has = caps.contains(Capability(1 << i));
             *c += a * (f32::from(u8::from(has)) - *c);
         }
+        let served_long = ev.output_tokens.unwrap_or(0) >= sig.long_output_tokens;
+        let answer = served_long || ev.thinking == Some(true) || ev.prompt.asks_reasoning;
+        self.long_answer += a * (f32::from(u8::from(answer)) - self.long_answer);
+        let followup = ev.prompt.followup;
+        self.followup += a * (f32::from(u8::from(followup)) - self.followup);
+        let task = is_task(ev, cor.min_prompt_tokens);
+        self.task += a * (f32::from(u8::from(task)) - self.task);
+        let served = ev.output_tokens.unwrap_or(0) as f32;
+        self.out_tokens += a * (served - self.out_tokens);
         self.templates.add(&ev.prompt, cor.min_prompt_tokens);
 
         let prefix = prefix_key(ev.ip);

@@ -5,7 +5,7 @@
 //! `evidence_half_life` of event time while not refreshed, so an account that left a campaign's
 //! keys cools down.
 
-use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, View};
+use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, KeyKind, View};
 use serde::{Deserialize, Serialize};
 
 /// The strongest evidence of one view.
@@ -15,8 +15,10 @@ pub struct Held {
     pub strength: f64,
     /// Event time received.
     pub ts_ms: i64,
-    /// Fresh members of the key.
-    pub fresh_members: u32,
+    /// Mean extraction of the key's members (0..=255).
+    pub group_extraction: u8,
+    /// Suspect members of the key.
+    pub suspect_members: u32,
     /// Members of the key.
     pub members: u32,
     /// Activity correlation with the key's other members.
@@ -51,6 +53,8 @@ pub struct EvidenceSet {
     pub tpl_hits: f32,
     /// Decayed count of template-eligible requests.
     pub tpl_seen: f32,
+    /// Decayed count of template-eligible requests whose exact prompt other accounts sent.
+    pub dup_hits: f32,
     /// Sequence number of the last template-eligible request.
     pub tpl_seq: u32,
     /// The last few template-eligible requests, still open to template evidence that arrives
@@ -70,6 +74,8 @@ pub struct OpenRequest {
     pub seq: u32,
     /// Template strength noted for it.
     pub m: f32,
+    /// Other accounts sent the same prompt.
+    pub dup: bool,
 }
 
 /// Decay per request of the template exposure sums (a memory of ~32 requests).
@@ -88,16 +94,42 @@ impl EvidenceSet {
         }
     }
 
-    /// Record one template-eligible request whose strongest template evidence was `m`.
-    pub fn note_template(&mut self, m: f64, ts_ms: i64) {
+    /// Record one template-eligible request whose strongest template evidence was `m`, and
+    /// whether other accounts sent the same prompt (`dup`).
+    pub fn note_template(&mut self, m: f64, dup: bool, ts_ms: i64) {
         self.tpl_hits = self.tpl_hits * (1.0 - EXPOSURE_DECAY) + m as f32;
+        self.dup_hits = self.dup_hits * (1.0 - EXPOSURE_DECAY) + f32::from(u8::from(dup));
         self.tpl_seen = self.tpl_seen * (1.0 - EXPOSURE_DECAY) + 1.0;
         self.tpl_seq = self.tpl_seq.wrapping_add(1).max(1);
         self.open[self.tpl_seq as usize % OPEN_REQUESTS] = OpenRequest {
             ts_ms,
             seq: self.tpl_seq,
             m: m as f32,
+            dup,
         };
+    }
+
+    /// Prompt evidence that arrived after its request was noted: mark that request as sent
+    /// by other accounts too, decayed by the requests since (as [`Self::late_template`]).
+    pub fn late_duplicate(&mut self, ts_ms: i64) {
+        let now = self.tpl_seq;
+        if let Some(r) = self
+            .open
+            .iter_mut()
+            .find(|r| r.seq != 0 && r.ts_ms == ts_ms)
+        {
+            if !r.dup {
+                let age = now.wrapping_sub(r.seq).min(64) as i32;
+                self.dup_hits += (1.0 - EXPOSURE_DECAY).powi(age);
+                r.dup = true;
+            }
+        }
+    }
+
+    /// Share of the account's recent prompts that other accounts sent word for word, shrunk
+    /// towards 0 for accounts with few prompts.
+    pub fn duplicate_share(&self) -> f64 {
+        f64::from(self.dup_hits / (self.tpl_seen + EXPOSURE_PRIOR))
     }
 
     /// Template evidence that arrived after its request was noted (asynchronous evidence):
@@ -128,30 +160,38 @@ impl EvidenceSet {
         f64::from(self.tpl_hits / (self.tpl_seen + EXPOSURE_PRIOR))
     }
 
-    /// Fold one piece of evidence in: keep it when it beats the decayed held one.
-    pub fn fold(&mut self, e: &Evidence, half_life_ms: i64, link_strength: f64) {
+    /// Fold one piece of evidence in: keep it when it beats the decayed held one. An
+    /// extraction label is taken only by an account that extracts itself (`extracting`), so a
+    /// person who shares a key with a campaign is not counted into it.
+    pub fn fold(&mut self, e: &Evidence, half_life_ms: i64, link_strength: f64, extracting: bool) {
         let slot = match e.key.kind.view() {
-            View::Template => &mut self.template,
-            View::IpPool => &mut self.ip_pool,
-            View::Identity => &mut self.identity,
-            View::Timing => return,
+            Some(View::Template) => &mut self.template,
+            Some(View::IpPool) => &mut self.ip_pool,
+            Some(View::Identity) => &mut self.identity,
+            Some(View::Timing) | None => return,
         };
         let same_key = slot.key == Some(e.key);
         if same_key || e.strength >= slot.at(e.ts_ms, half_life_ms) {
             *slot = Held {
                 strength: e.strength,
                 ts_ms: e.ts_ms,
-                fresh_members: e.fresh_members,
+                group_extraction: e.group_extraction,
+                suspect_members: e.suspect_members,
                 members: e.members,
                 sync: e.sync,
                 key: Some(e.key),
             };
         }
         if e.strength >= link_strength {
-            if let Some(l) = e.label {
+            if let Some(l) = e.label.filter(|l| l.cohort || extracting) {
                 self.label = Some(self.label.map_or(l, |cur| cur.min(l)));
             }
         }
+    }
+
+    /// Whether a piece of evidence says other accounts sent the same prompt.
+    pub fn is_duplicate(e: &Evidence) -> bool {
+        e.key.kind == KeyKind::Prompt && e.members >= 2
     }
 }
 
@@ -168,10 +208,12 @@ mod tests {
             key: CorrKey { kind, hash },
             ts_ms,
             strength,
-            fresh_members: 10,
+            group_extraction: 255,
+            suspect_members: 10,
             members: 12,
             sync: 0.5,
             label: Some(CampaignLabel {
+                cohort: false,
                 since_ms: hash as i64,
                 key: hash,
             }),
@@ -181,14 +223,14 @@ mod tests {
     #[test]
     fn keeps_strongest_per_view_and_decays() {
         let mut s = EvidenceSet::default();
-        s.fold(&ev(KeyKind::Template, 1, 0.8, 0), 1000, 0.5);
-        s.fold(&ev(KeyKind::Template, 2, 0.3, 0), 1000, 0.5);
+        s.fold(&ev(KeyKind::Template, 1, 0.8, 0), 1000, 0.5, true);
+        s.fold(&ev(KeyKind::Template, 2, 0.3, 0), 1000, 0.5, true);
         assert_eq!(s.template.key.unwrap().hash, 1);
         assert!((s.template.at(1000, 1000) - 0.4).abs() < 1e-9);
         // After decay a weaker fresh piece wins.
-        s.fold(&ev(KeyKind::Template, 2, 0.3, 3000), 1000, 0.5);
+        s.fold(&ev(KeyKind::Template, 2, 0.3, 3000), 1000, 0.5, true);
         assert_eq!(s.template.key.unwrap().hash, 2);
-        s.fold(&ev(KeyKind::Prefix, 5, 0.9, 0), 1000, 0.5);
+        s.fold(&ev(KeyKind::Prefix, 5, 0.9, 0), 1000, 0.5, true);
         assert_eq!(s.ip_pool.key.unwrap().hash, 5);
     }
 
@@ -197,8 +239,8 @@ mod tests {
         let mut bot = EvidenceSet::default();
         let mut person = EvidenceSet::default();
         for i in 0..40 {
-            bot.note_template(if i % 4 == 3 { 0.0 } else { 1.0 }, i); // a quarter camouflage
-            person.note_template(if i == 5 { 1.0 } else { 0.0 }, i); // one copied prompt
+            bot.note_template(if i % 4 == 3 { 0.0 } else { 1.0 }, false, i); // a quarter camouflage
+            person.note_template(if i == 5 { 1.0 } else { 0.0 }, false, i); // one copied prompt
         }
         assert!(bot.template_exposure() > 0.6, "{}", bot.template_exposure());
         assert!(
@@ -207,7 +249,7 @@ mod tests {
             person.template_exposure()
         );
         let mut first = EvidenceSet::default();
-        first.note_template(1.0, 0);
+        first.note_template(1.0, false, 0);
         assert!(
             (first.template_exposure() - 1.0 / 3.0).abs() < 1e-6,
             "one prompt is not a pattern"
@@ -220,7 +262,7 @@ mod tests {
         let strengths: Vec<f64> = (0..n).map(|i| [0.9, 0.0, 0.7, 0.8][i % 4]).collect();
         let mut late = EvidenceSet::default();
         for i in 0..n {
-            late.note_template(0.0, i as i64);
+            late.note_template(0.0, false, i as i64);
         }
         // evidence for every request arrives after all of them: the two oldest are closed
         for (i, s) in strengths.iter().enumerate() {
@@ -229,7 +271,7 @@ mod tests {
         }
         let mut expect = EvidenceSet::default();
         for (i, s) in strengths.iter().enumerate() {
-            expect.note_template(if i < 2 { 0.0 } else { *s }, i as i64);
+            expect.note_template(if i < 2 { 0.0 } else { *s }, false, i as i64);
         }
         assert!((late.tpl_hits - expect.tpl_hits).abs() < 1e-5);
         late.late_template(999, 1.0);
@@ -244,7 +286,11 @@ mod tests {
     /// What scoring reads of an evidence set at `now`: the cross-account signals, the label
     /// and the template exposure.
     fn read(s: &EvidenceSet, now: i64, c: &CorrelateConfig) -> ReadOut {
-        (cross_account(s, now, c), s.label, s.template_exposure())
+        let cfg = distillguard_types::Config {
+            correlate: c.clone(),
+            ..Default::default()
+        };
+        (cross_account(s, now, &cfg), s.label, s.template_exposure())
     }
 
     #[test]
@@ -272,8 +318,8 @@ mod tests {
                 let ts = step * 100;
                 if next(3) == 0 {
                     let m = [0.0, 0.6, 0.9][next(3) as usize];
-                    all.note_template(m, ts);
-                    sent.note_template(m, ts);
+                    all.note_template(m, false, ts);
+                    sent.note_template(m, false, ts);
                 } else {
                     let kind =
                         [KeyKind::Template, KeyKind::Prefix, KeyKind::ApiKey][next(3) as usize];
@@ -294,16 +340,16 @@ mod tests {
                     if strength < link {
                         e.label = None;
                     }
-                    all.fold(&e, hl, link);
-                    if kind.view() == View::Template {
+                    all.fold(&e, hl, link, true);
+                    if kind.view() == Some(View::Template) {
                         all.late_template(e.ts_ms, e.strength);
                     }
                     if strength > 0.0 {
                         positive.insert(e.key);
                     }
                     if strength > 0.0 || positive.contains(&e.key) {
-                        sent.fold(&e, hl, link);
-                        if kind.view() == View::Template {
+                        sent.fold(&e, hl, link, true);
+                        if kind.view() == Some(View::Template) {
                             sent.late_template(e.ts_ms, e.strength);
                         }
                     }
@@ -318,9 +364,9 @@ mod tests {
     #[test]
     fn label_is_the_minimum_of_strong_links() {
         let mut s = EvidenceSet::default();
-        s.fold(&ev(KeyKind::Template, 9, 0.8, 0), 1000, 0.5);
-        s.fold(&ev(KeyKind::Prefix, 4, 0.8, 0), 1000, 0.5);
-        s.fold(&ev(KeyKind::Ip, 1, 0.2, 0), 1000, 0.5); // too weak to link
+        s.fold(&ev(KeyKind::Template, 9, 0.8, 0), 1000, 0.5, true);
+        s.fold(&ev(KeyKind::Prefix, 4, 0.8, 0), 1000, 0.5, true);
+        s.fold(&ev(KeyKind::Ip, 1, 0.2, 0), 1000, 0.5, true); // too weak to link
         assert_eq!(s.label.unwrap().key, 4);
     }
 }

@@ -7,7 +7,7 @@ use distillguard_types::prompt::BANDS;
 use distillguard_types::Event;
 
 /// Most keys one event can touch.
-pub const MAX_KEYS: usize = BANDS + 6;
+pub const MAX_KEYS: usize = BANDS + 7;
 
 /// A fixed-capacity list of keys (no allocation).
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +27,8 @@ impl KeyList {
     }
 }
 
-/// Keys of an event: template bands (prompts of `min_prompt_tokens` or more), system prompt,
+/// Keys of an event: template bands and the whole prompt (prompts of `min_prompt_tokens` or
+/// more; the whole prompt only for a standalone one, not a follow-up), system prompt,
 /// IP, prefix, ASN, payment fingerprint and API key, as enabled in config.
 pub fn keys_of(ev: &Event, asn: Option<u32>, cfg: &CorrelateConfig) -> KeyList {
     let mut k = KeyList {
@@ -40,6 +41,9 @@ pub fn keys_of(ev: &Event, asn: Option<u32>, cfg: &CorrelateConfig) -> KeyList {
     if ev.prompt.tokens >= cfg.min_prompt_tokens {
         for b in ev.prompt.bands {
             k.push(KeyKind::Template, b);
+        }
+        if !ev.prompt.followup {
+            k.push(KeyKind::Prompt, ev.prompt.skeleton);
         }
     }
     if ev.prompt.system != 0 {
@@ -83,6 +87,19 @@ mod tests {
             vec![KeyKind::Ip, KeyKind::Prefix, KeyKind::Asn, KeyKind::Payment]
         );
         ev.prompt = print_of("please write a function that parses a date string and test it well");
-        assert_eq!(keys_of(&ev, None, &cfg).as_slice().len(), BANDS + 3);
+        let keys = keys_of(&ev, None, &cfg);
+        assert_eq!(
+            keys.as_slice().len(),
+            BANDS + 4,
+            "bands, the whole prompt, ip, prefix, pay"
+        );
+        assert_eq!(keys.as_slice()[BANDS].kind, KeyKind::Prompt);
+        ev.prompt.followup = true;
+        let keys = keys_of(&ev, None, &cfg);
+        assert_eq!(
+            keys.as_slice().len(),
+            BANDS + 3,
+            "a follow-up is no whole prompt"
+        );
     }
 }

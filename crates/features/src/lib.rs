@@ -13,6 +13,7 @@ pub mod account;
 pub mod cohort;
 pub mod distinct;
 pub mod evidence;
+pub mod extraction;
 pub mod hours;
 pub mod keys;
 pub mod signals;

@@ -16,16 +16,19 @@
 //!
 //! Cross-account (from the evidence the correlation stage returned):
 //! - `shared_template`, `shared_ip_pool`, `shared_identity`: the strongest key suspicion of
-//!   each view (fresh share × support × rarity), decayed since received; the template view is
-//!   further scaled by the account's template exposure (the share of its recent prompts on
-//!   suspicious templates, along `correlate.template_exposure`).
+//!   each view (suspect share × support × rarity), decayed since received, scaled by what the
+//!   key's group extracts (along `extraction.group`); the template view is further scaled by
+//!   the account's template exposure (the share of its recent prompts on suspicious
+//!   templates, along `correlate.template_exposure`). The value is the key's suspicion, the
+//!   threshold `correlate.link_strength`.
 //! - `synchrony`: activity correlation with the members of those keys, counted only as far as
 //!   the keys themselves are suspicious.
 
 use crate::account::AccountState;
-use crate::evidence::EvidenceSet;
+use crate::evidence::{EvidenceSet, Held};
 use crate::ramp;
-use distillguard_types::config::{Config, CorrelateConfig};
+use distillguard_types::config::Config;
+use distillguard_types::corr::byte_share;
 use distillguard_types::time::HOUR_MS;
 
 /// Number of signals.
@@ -150,31 +153,40 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     out[8] = gate(sig(f64::from(st.ip_switch), s.ip_switch));
     out[9] = gate(sig(f64::from(st.hosting), s.hosting_share));
 
-    out[10..].copy_from_slice(&cross_account(&st.evidence, ts, &cfg.correlate));
+    out[10..].copy_from_slice(&cross_account(&st.evidence, ts, cfg));
     SignalSet(out)
+}
+
+/// How much a held key's evidence counts for what its group extracts (0..1).
+pub fn group_factor(h: &Held, cfg: &Config) -> f64 {
+    ramp(byte_share(h.group_extraction), cfg.extraction.group)
 }
 
 /// The cross-account signals (`shared_template`, `shared_ip_pool`, `shared_identity`,
 /// `synchrony`) that the held evidence `e` gives at `ts`.
-pub fn cross_account(e: &EvidenceSet, ts: i64, c: &CorrelateConfig) -> [Signal; 4] {
+pub fn cross_account(e: &EvidenceSet, ts: i64, cfg: &Config) -> [Signal; 4] {
+    let c = &cfg.correlate;
     let hl = c.evidence_half_life.as_millis() as i64;
-    let tpl_s = e.template.at(ts, hl) * ramp(e.template_exposure(), c.template_exposure);
-    let ip_s = e.ip_pool.at(ts, hl);
-    let id_s = e.identity.at(ts, hl);
-    let (sync, base) = if tpl_s >= ip_s {
-        (e.template.sync, tpl_s)
-    } else {
-        (e.ip_pool.sync, ip_s)
+    let view = |h: &Held, scale: f64| {
+        let suspicion = h.at(ts, hl);
+        Signal {
+            value: suspicion,
+            strength: suspicion * scale * group_factor(h, cfg),
+            threshold: c.link_strength,
+        }
     };
-    let plain = |x: f64| Signal {
-        value: x,
-        strength: x,
-        threshold: 0.0,
+    let exposure = ramp(e.template_exposure(), c.template_exposure);
+    let tpl = view(&e.template, exposure);
+    let ip = view(&e.ip_pool, 1.0);
+    let (sync, base) = if tpl.strength >= ip.strength {
+        (e.template.sync, tpl.strength)
+    } else {
+        (e.ip_pool.sync, ip.strength)
     };
     [
-        plain(tpl_s),
-        plain(ip_s),
-        plain(id_s),
+        tpl,
+        ip,
+        view(&e.identity, 1.0),
         Signal {
             value: sync,
             strength: ramp(sync, c.sync_corr) * base,

@@ -2,10 +2,12 @@
 
 use crate::account::AccountState;
 use crate::cohort::Cohorts;
+use crate::evidence::EvidenceSet;
+use crate::extraction::{extraction, is_extracting};
 use crate::keys::keys_of;
 use crate::signals::{compute, SignalSet};
 use distillguard_types::config::Config;
-use distillguard_types::corr::{Evidence, Observation};
+use distillguard_types::corr::{share_byte, Evidence, Observation};
 use distillguard_types::net::NetData;
 use distillguard_types::time::HOUR_MS;
 use distillguard_types::{AccountId, Event};
@@ -64,6 +66,7 @@ impl AccountStage {
         let bucket = ev
             .ts_ms
             .div_euclid(cfg.correlate.sync_bucket.as_millis() as i64);
+        let extracts = share_byte(extraction(st, cfg));
         for key in keys_of(ev, asn, &cfg.correlate).as_slice() {
             if st.observe_once(key.route_hash(), bucket) {
                 continue;
@@ -73,6 +76,7 @@ impl AccountStage {
                 account: st.id.clone(),
                 ts_ms: ev.ts_ms,
                 fresh: st.fresh,
+                extraction: extracts,
                 org: st.org,
                 activity: st.activity,
                 label: st.evidence.label,
@@ -162,9 +166,10 @@ pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence]
     if ev.prompt.tokens < cfg.correlate.min_prompt_tokens {
         return;
     }
+    let dup = evs.iter().any(EvidenceSet::is_duplicate);
     let fresh = evs
         .iter()
-        .filter(|e| e.key.kind.view() == View::Template)
+        .filter(|e| e.key.kind.view() == Some(View::Template))
         .map(|e| e.strength)
         .fold(0.0, f64::max);
     let held = &st.evidence.template;
@@ -179,14 +184,19 @@ pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence]
     } else {
         fresh
     };
-    st.evidence.note_template(m, ev.ts_ms);
+    st.evidence.note_template(m, dup, ev.ts_ms);
 }
 
 /// Fold evidence into a state (shared by the stage and the in-process pipeline).
 pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
     let c = &cfg.correlate;
-    st.evidence
-        .fold(e, c.evidence_half_life.as_millis() as i64, c.link_strength);
+    let extracting = is_extracting(st, cfg);
+    st.evidence.fold(
+        e,
+        c.evidence_half_life.as_millis() as i64,
+        c.link_strength,
+        extracting,
+    );
 }
 
 #[cfg(test)]
@@ -203,7 +213,7 @@ mod tests {
         ev.prompt = print_of("write a function that reverses a linked list in place please");
         s.update(&ev, &mut obs);
         let first = obs.len();
-        assert_eq!(first, 8 + 2);
+        assert_eq!(first, 8 + 1 + 2, "bands, the whole prompt, ip, prefix");
         ev.ts_ms = 1000;
         s.update(&ev, &mut obs);
         assert_eq!(obs.len(), first, "same keys, same bucket: nothing new");

@@ -272,6 +272,7 @@ mod tests {
             account: "acct-1".into(),
             ts_ms: 1_776_812_601_862,
             fresh: true,
+            extraction: 0,
             org: None,
             activity: 1,
             label: None,
@@ -288,6 +289,7 @@ mod tests {
             assert_eq!(p as u64, route % 7);
             // a label's registry lives with the key that named it
             let label = CampaignLabel {
+                cohort: false,
                 since_ms: 5,
                 key: route,
             };
@@ -350,6 +352,7 @@ mod tests {
         let leave = ToKeys::Leave {
             account: "d".into(),
             label: CampaignLabel {
+                cohort: false,
                 since_ms: 1,
                 key: 2,
             },

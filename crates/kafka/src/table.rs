@@ -290,6 +290,7 @@ mod tests {
             account: account.into(),
             ts_ms,
             fresh: false,
+            extraction: 0,
             org: Some(9),
             activity: 3,
             label: None,

@@ -33,10 +33,10 @@ use distillguard_types::event::AccountId;
 /// which the previous format (bincode, starting with an `i32`) never starts with.
 pub const MAGIC: u8 = 0xFE;
 /// The format version after [`MAGIC`].
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// Every key family, indexed by its wire code (`kind as u8`).
-const KINDS: [KeyKind; 7] = [
+const KINDS: [KeyKind; 8] = [
     KeyKind::Template,
     KeyKind::System,
     KeyKind::Ip,
@@ -44,6 +44,7 @@ const KINDS: [KeyKind; 7] = [
     KeyKind::Asn,
     KeyKind::Payment,
     KeyKind::ApiKey,
+    KeyKind::Prompt,
 ];
 
 /// Item tags on the observation topic.
@@ -127,6 +128,7 @@ pub fn encode_key(
                     put_var(buf, u64::from(key));
                     put_zig(buf, o.ts_ms.wrapping_sub(ts0));
                     put_var(buf, o.activity);
+                    buf.push(o.extraction);
                     if let Some(l) = o.label {
                         put_label(buf, l);
                     }
@@ -179,6 +181,7 @@ pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, WireError> {
                 let key = *r.pick(&keys, "key index")?;
                 let ts_ms = ts0.wrapping_add(r.zig()?);
                 let activity = r.var()?;
+                let extraction = r.u8()?;
                 let label = if tag == OBSERVE_LABELLED {
                     Some(r.label()?)
                 } else {
@@ -190,6 +193,7 @@ pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, WireError> {
                     account,
                     ts_ms,
                     fresh,
+                    extraction,
                     org,
                     activity,
                     label,
@@ -257,7 +261,8 @@ pub fn encode_back(
             put_var(buf, u64::from(key));
             put_zig(buf, e.ts_ms.wrapping_sub(ts0));
             buf.extend_from_slice(&e.strength.to_le_bytes());
-            put_var(buf, u64::from(e.fresh_members));
+            buf.push(e.group_extraction);
+            put_var(buf, u64::from(e.suspect_members));
             put_var(buf, u64::from(e.members));
             buf.extend_from_slice(&e.sync.to_le_bytes());
             if let Some(l) = e.label {
@@ -306,7 +311,8 @@ pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
         let key = *r.pick(&keys, "key index")?;
         let ts_ms = ts0.wrapping_add(r.zig()?);
         let strength = r.f64()?;
-        let fresh_members = r.u32()?;
+        let group_extraction = r.u8()?;
+        let suspect_members = r.u32()?;
         let members = r.u32()?;
         let sync = r.f64()?;
         let label = if labelled { Some(r.label()?) } else { None };
@@ -318,7 +324,8 @@ pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
                 key,
                 ts_ms,
                 strength,
-                fresh_members,
+                group_extraction,
+                suspect_members,
                 members,
                 sync,
                 label,
@@ -500,6 +507,7 @@ fn put_keys(buf: &mut Vec<u8>, keys: &[CorrKey]) {
 }
 
 fn put_label(buf: &mut Vec<u8>, l: CampaignLabel) {
+    buf.push(u8::from(l.cohort));
     put_zig(buf, l.since_ms);
     buf.extend_from_slice(&l.key.to_le_bytes());
 }
@@ -623,7 +631,14 @@ impl<'a> Reader<'a> {
     }
 
     fn label(&mut self) -> Result<CampaignLabel, WireError> {
+        let at = self.pos;
+        let cohort = match self.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(WireError::Bad { what: "label", at }),
+        };
         Ok(CampaignLabel {
+            cohort,
             since_ms: self.zig()?,
             key: self.u64()?,
         })
@@ -675,9 +690,11 @@ mod tests {
             account: account.into(),
             ts_ms,
             fresh: hash % 2 == 0,
+            extraction: 0,
             org: (hash % 3 == 0).then_some(hash.rotate_left(17)),
             activity: hash.rotate_left(7) | 1,
             label: (hash % 5 == 0).then_some(CampaignLabel {
+                cohort: false,
                 since_ms: ts_ms.wrapping_sub(1),
                 key: hash,
             }),
@@ -693,10 +710,12 @@ mod tests {
             },
             ts_ms,
             strength: hash as f64 / 7.0,
-            fresh_members: (hash % 11) as u32,
+            group_extraction: 0,
+            suspect_members: (hash % 11) as u32,
             members: (hash % 101) as u32,
             sync: -0.25,
             label: (hash % 4 == 0).then_some(CampaignLabel {
+                cohort: false,
                 since_ms: -ts_ms,
                 key: !hash,
             }),
@@ -726,11 +745,13 @@ mod tests {
                 ToKeys::Join {
                     account: "acct-2".into(),
                     label: CampaignLabel {
+                        cohort: false,
                         since_ms: 1,
                         key: 2,
                     },
                     views: vec![View::Template, View::Timing],
                     key: Some("template:00ff".into()),
+                    figures: Default::default(),
                     ts_ms: 3,
                 },
             ),

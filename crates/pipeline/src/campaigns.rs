@@ -12,7 +12,7 @@
 use distillguard_types::config::CorrelateConfig;
 use distillguard_types::corr::{CampaignLabel, View};
 use distillguard_types::time::format_rfc3339_ms;
-use distillguard_types::{AccountId, CampaignRecord};
+use distillguard_types::{AccountId, CampaignRecord, GroupExtraction};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +24,8 @@ struct Campaign {
     keys: BTreeSet<String>,
     history: Vec<(i64, u64)>,
     emitted: u64,
+    /// Each member's figures as of when it joined (averaged into the record).
+    figures: BTreeMap<AccountId, GroupExtraction>,
 }
 
 /// All campaigns.
@@ -40,7 +42,7 @@ const KEYS_LISTED: usize = 16;
 
 impl CampaignRegistry {
     /// Put `account` under `label` (moving it from its previous one) and note the views and key
-    /// that tie it; appends the records that are due to `out`.
+    /// that tie it and what it extracts; appends the records that are due to `out`.
     #[allow(clippy::too_many_arguments)]
     pub fn join(
         &mut self,
@@ -48,6 +50,7 @@ impl CampaignRegistry {
         label: CampaignLabel,
         views: &[View],
         key: Option<String>,
+        figures: &GroupExtraction,
         ts: i64,
         c: &CorrelateConfig,
         out: &mut Vec<CampaignRecord>,
@@ -66,6 +69,7 @@ impl CampaignRegistry {
         if c.members.insert(account.clone()) {
             self.changed.insert(label);
         }
+        c.figures.insert(account.clone(), figures.clone());
         c.views.extend(views.iter().copied());
         if let Some(k) = key {
             if c.keys.len() < KEYS_LISTED {
@@ -118,6 +122,7 @@ impl CampaignRegistry {
         if !c.members.remove(account) {
             return None;
         }
+        c.figures.remove(account);
         self.changed.insert(label);
         let size = c.members.len() as u64;
         let reported = c.emitted >= u64::from(min_size);
@@ -208,7 +213,41 @@ fn record(label: CampaignLabel, c: &Campaign, ts: i64, listed: usize) -> Campaig
             .iter()
             .map(|(t, n)| (format_rfc3339_ms(*t), *n))
             .collect(),
+        assessment: label.assessment().as_str().to_string(),
+        extraction: mean_figures(c.figures.values()),
     }
+}
+
+/// Means of the members' figures (requests summed).
+fn mean_figures<'a>(all: impl Iterator<Item = &'a GroupExtraction>) -> GroupExtraction {
+    let mut sum = GroupExtraction::default();
+    let mut n = 0u32;
+    for f in all {
+        n += 1;
+        sum.score += f.score;
+        sum.harvest_share += f.harvest_share;
+        sum.task_share += f.task_share;
+        sum.followup_share += f.followup_share;
+        sum.duplicate_share += f.duplicate_share;
+        sum.output_tokens += f.output_tokens;
+        sum.targeting_share += f.targeting_share;
+        sum.requests += f.requests;
+    }
+    if n == 0 {
+        return sum;
+    }
+    let k = f64::from(n);
+    GroupExtraction {
+        score: sum.score / k,
+        harvest_share: sum.harvest_share / k,
+        task_share: sum.task_share / k,
+        followup_share: sum.followup_share / k,
+        duplicate_share: sum.duplicate_share / k,
+        output_tokens: sum.output_tokens / k,
+        targeting_share: sum.targeting_share / k,
+        requests: sum.requests,
+    }
+    .rounded()
 }
 
 #[cfg(test)]
@@ -224,14 +263,17 @@ mod tests {
             ..Default::default()
         };
         let l1 = CampaignLabel {
+            cohort: false,
             since_ms: 10,
             key: 1,
         };
         let l0 = CampaignLabel {
+            cohort: false,
             since_ms: 5,
             key: 2,
         };
         let mut recs = Vec::new();
+        let fig = GroupExtraction::default();
         for i in 0..12 {
             let a: AccountId = format!("a{i:02}").into();
             r.join(
@@ -239,6 +281,7 @@ mod tests {
                 l1,
                 &[View::Template],
                 Some("t".into()),
+                &fig,
                 i,
                 &c,
                 &mut recs,
@@ -251,7 +294,7 @@ mod tests {
         recs.clear();
         for i in 0..6 {
             let a: AccountId = format!("a{i:02}").into();
-            r.join(&a, l0, &[View::IpPool], None, 20, &c, &mut recs);
+            r.join(&a, l0, &[View::IpPool], None, &fig, 20, &c, &mut recs);
         }
         let sizes: Vec<(String, u64)> = recs
             .iter()
@@ -278,7 +321,7 @@ mod tests {
         assert_eq!(recs.len(), 1);
         // a flush writes what changed since the last record, once
         let a: AccountId = "a20".into();
-        r.join(&a, l0, &[View::IpPool], None, 50, &c, &mut recs);
+        r.join(&a, l0, &[View::IpPool], None, &fig, 50, &c, &mut recs);
         let flushed: Vec<(String, u64)> = r
             .flush(60, 5, 100)
             .into_iter()

@@ -5,6 +5,8 @@ use crate::order::ReorderBuffer;
 use crate::split::ToKeys;
 use crate::PipelineError;
 use distillguard_correlate::{KeyStage, KeyStageState};
+use distillguard_features::evidence::EvidenceSet;
+use distillguard_features::extraction::figures;
 use distillguard_features::signals::compute;
 use distillguard_features::stage::{fold_into, note_template_request, AccountStageState};
 use distillguard_features::{AccountStage, AccountState, SignalSet};
@@ -104,7 +106,8 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// holds (the state structs are bincode, which has no room for added fields): a snapshot of
 /// another format is refused with [`PipelineError::Format`] instead of misread.
 /// 1: the first numbered format (the key stage remembers whether a key has been positive).
-pub const STATE_FORMAT: u16 = 1;
+/// 2: extraction (account shares, key members' extraction, label assessment, record figures).
+pub const STATE_FORMAT: u16 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -332,8 +335,17 @@ impl Pipeline {
         if let Some(label) = st.evidence.label {
             if label_before != Some(label) || !self.campaigns.has(&st.id) {
                 let (views, key) = linking_views(st, &sigs, cfg);
-                self.campaigns
-                    .join(&st.id, label, &views, key, ev.ts_ms, c, &mut out.campaigns);
+                let fig = figures(st, cfg);
+                self.campaigns.join(
+                    &st.id,
+                    label,
+                    &views,
+                    key,
+                    &fig,
+                    ev.ts_ms,
+                    c,
+                    &mut out.campaigns,
+                );
             }
         }
         let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
@@ -362,12 +374,14 @@ impl Pipeline {
                 label,
                 views,
                 key,
+                figures,
                 ts_ms,
             } => self.campaigns.join(
                 account,
                 *label,
                 views,
                 key.clone(),
+                figures,
                 *ts_ms,
                 c,
                 &mut out.campaigns,
@@ -455,8 +469,11 @@ impl Pipeline {
         };
         let label = st.evidence.label;
         fold_into(st, e, cfg);
-        if e.key.kind.view() == View::Template {
+        if e.key.kind.view() == Some(View::Template) {
             st.evidence.late_template(e.ts_ms, e.strength);
+        }
+        if EvidenceSet::is_duplicate(e) {
+            st.evidence.late_duplicate(e.ts_ms);
         }
         let at = st.last_ms.max(e.ts_ms);
         self.dirty
@@ -495,6 +512,7 @@ impl Pipeline {
                         label,
                         views,
                         key,
+                        figures: figures(st, cfg),
                         ts_ms: ts,
                     });
                 }

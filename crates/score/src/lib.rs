@@ -11,9 +11,11 @@
 //! Deterministic: the same signals in the same order give the same verdicts. No I/O, no clock.
 
 mod allow;
+mod assess;
 mod reasons;
 
 pub use allow::AllowIndex;
+pub use assess::{assess, bound_views, Limit};
 pub use reasons::reasons;
 
 use distillguard_features::signals::{SignalSet, FIRST_CROSS};
@@ -59,6 +61,13 @@ impl Scorer {
     ) -> (f64, Option<Verdict>) {
         let (total, _, _) = score(s, cfg);
         let sc = &cfg.score;
+        let limit = assess(st, s, ts, cfg);
+        // Below the next level's threshold: the group assessment bounds the action.
+        let total = match limit.max {
+            Action::Monitor => total.min(next_below(sc.thresholds.throttle)),
+            Action::Throttle => total.min(next_below(sc.thresholds.suspend)),
+            Action::Clear | Action::Suspend => total,
+        };
         let allowed = self.allow.lookup(&st.id, st.org, ts);
         let changed = st.ladder.step(total, ts, &sc.thresholds, &sc.hysteresis);
         let action = match changed {
@@ -72,7 +81,11 @@ impl Scorer {
             action: shown,
             ts: format_rfc3339_ms(ts),
             score: (total * 1e4).round() / 1e4,
-            reasons: reasons(s, st, cfg),
+            reasons: {
+                let mut r = reasons(s, st, cfg);
+                r.extend(limit.reason);
+                r
+            },
             campaign_id: None,
             config_version: cfg.config_version.clone(),
             enforced: !cfg.shadow,
@@ -80,6 +93,11 @@ impl Scorer {
         };
         (total, Some(v))
     }
+}
+
+/// The largest score below `threshold`.
+fn next_below(threshold: f64) -> f64 {
+    f64::from_bits(threshold.to_bits() - 1)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use distillguard_features::signals::{SignalSet, NAMES};
 use distillguard_features::AccountState;
 use distillguard_types::config::Config;
+use distillguard_types::corr::byte_share;
 use distillguard_types::Reason;
 
 fn round(x: f64) -> f64 {
@@ -52,9 +53,12 @@ fn detail(name: &str, st: &AccountState) -> Option<String> {
     };
     let key = held.key?;
     Some(format!(
-        "shares {} with {} accounts, {} of them fresh (young at first request)",
+        "shares {} with {} accounts, {} of them suspect (young, or extracting); the group \
+         extracts {:.2} (harvest-style, standalone task prompts, few follow-ups, few prompts \
+         others send word for word)",
         key.display(),
         held.members.saturating_sub(1),
-        held.fresh_members
+        held.suspect_members,
+        byte_share(held.group_extraction)
     ))
 }

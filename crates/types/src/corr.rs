@@ -26,6 +26,10 @@ pub enum KeyKind {
     Payment,
     /// An API key.
     ApiKey,
+    /// A whole prompt's skeleton, word for word: shared by accounts sending the same prompt (a
+    /// benchmark item, an exercise). Not a coordination view: it tells an account how much of
+    /// what it sends others sent too.
+    Prompt,
 }
 
 impl KeyKind {
@@ -39,14 +43,16 @@ impl KeyKind {
             KeyKind::Asn => "asn",
             KeyKind::Payment => "payment",
             KeyKind::ApiKey => "api_key",
+            KeyKind::Prompt => "prompt",
         }
     }
-    /// The view a key family belongs to.
-    pub fn view(self) -> View {
+    /// The coordination view a key family belongs to (none for [`KeyKind::Prompt`]).
+    pub fn view(self) -> Option<View> {
         match self {
-            KeyKind::Template | KeyKind::System => View::Template,
-            KeyKind::Ip | KeyKind::Prefix | KeyKind::Asn => View::IpPool,
-            KeyKind::Payment | KeyKind::ApiKey => View::Identity,
+            KeyKind::Template | KeyKind::System => Some(View::Template),
+            KeyKind::Ip | KeyKind::Prefix | KeyKind::Asn => Some(View::IpPool),
+            KeyKind::Payment | KeyKind::ApiKey => Some(View::Identity),
+            KeyKind::Prompt => None,
         }
     }
 }
@@ -99,8 +105,13 @@ impl CorrKey {
 
 /// A campaign label: the oldest suspicious key of a linked group. Labels propagate between
 /// accounts and keys by taking the minimum, so a connected group converges on one label.
+/// A label is of one assessment: an extraction label (`cohort: false`) orders before every
+/// cohort label, and labels of the two assessments never merge into one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CampaignLabel {
+    /// The group does not extract (a class, an event, a company onboarding): listed for
+    /// review, never actioned beyond `monitor`.
+    pub cohort: bool,
     /// Event time the key became suspicious.
     pub since_ms: i64,
     /// The key's route hash.
@@ -108,12 +119,59 @@ pub struct CampaignLabel {
 }
 
 impl CampaignLabel {
-    /// The campaign id derived from the label (`cmp-` + 12 hex digits).
+    /// The campaign id derived from the label (`cmp-`, or `coh-` for a cohort, + 12 hex
+    /// digits).
     pub fn campaign_id(&self) -> String {
         format!(
-            "cmp-{:012x}",
+            "{}-{:012x}",
+            self.assessment().prefix(),
             crate::hash::combine(self.since_ms as u64, self.key) >> 16
         )
+    }
+
+    /// The group's assessment.
+    pub fn assessment(&self) -> Assessment {
+        if self.cohort {
+            Assessment::Cohort
+        } else {
+            Assessment::Extraction
+        }
+    }
+}
+
+/// A share 0..1 as the byte that travels in observations and evidence (0..=255).
+pub fn share_byte(x: f64) -> u8 {
+    (x.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// The share a [`share_byte`] stands for.
+pub fn byte_share(b: u8) -> f64 {
+    f64::from(b) / 255.0
+}
+
+/// What a linked group is judged to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assessment {
+    /// Coordinated and extracting: a campaign.
+    Extraction,
+    /// Coordinated but not extracting: people who belong together (listed for review).
+    Cohort,
+}
+
+impl Assessment {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assessment::Extraction => "extraction",
+            Assessment::Cohort => "cohort",
+        }
+    }
+    fn prefix(self) -> &'static str {
+        match self {
+            Assessment::Extraction => "cmp",
+            Assessment::Cohort => "coh",
+        }
     }
 }
 
@@ -128,6 +186,8 @@ pub struct Observation {
     pub ts_ms: i64,
     /// The account was fresh (young at its first request seen).
     pub fresh: bool,
+    /// The account's own extraction, 0..=255 for 0..1.
+    pub extraction: u8,
     /// Stable hash of the account's org, when known (accounts of one org are not independent).
     pub org: Option<u64>,
     /// The account's activity: bit i set when it was active in sync bucket `bucket(ts) - i`.
@@ -145,10 +205,12 @@ pub struct Evidence {
     pub key: CorrKey,
     /// Event time of the observation it answers.
     pub ts_ms: i64,
-    /// Suspicion of the key, 0..1 (fresh share × support × rarity).
+    /// Suspicion of the key, 0..1 (suspect share × support × rarity).
     pub strength: f64,
-    /// Distinct fresh members of the key.
-    pub fresh_members: u32,
+    /// Mean extraction of the key's tracked members, 0..=255 for 0..1.
+    pub group_extraction: u8,
+    /// Distinct suspect members of the key (fresh, or established but extracting).
+    pub suspect_members: u32,
     /// Distinct members of the key (estimate beyond the member cap).
     pub members: u32,
     /// Correlation of the account's activity with the key's other members (-1..1).
@@ -172,6 +234,8 @@ pub enum ToKeys {
         views: Vec<View>,
         /// The strongest linking key, for display.
         key: Option<String>,
+        /// What the account extracts (averaged into the campaign record).
+        figures: crate::verdict::GroupExtraction,
         /// Event time.
         ts_ms: i64,
     },

@@ -24,4 +24,4 @@ pub use event::{AccountId, Event};
 pub use ladder::{Action, Hysteresis, LadderState, Thresholds};
 pub use prompt::{Capability, PromptPrint, PromptPrinter};
 pub use reject::RejectReason;
-pub use verdict::{CampaignRecord, Reason, Verdict};
+pub use verdict::{CampaignRecord, GroupExtraction, Reason, Verdict};

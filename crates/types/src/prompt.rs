@@ -83,6 +83,9 @@ pub struct PromptPrint {
     pub capabilities: Capability,
     /// An explicit request for step-by-step / chain-of-thought reasoning.
     pub asks_reasoning: bool,
+    /// The request carries an earlier assistant turn: a conversation's follow-up, not a
+    /// standalone prompt.
+    pub followup: bool,
 }
 
 impl PromptPrint {
@@ -131,6 +134,7 @@ pub struct PromptPrinter {
     bytes: u32,
     caps: u8,
     asks_reasoning: bool,
+    followup: bool,
     cues: [Cue; 2],
 }
 
@@ -152,6 +156,7 @@ impl PromptPrinter {
             bytes: 0,
             caps: 0,
             asks_reasoning: false,
+            followup: false,
             cues: [Cue::None; 2],
         }
     }
@@ -166,6 +171,11 @@ impl PromptPrinter {
         tokenize(text.as_bytes(), |tok, word| {
             self.user_token(keywords, tok, word)
         });
+    }
+
+    /// Note an assistant turn in the request: it continues a conversation.
+    pub fn assistant_turn(&mut self) {
+        self.followup = true;
     }
 
     /// Feed a system prompt (its skeleton hash is kept apart from the user skeleton).
@@ -248,6 +258,7 @@ impl PromptPrinter {
             bytes: self.bytes,
             capabilities: Capability(self.caps),
             asks_reasoning: self.asks_reasoning,
+            followup: self.followup,
         }
     }
 }

@@ -64,4 +64,46 @@ pub struct CampaignRecord {
     pub keys: Vec<String>,
     /// Size at each record so far: (RFC 3339, size), sampled.
     pub size_over_time: Vec<(String, u64)>,
+    /// `extraction` (a campaign) or `cohort` (people who belong together: listed for review,
+    /// never actioned beyond `monitor`).
+    pub assessment: String,
+    /// What the group takes: means over its members, each as of when it joined.
+    pub extraction: GroupExtraction,
+}
+
+/// What a group extracts: means over its members of each member's own figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupExtraction {
+    /// Extraction score 0..1 (harvest-style and task-like shares, cut by follow-ups and by
+    /// prompts other accounts sent word for word).
+    pub score: f64,
+    /// Share of requests served a long answer, extended thinking or chain of thought.
+    pub harvest_share: f64,
+    /// Share of standalone task-like requests (coding, agentic, reasoning, math).
+    pub task_share: f64,
+    /// Share of conversational follow-ups.
+    pub followup_share: f64,
+    /// Share of prompts other accounts sent word for word.
+    pub duplicate_share: f64,
+    /// Output tokens served per request.
+    pub output_tokens: f64,
+    /// Share of requests aimed at coding, agentic work or reasoning (capability targeting).
+    pub targeting_share: f64,
+    /// Requests the members had made when they joined.
+    pub requests: u64,
+}
+
+impl GroupExtraction {
+    /// Round every share to 4 decimals and tokens to 1 (records stay stable and short).
+    pub fn rounded(mut self) -> Self {
+        let r4 = |x: f64| (x * 1e4).round() / 1e4;
+        self.score = r4(self.score);
+        self.harvest_share = r4(self.harvest_share);
+        self.task_share = r4(self.task_share);
+        self.followup_share = r4(self.followup_share);
+        self.duplicate_share = r4(self.duplicate_share);
+        self.targeting_share = r4(self.targeting_share);
+        self.output_tokens = (self.output_tokens * 10.0).round() / 10.0;
+        self
+    }
 }

@@ -197,7 +197,9 @@ pub(crate) fn assemble(
 pub(crate) enum Role {
     User,
     System,
-    /// Assistant, tool and anything else: not read.
+    /// An earlier answer: its text is not read, its presence makes the request a follow-up.
+    Assistant,
+    /// Tool and anything else: not read.
     Other,
 }
 
@@ -206,6 +208,7 @@ impl Role {
         match role {
             "user" | "human" => Role::User,
             "system" | "developer" => Role::System,
+            "assistant" | "model" => Role::Assistant,
             _ => Role::Other,
         }
     }

@@ -141,6 +141,10 @@ fn user_messages(m: Value<'_, '_>, p: &mut PromptPrinter) -> Result<bool, Reject
                 has_user = true;
                 text(content, &mut |t| p.user(t))
             }
+            Role::Assistant => {
+                p.assistant_turn();
+                text(content, &mut |_| {})
+            }
             // Shape-checked only: system text was fed already, other roles are not read.
             _ => text(content, &mut |_| {}),
         };

@@ -213,10 +213,12 @@ fn messages_with_block_content_and_roles() {
           {"role":"user","content":"thanks"}]}"#
         .replace('\n', " ");
     let e = parse(&line).unwrap();
-    let want = print(
+    let mut want = print(
         &["Fix this:", "```rust\nfn x(){}\n```", "thanks"],
         &["You are a coder.", "Be terse."],
     );
+    // An earlier assistant turn makes it a follow-up.
+    want.followup = true;
     assert_eq!(e.prompt, want);
     assert_ne!(e.prompt.system, 0);
     // Assistant text does not count.
@@ -225,6 +227,10 @@ fn messages_with_block_content_and_roles() {
         r#""content":"secret""#,
     );
     assert_eq!(parse(&with_assistant).unwrap().prompt, want);
+    // Without an assistant turn it is a standalone prompt.
+    let alone =
+        r#"{"ts":1,"account_id":"a","ip":"::1","messages":[{"role":"user","content":"hi"}]}"#;
+    assert!(!parse(alone).unwrap().prompt.followup);
     // System as blocks.
     let blocks = r#"{"ts":1,"account_id":"a","ip":"::1","system":[{"type":"text","text":"You are a coder."}],"prompt":"hi"}"#;
     assert_eq!(

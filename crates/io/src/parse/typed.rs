@@ -112,6 +112,10 @@ fn user_messages(list: &[Message<'_>], p: &mut PromptPrinter) -> Result<bool, Re
                 has_user = true;
                 text(&m.content, &mut |t| p.user(t))
             }
+            Role::Assistant => {
+                p.assistant_turn();
+                text(&m.content, &mut |_| {})
+            }
             _ => text(&m.content, &mut |_| {}),
         };
         if !ok {

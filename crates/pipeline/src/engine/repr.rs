@@ -24,6 +24,7 @@ pub struct EventRepr {
     pbytes: u32,
     caps: u8,
     asks: bool,
+    followup: bool,
 }
 
 impl From<&Event> for EventRepr {
@@ -53,6 +54,7 @@ impl From<&Event> for EventRepr {
             pbytes: e.prompt.bytes,
             caps: e.prompt.capabilities.0,
             asks: e.prompt.asks_reasoning,
+            followup: e.prompt.followup,
         }
     }
 }
@@ -88,6 +90,7 @@ impl From<EventRepr> for Event {
                 bytes: r.pbytes,
                 capabilities: Capability(r.caps),
                 asks_reasoning: r.asks,
+                followup: r.followup,
             },
         }
     }

@@ -200,6 +200,7 @@ fn split_key_side_expires_on_its_own_clock() {
             account: account.into(),
             ts_ms,
             fresh: true,
+            extraction: 0,
             org: None,
             activity: 1,
             label: None,

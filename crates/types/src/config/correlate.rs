@@ -14,15 +14,16 @@ pub struct CorrelateConfig {
     pub fresh_age: Duration,
     /// Prompts with fewer tokens take no part in template clustering.
     pub min_prompt_tokens: u32,
-    /// A key needs at least this many fresh members before it is evidence.
-    pub min_fresh_members: u32,
-    /// Fresh share of a key's members (smoothed towards `prior_fresh_share`): start, full.
-    pub fresh_share: [f64; 2],
-    /// Base rate of fresh accounts assumed before a key has members.
-    pub prior_fresh_share: f64,
+    /// A key needs at least this many suspect members (fresh, or established but extracting:
+    /// see `extraction.extracting`) before it is evidence.
+    pub min_suspect_members: u32,
+    /// Suspect share of a key's members (smoothed towards `prior_suspect_share`): start, full.
+    pub suspect_share: [f64; 2],
+    /// Base rate of suspect accounts assumed before a key has members.
+    pub prior_suspect_share: f64,
     /// Weight of that prior, in members.
     pub prior_weight: f64,
-    /// Fresh members at which support is full.
+    /// Suspect members at which support is full.
     pub support_full: f64,
     /// Keys with more distinct members than this are common (a shared tool, a public benchmark,
     /// a cloud region) and give no evidence.
@@ -72,9 +73,9 @@ impl Default for CorrelateConfig {
         CorrelateConfig {
             fresh_age: Duration::from_secs(21 * 86_400),
             min_prompt_tokens: 8,
-            min_fresh_members: 6,
-            fresh_share: [0.5, 0.85],
-            prior_fresh_share: 0.05,
+            min_suspect_members: 6,
+            suspect_share: [0.5, 0.85],
+            prior_suspect_share: 0.05,
             prior_weight: 4.0,
             support_full: 20.0,
             common_members: 20_000,
@@ -105,12 +106,12 @@ impl CorrelateConfig {
         p.positive("correlate.key_idle_expiry", self.key_idle_expiry);
         p.positive("correlate.evidence_half_life", self.evidence_half_life);
         p.positive("correlate.sync_bucket", self.sync_bucket);
-        ramp(p, "correlate.fresh_share", self.fresh_share);
+        ramp(p, "correlate.suspect_share", self.suspect_share);
         ramp(p, "correlate.sync_corr", self.sync_corr);
         ramp(p, "correlate.template_exposure", self.template_exposure);
         p.range(
-            "correlate.prior_fresh_share",
-            self.prior_fresh_share,
+            "correlate.prior_suspect_share",
+            self.prior_suspect_share,
             0.0,
             1.0,
         );
@@ -128,8 +129,8 @@ impl CorrelateConfig {
         if self.support_full < 1.0 {
             p.add("correlate.support_full", "must be at least 1");
         }
-        if self.min_fresh_members < 2 {
-            p.add("correlate.min_fresh_members", "must be at least 2");
+        if self.min_suspect_members < 2 {
+            p.add("correlate.min_suspect_members", "must be at least 2");
         }
         if !(4..=4096).contains(&self.member_cap) {
             p.add("correlate.member_cap", "must be between 4 and 4096");

@@ -6,6 +6,7 @@
 
 mod allowlist;
 mod correlate;
+mod extraction;
 mod input;
 mod netdata;
 mod score;
@@ -14,6 +15,7 @@ mod windows;
 
 pub use allowlist::{AllowEntry, Allowlist};
 pub use correlate::CorrelateConfig;
+pub use extraction::ExtractionConfig;
 pub use input::{FieldMap, InputConfig};
 pub use netdata::NetDataConfig;
 pub use score::{ScoreConfig, Weights};
@@ -41,6 +43,8 @@ pub struct Config {
     pub signals: SignalsConfig,
     /// Cross-account correlation.
     pub correlate: CorrelateConfig,
+    /// What accounts and groups extract, and what that allows.
+    pub extraction: ExtractionConfig,
     /// Weights, thresholds and hysteresis.
     pub score: ScoreConfig,
     /// Optional IP→ASN table and CIDR lists.
@@ -58,6 +62,7 @@ impl Default for Config {
             windows: WindowsConfig::default(),
             signals: SignalsConfig::default(),
             correlate: CorrelateConfig::default(),
+            extraction: ExtractionConfig::default(),
             score: ScoreConfig::default(),
             netdata: NetDataConfig::default(),
             allowlist: Allowlist::default(),
@@ -140,6 +145,7 @@ impl Config {
         self.windows.validate(&mut p);
         self.signals.validate(&mut p);
         self.correlate.validate(&mut p);
+        self.extraction.validate(&mut p);
         self.score.validate(&mut p);
         self.netdata.validate(&mut p);
         self.allowlist.validate(&mut p);

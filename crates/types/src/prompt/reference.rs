@@ -158,6 +158,7 @@ impl PromptPrinter {
             bytes: self.bytes,
             capabilities: Capability(self.caps),
             asks_reasoning: self.asks_reasoning,
+            followup: false,
         }
     }
 }
