@@ -299,3 +299,6 @@ impl Iterator for Simulator {
         self.next_record().cloned()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -79,6 +79,10 @@ impl Simulator {
         // The takeover: new addresses, harvesting volume.
         a.flags &= !(F_DORMANT | F_SESSION);
         a.left = 0;
+        if self.campaigns[c].cfg.local_schedule || self.campaigns[c].cfg.timing_mimicry {
+            // The new user's first session.
+            a.left = timing::session_length(&mut self.rng, timing::MESSAGES_PER_SESSION) - 1;
+        }
         let first = a.first_use;
         let t = self.campaign_adjust(c, i, first);
         (t <= self.accounts[i].end).then_some(t)
@@ -385,7 +389,9 @@ impl Simulator {
                 }
                 let start = now.max(t0).max(a.first_use);
                 let remaining = (t_end - start).max(0) as f64;
-                let t = start + (rng.gen::<f64>() * 2.0 * remaining / a.budget as f64) as i64;
+                let t = start
+                    + (rng.gen::<f64>() * (2.0 * remaining / a.budget as f64).min(remaining))
+                        as i64;
                 if t >= t_end {
                     return None;
                 }
@@ -440,11 +446,10 @@ impl Simulator {
         // (always the first one).
         let mut lab = None;
         let off = tz as i64 * 1000;
-        let mut day = (now + off).div_euclid(DAY_MS);
-        for _ in 0..400 {
+        let first_day = (now + off).div_euclid(DAY_MS);
+        for day in first_day..first_day + 400 {
             let start = day * DAY_MS - off + grp.lab_hour as i64 * HOUR_MS;
             let wd = (day + 3).rem_euclid(7) as u8;
-            day += 1;
             if start >= t_end {
                 break;
             }

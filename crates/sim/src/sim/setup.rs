@@ -60,7 +60,9 @@ pub(super) fn build(
         .eval
         .as_ref()
         .map(|e| e.benchmark_sizes.clone())
-        .unwrap_or_default();
+        .filter(|v| !v.is_empty())
+        // Research teams run the same public benchmarks even without an eval population.
+        .unwrap_or_else(|| vec![164, 500, 300, 250]);
     let kit = PromptKit::new(resources.corpus.as_ref(), seed, &bench_sizes);
     let ips = resources.ip_space.unwrap_or_else(IpSpace::builtin);
     let default_habits = Habits::default();
