@@ -316,3 +316,29 @@ fn camouflage_chats_keep_the_share_and_have_followups() {
     // 20 % chats, ~half of them follow-ups, messages clients only.
     assert!((0.03..0.2).contains(&share), "{share}");
 }
+
+#[test]
+fn local_schedule_follows_the_rhythm_of_each_accounts_zone() {
+    let text = format!("{BASE}{DRIP}");
+    let s = Scenario::from_toml("t", &text).unwrap();
+    let mut sim = Simulator::new(&s, 17, 1.0, Resources::default()).unwrap();
+    let tz: HashMap<String, i32> = sim
+        .accounts
+        .iter()
+        .filter(|a| matches!(a.pop, Pop::Campaign(_)))
+        .map(|a| (a.id.as_str().to_string(), a.tz_s))
+        .collect();
+    let zones: BTreeSet<i32> = tz.values().copied().collect();
+    assert!(zones.len() >= 4, "{zones:?}");
+    let (mut night, mut total) = (0, 0);
+    while let Some(r) = sim.next_record() {
+        if let Some(z) = tz.get(&r.account_id) {
+            let (h, _) = crate::timing::local_hour_weekday(r.ts, *z);
+            total += 1;
+            night += (2..7).contains(&h) as usize;
+        }
+    }
+    // 5 of 24 hours, but the fitted profile puts ~3 % of activity there.
+    let share = night as f64 / total as f64;
+    assert!(total > 1000 && share < 0.08, "{night}/{total}");
+}
