@@ -2,13 +2,20 @@
 # Scenario benchmark suite: simulate -> replay -> eval for every scenario and seed, then
 # one markdown table (scenario x seed rows plus a mean row per scenario).
 #
-# Usage: benches/suite.sh            build release once, run everything, print the table
-#        benches/suite.sh --table    only print the table from the results already in $OUT
+# Usage: benches/suite.sh            build release once, run everything, print the tables
+#        benches/suite.sh --table    only print the tables from the results already in $OUT
+#        benches/suite.sh --v1 | --v2   only the v1 (tuning) or only the v2 (held-out) set
 # Environment:
-#   SEEDS      seeds to run             (default "1 2 3")
+#   SEEDS         seeds of the v1 set   (default "1 2 3")
+#   SCENARIOS     the v1 set            (default "seed-campaign multi-campaign stealth
+#                                        false-positive-traps cohorts aged-reseller slow-drip mixed")
+#   SCENARIOS_V2  the v2 set: the same kinds of traffic with other generator parameters, to
+#                 check a detector tuned on v1 on traffic it was not tuned on
+#                                       (default "cohorts-v2 aged-reseller-v2 slow-drip-v2 mixed-v2")
+#   SEEDS_V2      seeds of the v2 set   (default "11 12 13")
+#   VARIANTS      v1, v2 or all         (default all; --v1 / --v2 override)
 #   SCALE      simulator scale          (default 0.05)
 #   OUT        output directory         (default bench-out/)
-#   SCENARIOS  scenarios to run         (default "seed-campaign multi-campaign stealth false-positive-traps")
 #   SKIP_BUILD set to 1 to reuse an existing target/release/distillguard
 #   DISTILLGUARD_BIN  binary to run instead of target/release/distillguard (implies no build)
 #   JSON_TOOL  set to python3 to read the eval JSON with python3 even when jq is present
@@ -21,7 +28,10 @@ SEEDS="${SEEDS:-1 2 3}"
 SCALE="${SCALE:-0.05}"
 OUT="${OUT:-bench-out}"
 OUT="${OUT%/}"
-SCENARIOS="${SCENARIOS:-seed-campaign multi-campaign stealth false-positive-traps}"
+SCENARIOS="${SCENARIOS:-seed-campaign multi-campaign stealth false-positive-traps cohorts aged-reseller slow-drip mixed}"
+SCENARIOS_V2="${SCENARIOS_V2:-cohorts-v2 aged-reseller-v2 slow-drip-v2 mixed-v2}"
+SEEDS_V2="${SEEDS_V2:-11 12 13}"
+VARIANTS="${VARIANTS:-all}"
 BIN="${DISTILLGUARD_BIN:-target/release/distillguard}"
 
 # Prints the last "events/s" figure of a log as a plain number (or nothing). Tolerates
@@ -40,8 +50,10 @@ events_per_s() {
 }
 
 # Prints one TSV line of metrics from an eval JSON: recall, benign FPR monitor/throttle/
-# suspend, leak share, median/p90 requests to detect, median hours to detect ("NA" when
-# absent). Uses jq when present, else python3.
+# suspend (benign = organic + automation + cohort), leak share, median/p90 requests to
+# detect, median hours to detect, cohort members throttled or suspended, the worst action
+# any cohort member got, the lowest majority share over the engine's campaign records and
+# the number of those records ("NA" when absent). Uses jq when present, else python3.
 eval_fields() {
     local json="$1"
     if [[ "${JSON_TOOL:-auto}" != python3 ]] && command -v jq >/dev/null 2>&1; then
@@ -49,7 +61,9 @@ eval_fields() {
                  .benign_fpr.benign.monitor, .benign_fpr.benign.throttle, .benign_fpr.benign.suspend,
                  .attack.leak.share,
                  .attack.ttd.requests.median, .attack.ttd.requests.p90,
-                 (.attack.ttd.hours_from_first_request.median // .attack.ttd.hours_from_first_verdict.median) ]
+                 (.attack.ttd.hours_from_first_request.median // .attack.ttd.hours_from_first_verdict.median),
+                 .cohort_max_action.throttled_or_worse, .cohort_max_action.level,
+                 .attribution.min_share, .attribution.records ]
                | map(if . == null then "NA" else tostring end) | @tsv' "$json"
     else
         python3 - "$json" <<'PY'
@@ -68,71 +82,137 @@ vals = [get("attack", "recall"),
         get("benign_fpr", "benign", "suspend"),
         get("attack", "leak", "share"),
         get("attack", "ttd", "requests", "median"), get("attack", "ttd", "requests", "p90"),
-        hours]
-print("\t".join("NA" if v is None else repr(float(v)) for v in vals))
+        hours,
+        get("cohort_max_action", "throttled_or_worse"), get("cohort_max_action", "level"),
+        get("attribution", "min_share"), get("attribution", "records")]
+def cell(v):
+    if v is None:
+        return "NA"
+    return v if isinstance(v, str) else repr(float(v))
+print("\t".join(cell(v) for v in vals))
 PY
     fi
 }
 
-# Renders "scenario<TAB>seed<TAB>status<TAB>9 metrics" lines as the markdown table, with a
+# Prints "campaign<TAB>accounts<TAB>recall<TAB>leak share" per campaign of an eval JSON.
+campaign_fields() {
+    local json="$1"
+    if [[ "${JSON_TOOL:-auto}" != python3 ]] && command -v jq >/dev/null 2>&1; then
+        jq -r '.campaigns[]? | [ .campaign, .accounts, .recall, .leak.share ]
+               | map(if . == null then "NA" else tostring end) | @tsv' "$json"
+    else
+        python3 - "$json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d.get("campaigns") or []:
+    leak = (c.get("leak") or {}).get("share")
+    vals = [c.get("campaign"), c.get("accounts"), c.get("recall"), leak]
+    print("\t".join("NA" if v is None else str(v) for v in vals))
+PY
+    fi
+}
+
+# Renders "scenario<TAB>seed<TAB>status<TAB>13 metrics" lines as the markdown table, with a
 # mean row (over the seeds that have a value) after each scenario's rows.
 render_table() {
     awk -F '\t' '
     function pct(v, d) { return v == "NA" ? "–" : sprintf("%." d "f%%", v * 100) }
     function fix(v, d) { return v == "NA" ? "–" : sprintf("%." d "f", v) }
+    function rank(l) { return l == "suspend" ? 3 : l == "throttle" ? 2 : l == "monitor" ? 1 : l == "none" ? 0 : -1 }
     function row(name, seed, status, v,    cells) {
         if (status != "ok") {
-            printf "| %s | %s | %s |  |  |  |  |  |  |  |  |\n", name, seed, status
+            printf "| %s | %s | %s |  |  |  |  |  |  |  |  |  |  |  |  |\n", name, seed, status
             return
         }
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, seed,
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, seed,
             pct(v[1], 1), pct(v[2], 2), pct(v[3], 3), pct(v[4], 3), pct(v[5], 1),
-            fix(v[6], 1), fix(v[7], 1), fix(v[8], 2), fix(v[9], 0)
+            fix(v[6], 1), fix(v[7], 1), fix(v[8], 2), fix(v[9], 1), (v[10] == "NA" ? "–" : v[10]),
+            pct(v[11], 1), fix(v[12], 0), fix(v[13], 0)
     }
+    # Mean row: means, except the worst cohort action and the lowest attribution share
+    # over the seeds.
     function flush(    i, m) {
         if (cur == "") return
-        for (i = 1; i <= 9; i++) m[i] = (cnt[i] > 0) ? sum[i] / cnt[i] : "NA"
+        for (i = 1; i <= N; i++) m[i] = (cnt[i] > 0) ? sum[i] / cnt[i] : "NA"
+        m[10] = worst; m[11] = (cnt[11] > 0) ? lowest : "NA"
         row("**" cur "**", "**mean**", "ok", m)
-        for (i = 1; i <= 9; i++) { sum[i] = 0; cnt[i] = 0 }
+        for (i = 1; i <= N; i++) { sum[i] = 0; cnt[i] = 0 }
+        worst = "NA"; lowest = 2
     }
     BEGIN {
-        print "| scenario | seed | attack recall | benign FPR monitor | benign FPR throttle | benign FPR suspend | leak share | req to detect (median) | req to detect (p90) | hours to detect (median) | events/s |"
-        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        cur = ""
+        N = 13
+        print "| scenario | seed | attack recall | benign FPR monitor | benign FPR throttle | benign FPR suspend | leak share | req to detect (median) | req to detect (p90) | hours to detect (median) | cohort members throttled+ | cohort max action | attribution min share | campaign records | events/s |"
+        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        cur = ""; worst = "NA"; lowest = 2
     }
     {
         if ($1 != cur) { flush(); cur = $1 }
-        for (i = 1; i <= 9; i++) {
+        for (i = 1; i <= N; i++) {
             v[i] = ($3 == "ok" && $(i + 3) != "" ) ? $(i + 3) : "NA"
-            if (v[i] != "NA") { sum[i] += v[i]; cnt[i]++ }
+            if (v[i] != "NA" && i != 10) { sum[i] += v[i]; cnt[i]++ }
         }
+        if (v[10] != "NA" && rank(v[10]) > rank(worst)) worst = v[10]
+        if (v[11] != "NA" && v[11] + 0 < lowest) lowest = v[11] + 0
         row($1, $2, $3, v)
     }
     END { flush() }'
 }
 
+# Renders "scenario<TAB>seed<TAB>campaign<TAB>accounts<TAB>recall<TAB>leak" lines as the
+# per-campaign table.
+render_campaigns() {
+    awk -F '\t' '
+    function pct(v, d) { return v == "NA" ? "–" : sprintf("%." d "f%%", v * 100) }
+    BEGIN {
+        print "| scenario | seed | campaign | accounts | recall | leak share |"
+        print "|---|---|---|---:|---:|---:|"
+    }
+    { printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, pct($5, 1), pct($6, 1) }'
+}
+
+# Prints "scenario seed" for every run of the selected sets.
+runs() {
+    local s n
+    if [[ "$VARIANTS" != v2 ]]; then
+        for s in $SCENARIOS; do for n in $SEEDS; do echo "$s $n"; done; done
+    fi
+    if [[ "$VARIANTS" != v1 ]]; then
+        for s in $SCENARIOS_V2; do for n in $SEEDS_V2; do echo "$s $n"; done; done
+    fi
+}
+
 # Collects the TSV lines for every scenario and seed from $OUT.
 collect() {
     local s n base status fields eps
-    for s in $SCENARIOS; do
-        for n in $SEEDS; do
-            base="$OUT/$s-$n"
-            status="ok"
-            [[ -f "$base.failed" ]] && status="failed: $(head -n 1 "$base.failed")"
-            if [[ "$status" == ok && ! -f "$base.eval.json" ]]; then status="missing"; fi
-            if [[ "$status" == ok ]]; then
-                fields="$(eval_fields "$base.eval.json")" || { status="bad eval JSON"; fields=""; }
-            else
-                fields=""
-            fi
-            eps="$(events_per_s "$base.replay.log")"
-            if [[ "$status" == ok ]]; then
-                printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$n" "$status" "$fields" "${eps:-NA}"
-            else
-                printf '%s\t%s\t%s\n' "$s" "$n" "$status"
-            fi
+    while read -r s n; do
+        base="$OUT/$s-$n"
+        status="ok"
+        [[ -f "$base.failed" ]] && status="failed: $(head -n 1 "$base.failed")"
+        if [[ "$status" == ok && ! -f "$base.eval.json" ]]; then status="missing"; fi
+        if [[ "$status" == ok ]]; then
+            fields="$(eval_fields "$base.eval.json")" || { status="bad eval JSON"; fields=""; }
+        else
+            fields=""
+        fi
+        eps="$(events_per_s "$base.replay.log")"
+        if [[ "$status" == ok ]]; then
+            printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$n" "$status" "$fields" "${eps:-NA}"
+        else
+            printf '%s\t%s\t%s\n' "$s" "$n" "$status"
+        fi
+    done < <(runs)
+}
+
+# Collects the per-campaign lines for every run with an eval JSON.
+collect_campaigns() {
+    local s n base
+    while read -r s n; do
+        base="$OUT/$s-$n"
+        [[ -f "$base.eval.json" && ! -f "$base.failed" ]] || continue
+        campaign_fields "$base.eval.json" | while IFS= read -r line; do
+            printf '%s\t%s\t%s\n' "$s" "$n" "$line"
         done
-    done
+    done < <(runs)
 }
 
 # Runs one scenario/seed; on failure writes the failed step to $base.failed.
@@ -148,29 +228,44 @@ run_one() {
         "$base.jsonl.zst" 2>"$base.replay.log"; then
         echo replay >"$base.failed"; tail -n 5 "$base.replay.log" >&2; return 0
     fi
+    local campaigns=()
+    [[ -f "$base.campaigns.jsonl" ]] && campaigns=(--campaigns "$base.campaigns.jsonl")
     if ! "$BIN" eval --labels "$base.labels.csv" --verdicts "$base.verdicts.jsonl" \
-        --logs "$base.jsonl.zst" --json "$base.eval.json" >"$base.eval.txt" 2>"$base.eval.log"; then
+        --logs "$base.jsonl.zst" --json "$base.eval.json" "${campaigns[@]}" \
+        >"$base.eval.txt" 2>"$base.eval.log"; then
         echo eval >"$base.failed"; tail -n 5 "$base.eval.log" >&2; return 0
     fi
 }
 
 main() {
-    if [[ "${1:-}" != "--table" ]]; then
+    local table_only=0 arg
+    for arg in "$@"; do
+        case "$arg" in
+            --table) table_only=1 ;;
+            --v1) VARIANTS=v1 ;;
+            --v2) VARIANTS=v2 ;;
+            *) echo "unknown argument $arg (expected --table, --v1, --v2)" >&2; exit 2 ;;
+        esac
+    done
+    case "$VARIANTS" in v1|v2|all) ;; *) echo "VARIANTS must be v1, v2 or all" >&2; exit 2 ;; esac
+    if [[ "$table_only" != 1 ]]; then
         mkdir -p "$OUT"
         if [[ "${SKIP_BUILD:-0}" != 1 && -z "${DISTILLGUARD_BIN:-}" ]]; then
             cargo build --release --bin distillguard
         fi
         [[ -x "$BIN" ]] || { echo "no $BIN" >&2; exit 1; }
         local s n
-        for s in $SCENARIOS; do
-            for n in $SEEDS; do
-                run_one "$s" "$n"
-            done
-        done
+        while read -r s n; do
+            run_one "$s" "$n" </dev/null
+        done < <(runs)
     fi
     local rows
     rows="$(collect)"
-    printf '%s\n' "$rows" | render_table | tee "$OUT/summary.md"
+    {
+        printf '%s\n' "$rows" | render_table
+        printf '\nper campaign (recall = throttled or suspended accounts)\n\n'
+        collect_campaigns | render_campaigns
+    } | tee "$OUT/summary.md"
     if printf '%s\n' "$rows" | cut -f 3 | grep -qv '^ok$'; then
         echo "some runs failed or are missing (see $OUT/*.failed and logs)" >&2
         exit 1

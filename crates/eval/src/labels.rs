@@ -16,13 +16,21 @@ pub enum Class {
     Automation,
     /// Part of a distillation campaign.
     Attack,
+    /// A member of a benign group of new people (course, research team, company
+    /// onboarding, event): benign; its group name is in the `campaign` column.
+    Cohort,
 }
 
 impl Class {
     /// All classes, in report order.
-    pub const ALL: [Class; 3] = [Class::Organic, Class::Automation, Class::Attack];
+    pub const ALL: [Class; 4] = [
+        Class::Organic,
+        Class::Automation,
+        Class::Attack,
+        Class::Cohort,
+    ];
 
-    /// Whether the account is legitimate (organic or automation).
+    /// Whether the account is legitimate (organic, automation or cohort).
     pub fn is_benign(self) -> bool {
         self != Class::Attack
     }
@@ -33,7 +41,14 @@ impl Class {
             Class::Organic => "organic",
             Class::Automation => "automation",
             Class::Attack => "attack",
+            Class::Cohort => "cohort",
         }
+    }
+
+    /// Whether the labels' `campaign` column names a group for this class (attack
+    /// campaign, cohort group).
+    pub fn has_group(self) -> bool {
+        matches!(self, Class::Attack | Class::Cohort)
     }
 
     fn parse(s: &str) -> Option<Class> {
@@ -41,6 +56,7 @@ impl Class {
             "organic" => Some(Class::Organic),
             "automation" => Some(Class::Automation),
             "attack" => Some(Class::Attack),
+            "cohort" => Some(Class::Cohort),
             _ => None,
         }
     }
@@ -51,7 +67,8 @@ impl Class {
 pub struct Label {
     /// The account's class.
     pub class: Class,
-    /// The campaign of an attack account (`None` for benign accounts or when empty).
+    /// The campaign of an attack account or the group of a cohort account (`None` for
+    /// other accounts or when empty).
     pub campaign: Option<String>,
 }
 
@@ -100,7 +117,7 @@ impl Labels {
                 .ok_or_else(|| bad(format!("line {line}: unknown class {class_text:?}")))?;
             let campaign = campaign_col
                 .and_then(|c| rec.get(c))
-                .filter(|c| !c.is_empty() && class == Class::Attack)
+                .filter(|c| !c.is_empty() && class.has_group())
                 .map(str::to_string);
             if labels
                 .by_account
@@ -120,9 +137,7 @@ impl Labels {
         let by_account = entries
             .into_iter()
             .map(|(id, class, campaign)| {
-                let campaign = campaign
-                    .filter(|_| class == Class::Attack)
-                    .map(String::from);
+                let campaign = campaign.filter(|_| class.has_group()).map(String::from);
                 (id.to_string(), Label { class, campaign })
             })
             .collect();
@@ -176,6 +191,15 @@ mod tests {
         assert_eq!(l.get("b").unwrap().campaign.as_deref(), Some("c1"));
         assert_eq!(l.get("d").unwrap().campaign, None);
         assert_eq!(l.count(Class::Attack), 2);
+    }
+
+    #[test]
+    fn cohort_is_benign_and_keeps_its_group() {
+        let l = parse("account_id,class,campaign\na,cohort,course-1\nb,organic,x\n").unwrap();
+        assert_eq!(l.get("a").unwrap().class, Class::Cohort);
+        assert!(Class::Cohort.is_benign());
+        assert_eq!(l.get("a").unwrap().campaign.as_deref(), Some("course-1"));
+        assert_eq!(l.get("b").unwrap().campaign, None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
     let s = run_simulate(&cli.args, &mut |_, _| {})?;
     eprintln!(
-        "scenario={} records={} by_class(organic,automation,attack)={:?} accounts={:?} elapsed={:.1}s rate={:.0} rec/s",
+        "scenario={} records={} by_class(organic,automation,attack,cohort)={:?} accounts={:?} elapsed={:.1}s rate={:.0} rec/s",
         s.scenario,
         s.records,
         s.records_by_class,

@@ -43,10 +43,10 @@ pub struct SimSummary {
     pub scenario: String,
     /// Records written.
     pub records: u64,
-    /// Records per class: organic, automation, attack.
-    pub records_by_class: [u64; 3],
-    /// Accounts per class: organic, automation, attack.
-    pub accounts_by_class: [u64; 3],
+    /// Records per class: organic, automation, attack, cohort.
+    pub records_by_class: [u64; 4],
+    /// Accounts per class: organic, automation, attack, cohort.
+    pub accounts_by_class: [u64; 4],
     /// Window [start, end) in epoch ms.
     pub window_ms: (i64, i64),
     /// Wall-clock seconds.
@@ -65,6 +65,7 @@ fn class_idx(c: Class) -> usize {
         Class::Organic => 0,
         Class::Automation => 1,
         Class::Attack => 2,
+        Class::Cohort => 3,
     }
 }
 

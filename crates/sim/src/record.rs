@@ -12,15 +12,19 @@ pub enum Class {
     Automation,
     /// Distillation campaign accounts.
     Attack,
+    /// Members of benign groups (a course, a research team, a company onboarding, an
+    /// event): new people sharing networks, prompts and sign-up times; benign.
+    Cohort,
 }
 
 impl Class {
-    /// The label text (`organic`, `automation`, `attack`).
+    /// The label text (`organic`, `automation`, `attack`, `cohort`).
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Organic => "organic",
             Class::Automation => "automation",
             Class::Attack => "attack",
+            Class::Cohort => "cohort",
         }
     }
 }
@@ -30,9 +34,9 @@ impl Class {
 pub enum Body {
     /// `prompt`: one text (completions-style endpoints).
     Prompt,
-    /// `messages`: one user message with string content.
+    /// `messages`: the user message with string content (after the `history` turns).
     Messages,
-    /// `messages`: one user message whose content is an array of text blocks.
+    /// `messages`: the user message's content is an array of text blocks (after `history`).
     Blocks,
 }
 
@@ -65,8 +69,11 @@ pub struct SimRecord {
     pub model: &'static str,
     /// System prompt; empty = none.
     pub system: String,
-    /// The user's text (as `prompt` or as the user message, per `body`).
+    /// The user's text (as `prompt` or as the last user message, per `body`).
     pub text: String,
+    /// Earlier turns of a conversation, oldest first: (user text, assistant answer). Only
+    /// messages-style bodies carry them (a follow-up request); empty otherwise.
+    pub history: Vec<(String, String)>,
     /// Body shape.
     pub body: Body,
     /// Requested max_tokens.
@@ -108,6 +115,7 @@ impl Default for SimRecord {
             model: "",
             system: String::new(),
             text: String::new(),
+            history: Vec::new(),
             body: Body::Messages,
             max_tokens: 0,
             temperature: None,
@@ -165,7 +173,15 @@ impl SimRecord {
                     buf.extend_from_slice(b",\"system\":");
                     json_str(buf, &self.system);
                 }
-                buf.extend_from_slice(b",\"messages\":[{\"role\":\"user\",\"content\":");
+                buf.extend_from_slice(b",\"messages\":[");
+                for (user, assistant) in &self.history {
+                    buf.extend_from_slice(b"{\"role\":\"user\",\"content\":");
+                    json_str(buf, user);
+                    buf.extend_from_slice(b"},{\"role\":\"assistant\",\"content\":");
+                    json_str(buf, assistant);
+                    buf.extend_from_slice(b"},");
+                }
+                buf.extend_from_slice(b"{\"role\":\"user\",\"content\":");
                 if self.body == Body::Blocks {
                     buf.extend_from_slice(b"[");
                     // Split a pasted block (code, document) from the request text.

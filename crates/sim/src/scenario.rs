@@ -26,6 +26,38 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "false-positive-traps",
         include_str!("../../../configs/scenarios/false-positive-traps.toml"),
     ),
+    (
+        "cohorts",
+        include_str!("../../../configs/scenarios/cohorts.toml"),
+    ),
+    (
+        "aged-reseller",
+        include_str!("../../../configs/scenarios/aged-reseller.toml"),
+    ),
+    (
+        "slow-drip",
+        include_str!("../../../configs/scenarios/slow-drip.toml"),
+    ),
+    (
+        "mixed",
+        include_str!("../../../configs/scenarios/mixed.toml"),
+    ),
+    (
+        "cohorts-v2",
+        include_str!("../../../configs/scenarios/cohorts-v2.toml"),
+    ),
+    (
+        "aged-reseller-v2",
+        include_str!("../../../configs/scenarios/aged-reseller-v2.toml"),
+    ),
+    (
+        "slow-drip-v2",
+        include_str!("../../../configs/scenarios/slow-drip-v2.toml"),
+    ),
+    (
+        "mixed-v2",
+        include_str!("../../../configs/scenarios/mixed-v2.toml"),
+    ),
 ];
 
 /// A whole scenario.
@@ -55,6 +87,10 @@ pub struct Scenario {
     /// Distillation campaigns (class attack).
     #[serde(default)]
     pub campaign: Vec<CampaignConfig>,
+    /// Benign groups of new people (class cohort): courses, research teams, company
+    /// onboardings, events.
+    #[serde(default)]
+    pub cohort: Vec<CohortConfig>,
 }
 
 /// Ordinary people using the API from their own devices.
@@ -122,6 +158,10 @@ pub struct Habits {
     pub ipv6_share: f64,
     /// Time zones as (UTC offset hours, weight).
     pub timezones: Vec<(f64, f64)>,
+    /// Probability that a request after the first of a session continues the conversation
+    /// (sends the last 1-3 exchanges as history plus a short follow-up); messages-style
+    /// clients only.
+    pub followup_share: f64,
 }
 
 impl Default for Habits {
@@ -147,6 +187,7 @@ impl Default for Habits {
                 (9.0, 0.06),
                 (10.0, 0.03),
             ],
+            followup_share: 0.55,
         }
     }
 }
@@ -273,7 +314,8 @@ pub struct CampaignConfig {
     pub start_day: f64,
     /// Last day of the campaign (offset; defaults to the end of the window).
     pub end_day: Option<f64>,
-    /// Provisioning waves: accounts are split evenly across waves spread over the campaign.
+    /// Provisioning waves: accounts are split evenly across waves spread over the campaign
+    /// (0 = drip, see `drip`).
     pub waves: u32,
     /// Days over which one wave's accounts start (uniform).
     #[serde(default = "d_wave_spread")]
@@ -336,9 +378,267 @@ pub struct CampaignConfig {
     /// Number of shared payment fingerprints.
     #[serde(default = "d_three")]
     pub shared_payment_count: u32,
+    /// Evasion (bought accounts): account age at first use, uniform in [min, max] days,
+    /// instead of provisioning shortly before first use.
+    #[serde(default)]
+    pub account_age_days: Option<(f64, f64)>,
+    /// Evasion (bought accounts): the account shows light organic use from its old home
+    /// IP from the window start until the takeover (its first harvesting request), then
+    /// switches abruptly to new addresses and harvesting volume.
+    #[serde(default)]
+    pub dormant_history: bool,
+    /// Organic requests per week of the dormant history (before the takeover).
+    #[serde(default = "d_dormant_rate")]
+    pub dormant_requests_per_week: f64,
+    /// Reseller pool: number of organic people at scale 1 (class organic, ordinary organic
+    /// behaviour) whose traffic goes out through the campaign's proxy pool IPs, a random
+    /// pool IP per request.
+    #[serde(default)]
+    pub pool_relays_organic: f64,
+    /// Evasion: each account gets a time zone (`timezones`) and follows the organic
+    /// session model with the fitted diurnal and weekly rhythm in that zone; `on_hours`
+    /// and `pause_day_share` are then ignored (rate limit and daily cap still hold).
+    #[serde(default)]
+    pub local_schedule: bool,
+    /// Time zones of `local_schedule` / dormant accounts as (UTC offset hours, weight);
+    /// defaults to the organic habits' zones.
+    #[serde(default)]
+    pub timezones: Option<Vec<(f64, f64)>>,
+    /// Evasion (mixed real chats): camouflage requests are organic conversations; after
+    /// a camouflage request, the next request continues that chat (history + follow-up)
+    /// with this probability (messages-style clients; 0 = single-turn camouflage). The
+    /// overall camouflage share stays `camouflage_share`.
+    #[serde(default)]
+    pub camouflage_followups: f64,
+    /// Evasion (slow drip): accounts start one at a time, uniformly over the campaign
+    /// period, instead of in waves (also implied by `waves = 0`).
+    #[serde(default)]
+    pub drip: bool,
+    /// Harvesting prompts: `templates` (capability templates around a task sweep) or
+    /// `corpus` (items sampled uniformly from a large task distribution, each wrapped in
+    /// the account's own wording).
+    #[serde(default)]
+    pub prompt_source: PromptSource,
+    /// `corpus` source: number of distinct instruction wrappers (phrasings) the campaign
+    /// draws one per account from.
+    #[serde(default = "d_wordings")]
+    pub wordings: u32,
+    /// `corpus` source: share of requests that add a reasoning cue ("think step by step").
+    #[serde(default = "d_cue")]
+    pub reasoning_cue_share: f64,
     /// Request style overrides.
     #[serde(default)]
     pub style: StyleOverride,
+}
+
+/// Where a campaign's harvesting prompts come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptSource {
+    /// Capability templates (with paraphrases and synonym swaps) around a systematic task sweep.
+    #[default]
+    Templates,
+    /// Task items sampled uniformly (corpus `tasks_*` files, else procedural), per-account wording.
+    Corpus,
+}
+
+impl CampaignConfig {
+    /// Whether accounts start one at a time (drip) rather than in waves.
+    pub fn is_drip(&self) -> bool {
+        self.drip || self.waves == 0
+    }
+}
+
+/// Kind of benign group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortKind {
+    /// A university class: lab sessions on campus NAT, one exercise sheet, homework at home.
+    Course,
+    /// A research team running public benchmarks through an open-source harness.
+    BenchTeam,
+    /// A company onboarding its staff: one org and payment, office NAT, business hours.
+    Onboarding,
+    /// A hackathon / workshop: venue Wi-Fi, organisers' starter template, bursty days.
+    Event,
+}
+
+impl CohortKind {
+    /// Default group-name prefix.
+    pub fn default_name(self) -> &'static str {
+        match self {
+            CohortKind::Course => "course",
+            CohortKind::BenchTeam => "bench-team",
+            CohortKind::Onboarding => "onboarding",
+            CohortKind::Event => "event",
+        }
+    }
+}
+
+/// Benign groups of one kind (class `cohort`; the labels' campaign column holds the
+/// group name `name-k`). Group sizes are NOT multiplied by `--scale`; only the number of
+/// groups is (at least `min_groups`). Unset knobs take the kind's defaults (see
+/// [`CohortConfig::params`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortConfig {
+    /// `course`, `bench_team`, `onboarding` or `event`.
+    pub kind: CohortKind,
+    /// Group-name prefix (default: `course`, `bench-team`, `onboarding`, `event`).
+    pub name: Option<String>,
+    /// Number of groups at scale 1 (scaled and rounded, at least `min_groups`).
+    pub groups: f64,
+    /// Minimum number of groups at any scale.
+    #[serde(default = "d_min_groups")]
+    pub min_groups: u32,
+    /// Members per group [min, max] (uniform; not scaled).
+    pub size: Option<(u32, u32)>,
+    /// Day (offset from the window start) the group starts, uniform in [min, max].
+    pub start_days: Option<(f64, f64)>,
+    /// Members create their accounts within this many hours of the group's start.
+    pub signup_hours: Option<f64>,
+    /// Shared addresses of the group (campus / office / venue NAT, or the team's
+    /// servers), [min, max], all in one /24.
+    pub nat_ips: Option<(u32, u32)>,
+    /// Days the group stays active (course and onboarding: to the window end by default).
+    pub active_days: Option<f64>,
+    /// Course: lab sessions per week (at fixed weekly slots, the whole class together).
+    pub sessions_per_week: Option<u32>,
+    /// Course: lab length in hours; event: spacing of the synchronised sessions in hours.
+    pub session_hours: Option<f64>,
+    /// Requests per session [min, max]: course labs, event sessions.
+    pub requests_per_session: Option<(u32, u32)>,
+    /// Course: exercises on the group's sheet [min, max].
+    pub exercises: Option<(u32, u32)>,
+    /// Bench team: whole benchmark runs per account over the active period [min, max].
+    pub runs: Option<(u32, u32)>,
+    /// Mean requests per day outside sessions: course homework, onboarding use, event
+    /// after-users.
+    pub requests_per_day: Option<f64>,
+    /// Bench team: median gap between items of a run, seconds (log-normal, σ = 0.5).
+    pub gap_median_s: Option<f64>,
+    /// Bench team: the whole team uses one API key of the team's org.
+    pub shared_key: Option<bool>,
+    /// Event: share of members who stay on as light organic users afterwards.
+    pub after_share: Option<f64>,
+    /// Probability a request after the first of a session is a conversational follow-up.
+    pub followup_share: Option<f64>,
+    /// Time zones of the groups as (UTC offset hours, weight); default: the organic ones.
+    pub timezones: Option<Vec<(f64, f64)>>,
+    /// Request style overrides (on the kind's base style).
+    #[serde(default)]
+    pub style: StyleOverride,
+}
+
+/// Cohort knobs with the kind's defaults filled in.
+#[derive(Debug, Clone)]
+pub struct CohortParams {
+    /// Group-name prefix.
+    pub name: String,
+    /// Members per group.
+    pub size: (u32, u32),
+    /// Start day range.
+    pub start_days: (f64, f64),
+    /// Sign-up window, hours.
+    pub signup_hours: f64,
+    /// Shared addresses.
+    pub nat_ips: (u32, u32),
+    /// Active days (`f64::INFINITY` = to the window end).
+    pub active_days: f64,
+    /// Course labs per week.
+    pub sessions_per_week: u32,
+    /// Lab length / sync spacing, hours.
+    pub session_hours: f64,
+    /// Requests per session.
+    pub requests_per_session: (u32, u32),
+    /// Exercises per sheet.
+    pub exercises: (u32, u32),
+    /// Runs per bench account.
+    pub runs: (u32, u32),
+    /// Requests per day outside sessions.
+    pub requests_per_day: f64,
+    /// Bench item gap median, seconds.
+    pub gap_median_s: f64,
+    /// One API key per bench team.
+    pub shared_key: bool,
+    /// Event after-users share.
+    pub after_share: f64,
+    /// Follow-up probability.
+    pub followup_share: f64,
+    /// Time zones.
+    pub timezones: Vec<(f64, f64)>,
+}
+
+impl CohortConfig {
+    /// The knobs with the kind's defaults.
+    pub fn params(&self) -> CohortParams {
+        use CohortKind::*;
+        let k = self.kind;
+        let pick = |c: f64, b: f64, o: f64, e: f64| match k {
+            Course => c,
+            BenchTeam => b,
+            Onboarding => o,
+            Event => e,
+        };
+        CohortParams {
+            name: self
+                .name
+                .clone()
+                .unwrap_or_else(|| k.default_name().to_string()),
+            size: self.size.unwrap_or(match k {
+                Course => (30, 80),
+                BenchTeam => (5, 30),
+                Onboarding => (50, 200),
+                Event => (40, 150),
+            }),
+            start_days: self.start_days.unwrap_or(match k {
+                Course => (0.0, 10.0),
+                BenchTeam => (0.0, 20.0),
+                Onboarding => (0.0, 15.0),
+                Event => (1.0, 20.0),
+            }),
+            signup_hours: self.signup_hours.unwrap_or(pick(2.0, 36.0, 60.0, 3.0)),
+            nat_ips: self.nat_ips.unwrap_or(match k {
+                Course => (1, 3),
+                BenchTeam => (1, 3),
+                Onboarding => (1, 3),
+                Event => (1, 2),
+            }),
+            active_days: self
+                .active_days
+                .unwrap_or(pick(f64::INFINITY, 14.0, f64::INFINITY, 1.5)),
+            sessions_per_week: self.sessions_per_week.unwrap_or(2),
+            session_hours: self.session_hours.unwrap_or(pick(2.0, 0.0, 0.0, 3.0)),
+            requests_per_session: self.requests_per_session.unwrap_or(match k {
+                Event => (5, 25),
+                _ => (10, 60),
+            }),
+            exercises: self.exercises.unwrap_or((8, 15)),
+            runs: self.runs.unwrap_or((1, 6)),
+            requests_per_day: self.requests_per_day.unwrap_or(pick(1.5, 0.0, 5.0, 0.4)),
+            gap_median_s: self.gap_median_s.unwrap_or(6.0),
+            shared_key: self.shared_key.unwrap_or(true),
+            after_share: self.after_share.unwrap_or(0.3),
+            followup_share: self.followup_share.unwrap_or(0.55),
+            timezones: self
+                .timezones
+                .clone()
+                .unwrap_or_else(|| Habits::default().timezones),
+        }
+    }
+}
+
+fn d_min_groups() -> u32 {
+    2
+}
+fn d_dormant_rate() -> f64 {
+    3.0
+}
+fn d_wordings() -> u32 {
+    400
+}
+fn d_cue() -> f64 {
+    0.3
 }
 
 fn d_pool() -> f64 {
@@ -450,9 +750,9 @@ impl Scenario {
             return bad(format!("days = {} must be in (0, 3660]", self.days));
         }
         for c in &self.campaign {
-            if c.waves == 0 || c.rate_limit_rpm <= 0.0 || c.account_lifetime_days <= 0.0 {
+            if c.rate_limit_rpm <= 0.0 || c.account_lifetime_days <= 0.0 {
                 return bad(format!(
-                    "campaign {}: waves, rate_limit_rpm and account_lifetime_days must be > 0",
+                    "campaign {}: rate_limit_rpm and account_lifetime_days must be > 0",
                     c.name
                 ));
             }
@@ -467,6 +767,45 @@ impl Scenario {
                 return bad(format!(
                     "campaign {}: need 0 <= start_day < end_day <= days",
                     c.name
+                ));
+            }
+            if let Some((a, b)) = c.account_age_days {
+                if !(a >= 0.0 && b >= a) {
+                    return bad(format!(
+                        "campaign {}: account_age_days must be 0 <= min <= max",
+                        c.name
+                    ));
+                }
+            }
+            if !(0.0..1.0).contains(&c.camouflage_followups) {
+                return bad(format!(
+                    "campaign {}: camouflage_followups must be in [0, 1)",
+                    c.name
+                ));
+            }
+        }
+        for c in &self.cohort {
+            let p = c.params();
+            let ok = p.size.0 >= 1
+                && p.size.1 >= p.size.0
+                && p.nat_ips.0 >= 1
+                && p.nat_ips.1 >= p.nat_ips.0
+                && p.start_days.0 >= 0.0
+                && p.start_days.1 >= p.start_days.0
+                && p.start_days.0 < self.days
+                && p.requests_per_session.0 >= 1
+                && p.requests_per_session.1 >= p.requests_per_session.0
+                && p.exercises.0 >= 1
+                && p.exercises.1 >= p.exercises.0
+                && p.runs.1 >= p.runs.0
+                && p.active_days > 0.0
+                && p.signup_hours >= 0.0
+                && (0.0..1.0).contains(&p.followup_share)
+                && c.groups >= 0.0;
+            if !ok {
+                return bad(format!(
+                    "cohort {}: need 1 <= min <= max for size, nat_ips, requests_per_session, exercises, runs; 0 <= start_days < days; followup_share in [0, 1)",
+                    p.name
                 ));
             }
         }

@@ -32,7 +32,7 @@ fn ordered_by_ts_and_valid_against_contract() {
     let recs = lines(&buf);
     let mut last = i64::MIN;
     let mut ids = std::collections::BTreeSet::new();
-    let (mut n_prompt, mut n_messages, mut n_blocks, mut n_v6) = (0, 0, 0, 0);
+    let (mut n_prompt, mut n_messages, mut n_blocks, mut n_v6, mut n_followups) = (0, 0, 0, 0, 0);
     for r in &recs {
         let ts = r["ts"].as_i64().expect("ts is an integer");
         assert!(ts >= last, "ts out of order");
@@ -68,8 +68,17 @@ fn ordered_by_ts_and_valid_against_contract() {
             }
             (None, Some(m)) => {
                 let m = m.as_array().unwrap();
-                assert_eq!(m[0]["role"], "user");
-                match &m[0]["content"] {
+                // Earlier turns alternate user / assistant; the last message is the user's.
+                assert_eq!(m.len() % 2, 1, "history comes in user/assistant pairs");
+                for (k, msg) in m.iter().enumerate() {
+                    let role = if k % 2 == 0 { "user" } else { "assistant" };
+                    assert_eq!(msg["role"], role);
+                    if k + 1 < m.len() {
+                        assert!(!msg["content"].as_str().unwrap().is_empty());
+                    }
+                }
+                n_followups += (m.len() > 1) as usize;
+                match &m[m.len() - 1]["content"] {
                     Value::String(s) => assert!(!s.is_empty()),
                     Value::Array(blocks) => {
                         n_blocks += 1;
@@ -85,7 +94,7 @@ fn ordered_by_ts_and_valid_against_contract() {
             other => panic!("need exactly one of prompt/messages: {other:?}"),
         }
     }
-    assert!(n_prompt > 0 && n_messages > 0 && n_blocks > 0 && n_v6 > 0);
+    assert!(n_prompt > 0 && n_messages > 0 && n_blocks > 0 && n_v6 > 0 && n_followups > 0);
 }
 
 #[test]

@@ -115,6 +115,11 @@ fn shipped_scenarios_parse_and_run_tiny() {
         assert!(!buf.is_empty(), "{name}");
         let attack = labels.iter().filter(|l| l.class == Class::Attack).count();
         assert_eq!(attack > 0, !s.campaign.is_empty(), "{name}");
+        let cohort = labels.iter().filter(|l| l.class == Class::Cohort).count();
+        assert_eq!(cohort > 0, !s.cohort.is_empty(), "{name}");
+        assert!(labels.iter().all(
+            |l| (l.class == Class::Cohort || l.class == Class::Attack) != l.campaign.is_empty()
+        ));
     }
 }
 

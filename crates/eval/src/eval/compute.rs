@@ -1,8 +1,8 @@
 //! Computing the evaluation report from labels, verdict summaries and log counts.
 
 use super::report::{
-    ActionCounts, AttackSummary, BenignFpr, CampaignRow, ClassRow, DetectTimes, EvalReport, FprRow,
-    InputSummary, Leak, UnlabelledSummary,
+    ActionCounts, AttackSummary, BenignFpr, CampaignRow, ClassRow, CohortGroupRow, CohortSummary,
+    DetectTimes, EvalReport, FprRow, InputSummary, Leak, UnlabelledSummary,
 };
 use crate::action::Level;
 use crate::labels::{Class, Labels};
@@ -62,9 +62,11 @@ impl AttackGroup {
 /// [`VerdictSet::action_cutoffs`] of the same verdicts.
 pub fn evaluate(labels: &Labels, verdicts: &VerdictSet, logs: Option<&LogScan>) -> EvalReport {
     let with_logs = logs.is_some();
-    let mut class_counts = [ActionCounts::default(); 3];
+    let mut class_counts = [ActionCounts::default(); 4];
     let mut attacks = AttackGroup::default();
     let mut campaigns: BTreeMap<&str, AttackGroup> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, ActionCounts> = BTreeMap::new();
+    let mut cohort_level = Level::None;
     let mut labelled_without_requests = 0;
     for (id, label) in labels.iter() {
         let v = verdicts.accounts.get(id);
@@ -77,6 +79,11 @@ pub fn evaluate(labels: &Labels, verdicts: &VerdictSet, logs: Option<&LogScan>) 
         let requests = logs.and_then(|l| l.accounts.get(id));
         if with_logs && requests.is_none() {
             labelled_without_requests += 1;
+        }
+        if label.class == Class::Cohort {
+            let name = label.campaign.as_deref().unwrap_or("-");
+            groups.entry(name).or_default().add(level);
+            cohort_level = cohort_level.max(level);
         }
         if label.class == Class::Attack {
             attacks.add(v, requests);
@@ -93,15 +100,13 @@ pub fn evaluate(labels: &Labels, verdicts: &VerdictSet, logs: Option<&LogScan>) 
         }
     }
 
-    let [organic, automation, attack] = class_counts;
+    let [organic, automation, attack, cohort] = class_counts;
     let mut benign = organic;
-    for (b, a) in [
-        (&mut benign.none, automation.none),
-        (&mut benign.monitor, automation.monitor),
-        (&mut benign.throttle, automation.throttle),
-        (&mut benign.suspend, automation.suspend),
-    ] {
-        *b += a;
+    for other in [automation, cohort] {
+        benign.none += other.none;
+        benign.monitor += other.monitor;
+        benign.throttle += other.throttle;
+        benign.suspend += other.suspend;
     }
     let actioned: u64 = class_counts
         .iter()
@@ -144,6 +149,7 @@ pub fn evaluate(labels: &Labels, verdicts: &VerdictSet, logs: Option<&LogScan>) 
         benign_fpr: BenignFpr {
             organic: FprRow::from_counts(&organic),
             automation: FprRow::from_counts(&automation),
+            cohort: FprRow::from_counts(&cohort),
             benign: FprRow::from_counts(&benign),
         },
         campaigns: campaigns
@@ -159,5 +165,20 @@ pub fn evaluate(labels: &Labels, verdicts: &VerdictSet, logs: Option<&LogScan>) 
             })
             .collect(),
         unlabelled,
+        cohort_max_action: CohortSummary {
+            accounts: cohort.total(),
+            level: cohort_level.name().to_string(),
+            throttled_or_worse: cohort.at_least(Level::Throttle),
+            suspended: cohort.suspend,
+            groups: groups
+                .into_iter()
+                .map(|(name, c)| CohortGroupRow {
+                    group: name.to_string(),
+                    accounts: c.total(),
+                    max_action: c,
+                })
+                .collect(),
+        },
+        attribution: None,
     }
 }

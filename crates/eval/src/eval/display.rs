@@ -109,8 +109,86 @@ impl fmt::Display for EvalReport {
         let b = &self.benign_fpr;
         t.row(fpr_cells("organic", &b.organic));
         t.row(fpr_cells("automation", &b.automation));
+        t.row(fpr_cells("cohort", &b.cohort));
         t.row(fpr_cells("benign", &b.benign));
         write!(f, "{t}")?;
+
+        let c = &self.cohort_max_action;
+        if c.accounts > 0 {
+            writeln!(
+                f,
+                "\ncohorts: {} members in {} groups; worst action {}; {} throttled or suspended ({} suspended)",
+                c.accounts,
+                c.groups.len(),
+                c.level,
+                c.throttled_or_worse,
+                c.suspended
+            )?;
+            let mut t = Table::new(&[
+                "group", "accounts", "none", "monitor", "throttle", "suspend",
+            ]);
+            for g in c
+                .groups
+                .iter()
+                .filter(|g| g.max_action.at_least(crate::action::Level::Monitor) > 0)
+            {
+                t.row(vec![
+                    g.group.clone(),
+                    g.accounts.to_string(),
+                    g.max_action.none.to_string(),
+                    g.max_action.monitor.to_string(),
+                    g.max_action.throttle.to_string(),
+                    g.max_action.suspend.to_string(),
+                ]);
+            }
+            write!(f, "{t}")?;
+        }
+
+        if let Some(at) = &self.attribution {
+            writeln!(
+                f,
+                "\ncampaign records: {} final (size >= 1) from {} lines ({} skipped); min majority share {}; {} under 95%; {} benign accounts in extraction-assessed records; {} attack accounts in cohort-assessed records",
+                at.records,
+                at.lines,
+                at.lines_skipped,
+                pct(at.min_share, 1),
+                at.under_95,
+                at.benign_in_extraction,
+                at.attack_in_cohort
+            )?;
+            let mut t = Table::new(&[
+                "campaign_id",
+                "size",
+                "assessment",
+                "majority",
+                "share",
+                "members by group",
+            ]);
+            for r in at.rows.iter().take(20) {
+                let groups: Vec<String> = r
+                    .groups
+                    .iter()
+                    .take(6)
+                    .map(|(g, n)| format!("{g}:{n}"))
+                    .collect();
+                t.row(vec![
+                    r.campaign_id.clone(),
+                    r.size.to_string(),
+                    r.assessment.clone().unwrap_or_else(|| "-".into()),
+                    r.majority.clone().unwrap_or_else(|| "-".into()),
+                    pct(r.share, 1),
+                    groups.join(" "),
+                ]);
+            }
+            write!(f, "{t}")?;
+            if at.rows.len() > 20 {
+                writeln!(
+                    f,
+                    "  ... {} more (lowest share first; all in --json)",
+                    at.rows.len() - 20
+                )?;
+            }
+        }
 
         writeln!(
             f,

@@ -1,16 +1,19 @@
 //! `distillguard eval`: scores verdicts against ground-truth labels (and, optionally, the
 //! request logs for request counts, time to detect and leaked exchanges).
 
+mod attribution;
 mod compute;
 mod display;
 mod report;
 #[cfg(test)]
 mod tests;
 
+pub use attribution::{attribute, load_campaigns, read_campaigns, CampaignFinal};
 pub use compute::evaluate;
 pub use report::{
-    ActionCounts, AttackSummary, BenignFpr, CampaignRow, ClassRow, DetectTimes, EvalReport, FprRow,
-    InputSummary, Leak, UnlabelledSummary,
+    ActionCounts, AttackSummary, Attribution, AttributionRow, BenignFpr, CampaignRow, ClassRow,
+    CohortGroupRow, CohortSummary, DetectTimes, EvalReport, FprRow, InputSummary, Leak,
+    UnlabelledSummary,
 };
 
 use crate::error::EvalError;
@@ -35,6 +38,10 @@ pub struct EvalArgs {
     /// Also write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// The engine's campaign records (JSONL, last record per `campaign_id` = final
+    /// state); enables attribution: the labels of each record's members.
+    #[arg(long, value_name = "FILE")]
+    pub campaigns: Option<PathBuf>,
 }
 
 /// Runs the evaluation: reads labels, verdicts and (if given) logs, computes the report,
@@ -47,7 +54,11 @@ pub fn run_eval(args: &EvalArgs) -> Result<EvalReport, EvalError> {
     } else {
         Some(scan_logs(&args.logs, &verdicts.action_cutoffs())?)
     };
-    let report = evaluate(&labels, &verdicts, logs.as_ref());
+    let mut report = evaluate(&labels, &verdicts, logs.as_ref());
+    if let Some(path) = &args.campaigns {
+        let (finals, lines, skipped) = load_campaigns(path)?;
+        report.attribution = Some(attribute(&labels, &finals, lines, skipped));
+    }
     if let Some(path) = &args.json {
         report.write_json(path)?;
     }

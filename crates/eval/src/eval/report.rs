@@ -120,8 +120,82 @@ pub struct BenignFpr {
     pub organic: FprRow,
     /// Automation accounts.
     pub automation: FprRow,
-    /// Both together.
+    /// Members of benign groups (courses, research teams, onboardings, events).
+    pub cohort: FprRow,
+    /// All benign accounts together (organic, automation and cohort).
     pub benign: FprRow,
+}
+
+/// Cohort members: the worst action any of them received.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CohortSummary {
+    /// Cohort accounts.
+    pub accounts: u64,
+    /// The highest action any cohort member received (`none` when none or no cohorts).
+    pub level: String,
+    /// Members throttled or suspended.
+    pub throttled_or_worse: u64,
+    /// Members suspended.
+    pub suspended: u64,
+    /// Per group (labels' campaign column), sorted by name.
+    pub groups: Vec<CohortGroupRow>,
+}
+
+/// One benign group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortGroupRow {
+    /// Group name (`course-1`, ...; `-` when the label has none).
+    pub group: String,
+    /// Members.
+    pub accounts: u64,
+    /// By maximum action reached.
+    pub max_action: ActionCounts,
+}
+
+/// How pure the engine's campaign records are, judged by the labels of their members
+/// (`--campaigns`: the last record per `campaign_id` is its final state).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Attribution {
+    /// Lines read from the campaigns file.
+    pub lines: u64,
+    /// Lines that were not a campaign record (skipped).
+    pub lines_skipped: u64,
+    /// Final records with `size >= 1`.
+    pub records: u64,
+    /// Lowest majority share over records with labelled members.
+    pub min_share: Option<f64>,
+    /// Records whose majority share is under 95 %.
+    pub under_95: u64,
+    /// Benign members (organic, automation, cohort) of records assessed `extraction`.
+    pub benign_in_extraction: u64,
+    /// Attack members of records assessed `cohort`.
+    pub attack_in_cohort: u64,
+    /// Per record, lowest share first (ties by id).
+    pub rows: Vec<AttributionRow>,
+}
+
+/// One final campaign record and the labels of its listed members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributionRow {
+    /// The engine's campaign id.
+    pub campaign_id: String,
+    /// The record's `size` (exact; `members` may be capped).
+    pub size: u64,
+    /// The record's `assessment` (`extraction`, `cohort`), when given.
+    pub assessment: Option<String>,
+    /// Listed members with a label.
+    pub labelled: u64,
+    /// Labelled attack members.
+    pub attack: u64,
+    /// Labelled benign members.
+    pub benign: u64,
+    /// `attack`, `benign` or `tie` (`None` without labelled members).
+    pub majority: Option<String>,
+    /// The majority side's share of the labelled members.
+    pub share: Option<f64>,
+    /// Members by group: campaign name (attack), group name (cohort), class name
+    /// (organic, automation) or `unlabelled`; most members first.
+    pub groups: Vec<(String, u64)>,
 }
 
 /// Time to detect, over detected attack accounts (first throttle/suspend).
@@ -224,6 +298,10 @@ pub struct EvalReport {
     pub campaigns: Vec<CampaignRow>,
     /// Accounts in the verdicts but not in the labels.
     pub unlabelled: UnlabelledSummary,
+    /// Cohort members' worst action.
+    pub cohort_max_action: CohortSummary,
+    /// Campaign-record purity (with `--campaigns`).
+    pub attribution: Option<Attribution>,
 }
 
 impl EvalReport {

@@ -299,6 +299,7 @@ fn run_eval_reads_files_writes_json_and_prints_tables() {
         verdicts,
         logs: vec![logs],
         json: Some(json.clone()),
+        campaigns: None,
     };
     let report = run_eval(&args).unwrap();
     assert_eq!(
@@ -341,11 +342,205 @@ fn cli_arguments_parse() {
         "b.jsonl",
         "--json",
         "out.json",
+        "--campaigns",
+        "c.jsonl",
     ])
     .unwrap();
+    assert_eq!(cli.args.campaigns.as_deref(), Some(Path::new("c.jsonl")));
     assert_eq!(cli.args.logs.len(), 2);
     assert_eq!(cli.args.json.as_deref(), Some(Path::new("out.json")));
     let cli = Cli::try_parse_from(["eval", "--labels", "l.csv", "--verdicts", "v.jsonl"]).unwrap();
     assert!(cli.args.logs.is_empty() && cli.args.json.is_none());
     assert!(Cli::try_parse_from(["eval", "--labels", "l.csv"]).is_err());
+}
+
+#[test]
+fn cohorts_are_benign_with_their_own_row_and_worst_action() {
+    let labels = "account_id,class,campaign
+o1,organic,
+s1,cohort,course-1
+s2,cohort,course-1
+s3,cohort,course-1
+b1,cohort,bench-team-1
+a1,attack,c1
+";
+    let r = report_of(&Input {
+        labels,
+        verdicts: &[
+            ("s1", "monitor", 1),
+            ("s2", "throttle", 2),
+            ("b1", "monitor", 3),
+            ("a1", "suspend", 4),
+        ],
+        logs: None,
+    });
+    assert_eq!(r.classes[3].class, "cohort");
+    assert_eq!(r.classes[3].accounts, 4);
+    let f = &r.benign_fpr;
+    assert_eq!(
+        (f.cohort.accounts, f.cohort.monitor, f.cohort.throttle),
+        (4, Some(0.75), Some(0.25))
+    );
+    // benign = organic + automation + cohort.
+    assert_eq!((f.benign.accounts, f.benign.throttle), (5, Some(0.2)));
+    assert_eq!((r.attack.accounts, r.attack.recall), (1, Some(1.0)));
+    assert_eq!(r.attack.precision, Some(0.5));
+    let c = &r.cohort_max_action;
+    assert_eq!(
+        (c.level.as_str(), c.throttled_or_worse, c.suspended),
+        ("throttle", 1, 0)
+    );
+    let groups: Vec<(&str, u64, u64)> = c
+        .groups
+        .iter()
+        .map(|g| (g.group.as_str(), g.accounts, g.max_action.throttle))
+        .collect();
+    assert_eq!(groups, vec![("bench-team-1", 1, 0), ("course-1", 3, 1)]);
+    assert!(r.campaigns.iter().all(|c| c.campaign == "c1"));
+    let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+    assert_eq!(json["benign_fpr"]["cohort"]["monitor"], 0.75);
+    assert_eq!(json["cohort_max_action"]["level"], "throttle");
+    assert!(r.to_string().contains("worst action throttle"));
+}
+
+/// `(campaign_id, majority, share, groups)` per row (lowest share first) and
+/// `(records, min_share, under_95, benign_in_extraction)`.
+type AttrExpect<'a> = (
+    Vec<(&'a str, Option<&'a str>, Option<f64>, Vec<(&'a str, u64)>)>,
+    (u64, Option<f64>, u64, u64),
+);
+
+fn check_attribution(labels: &str, campaigns: &str, expected: AttrExpect) {
+    let labels = Labels::from_reader(labels.as_bytes(), Path::new("l")).unwrap();
+    let (finals, lines, skipped) =
+        super::read_campaigns(campaigns.as_bytes(), Path::new("c")).unwrap();
+    let a = super::attribute(&labels, &finals, lines, skipped);
+    let rows: Vec<_> = a
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.campaign_id.as_str(),
+                r.majority.as_deref(),
+                r.share.map(|s| (s * 1e6).round() / 1e6),
+                r.groups
+                    .iter()
+                    .map(|(g, n)| (g.as_str(), *n))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        (
+            rows,
+            (
+                a.records,
+                a.min_share.map(|s| (s * 1e6).round() / 1e6),
+                a.under_95,
+                a.benign_in_extraction
+            )
+        ),
+        expected
+    );
+}
+
+#[test]
+fn attribution_of_final_campaign_records() {
+    let labels = "account_id,class,campaign
+o1,organic,
+m1,automation,
+s1,cohort,course-1
+s2,cohort,course-1
+a1,attack,drip
+a2,attack,drip
+a3,attack,drip
+a4,attack,aged
+";
+    // cmp-1: an early record, then its final state (the last line wins); unknown fields
+    // ignored; cmp-2 mixes a cohort into an extraction record; cmp-3 is a pure cohort;
+    // cmp-4 has size 0 (left out); cmp-5 has only unlabelled members; one bad line.
+    let campaigns = r#"{"campaign_id":"cmp-1","size":1,"members":["a1"],"first_seen":"x"}
+{"campaign_id":"cmp-2","size":5,"members":["a4","s1","s2","a2","zz"],"assessment":"extraction","views":["ip_pool"]}
+not json
+{"campaign_id":"cmp-1","size":3,"members":["a1","a2","a3"],"assessment":"extraction","extra":{"k":1}}
+{"campaign_id":"cmp-3","size":2,"members":["s1","s2"],"assessment":"cohort"}
+{"campaign_id":"cmp-4","size":0,"members":[]}
+{"campaign_id":"cmp-5","size":1,"members":["nobody"]}
+{"campaign_id":"cmp-6","size":2,"members":["o1","a1"]}
+"#;
+    check_attribution(
+        labels,
+        campaigns,
+        (
+            vec![
+                (
+                    "cmp-2",
+                    Some("tie"),
+                    Some(0.5),
+                    vec![("course-1", 2), ("aged", 1), ("drip", 1), ("unlabelled", 1)],
+                ),
+                (
+                    "cmp-6",
+                    Some("tie"),
+                    Some(0.5),
+                    vec![("drip", 1), ("organic", 1)],
+                ),
+                ("cmp-1", Some("attack"), Some(1.0), vec![("drip", 3)]),
+                ("cmp-3", Some("benign"), Some(1.0), vec![("course-1", 2)]),
+                ("cmp-5", None, None, vec![("unlabelled", 1)]),
+            ],
+            (5, Some(0.5), 2, 2),
+        ),
+    );
+    check_attribution(labels, "", (vec![], (0, None, 0, 0)));
+    check_attribution(
+        labels,
+        r#"{"campaign_id":"c","size":4,"members":["a1","a2","a3","m1"]}"#,
+        (
+            vec![(
+                "c",
+                Some("attack"),
+                Some(0.75),
+                vec![("drip", 3), ("automation", 1)],
+            )],
+            (1, Some(0.75), 1, 0),
+        ),
+    );
+}
+
+#[test]
+fn run_eval_reads_campaigns_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("l.csv");
+    let verdicts = dir.path().join("v.jsonl");
+    let campaigns = dir.path().join("c.jsonl");
+    let json = dir.path().join("r.json");
+    std::fs::write(
+        &labels,
+        "account_id,class,campaign\na1,attack,x\ns1,cohort,event-1\n",
+    )
+    .unwrap();
+    std::fs::write(&verdicts, "").unwrap();
+    std::fs::write(
+        &campaigns,
+        "{\"campaign_id\":\"k\",\"size\":2,\"members\":[\"a1\",\"s1\"],\"assessment\":\"extraction\"}\n",
+    )
+    .unwrap();
+    let report = run_eval(&EvalArgs {
+        labels,
+        verdicts,
+        logs: vec![],
+        json: Some(json.clone()),
+        campaigns: Some(campaigns),
+    })
+    .unwrap();
+    let a = report.attribution.as_ref().unwrap();
+    assert_eq!((a.records, a.benign_in_extraction, a.under_95), (1, 1, 1));
+    let parsed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(parsed["attribution"]["min_share"], 0.5);
+    assert_eq!(parsed["attribution"]["rows"][0]["groups"][0][0], "event-1");
+    assert!(report
+        .to_string()
+        .contains("1 benign accounts in extraction-assessed records"));
 }

@@ -1,6 +1,7 @@
 //! Prompt generation: procedural by default, real corpus text with `--corpus`.
 
 pub mod automation;
+pub mod chat;
 pub mod code;
 pub mod organic;
 pub mod tasks;
@@ -60,7 +61,11 @@ pub struct PromptKit {
     benchmarks: Vec<(String, Vec<String>)>,
     scratch: String,
     task: String,
+    template: String,
 }
+
+/// Task items per area a procedural task-corpus campaign samples from (without `--corpus`).
+pub const PROCEDURAL_CORPUS_ITEMS: u64 = 20_000;
 
 impl PromptKit {
     /// Builds the kit; without a corpus, benchmarks are generated from `seed` and `bench_sizes`.
@@ -71,6 +76,7 @@ impl PromptKit {
             benchmarks: Vec::new(),
             scratch: String::new(),
             task: String::new(),
+            template: String::new(),
         };
         match corpus {
             Some(c) if !c.tasks.is_empty() || !c.organic.is_empty() => {
@@ -139,6 +145,47 @@ impl PromptKit {
             self.task.push_str(&pool[(i % pool.len() as u64) as usize]);
         }
         tasks::fill(rng, template, &self.task, cp.swap, &mut self.scratch, out);
+        area
+    }
+
+    /// Appends a task-corpus harvesting prompt: an item sampled uniformly from the area's
+    /// task distribution (corpus `tasks_*` items, else procedural), wrapped in the account's
+    /// wording `wording` (synonym swaps per request, a reasoning cue with `cue_share`).
+    pub fn campaign_corpus(
+        &mut self,
+        cp: &CampaignPrompts,
+        salt: u64,
+        wording: u32,
+        cue_share: f64,
+        rng: &mut impl Rng,
+        out: &mut String,
+    ) -> Area {
+        let u: f64 = rng.gen();
+        let a = cp.area_cum.iter().position(|&c| u < c).unwrap_or(2);
+        let area = AREAS[a];
+        self.task.clear();
+        let pool = &self.area_tasks[a];
+        if pool.is_empty() {
+            let i = rng.gen_range(0..PROCEDURAL_CORPUS_ITEMS);
+            tasks::procedural_task(rng, area, i, &mut self.task);
+        } else {
+            self.task.push_str(&pool[rng.gen_range(0..pool.len())]);
+        }
+        self.template.clear();
+        chat::wording(salt, wording, &mut self.template);
+        if rng.gen::<f64>() < cue_share {
+            self.template.push(' ');
+            self.template
+                .push_str(chat::REASONING_CUES[rng.gen_range(0..chat::REASONING_CUES.len())]);
+        }
+        tasks::fill(
+            rng,
+            &self.template,
+            &self.task,
+            cp.swap,
+            &mut self.scratch,
+            out,
+        );
         area
     }
 

@@ -1,11 +1,14 @@
 //! Filling the reusable record for an account's request at a given time.
 
-use super::{Pop, Simulator};
+use super::{Account, CohortGroup, Pop, Simulator, F_CHAT, F_DORMANT, F_LAB, F_SESSION};
 use crate::clients::{Api, CLIENTS, MODELS, SYSTEM_PROMPTS};
 use crate::ids::push_random;
 use crate::prompts::automation::{self, BATCH_TEMPLATES, HARNESSES};
+use crate::prompts::chat;
 use crate::prompts::tasks::Area;
-use crate::record::{Body, Class};
+use crate::prompts::PromptKit;
+use crate::record::{Body, Class, SimRecord};
+use crate::scenario::{CohortKind, PromptSource};
 use crate::style::Style;
 use crate::timing::{self, DAY_MS};
 use rand::Rng;
@@ -29,6 +32,105 @@ fn personal_system(habit: u16, system: &mut String) {
     }
 }
 
+const SALT_USER: u64 = 0x05E4_0000_0000;
+const SALT_ANSWER: u64 = 0x0A45_0000_0000;
+
+/// What the first user turn of a conversation is (the low byte of the conversation seed
+/// says which item: exercise number, starter, ...).
+#[derive(Clone, Copy)]
+enum First<'a> {
+    /// An organic prompt.
+    Organic,
+    /// A shared-tool request (file + selection + the user's words).
+    Tool,
+    /// A cohort's content.
+    Group(&'a CohortGroup),
+}
+
+/// Appends the first user turn of conversation `conv`.
+fn first_turn(kit: &PromptKit, first: First, conv: u64, out: &mut String) {
+    let mut rng = chat::turn_rng(conv, 0, SALT_USER);
+    let sel = (conv & 0xFF) as usize;
+    match first {
+        First::Organic => kit.organic(&mut rng, out),
+        First::Tool => {
+            let mut req = String::new();
+            kit.tool_request(&mut rng, &mut req);
+            automation::tool_user_message(&mut rng, &req, out);
+        }
+        First::Group(g) => match g.kind {
+            CohortKind::Course if sel < g.sheet.len() => {
+                chat::student_message(&mut rng, &g.sheet[sel], out)
+            }
+            CohortKind::Course => kit.organic(&mut rng, out),
+            CohortKind::Onboarding => chat::work_prompt(&mut rng, out),
+            CohortKind::Event => match sel {
+                0 => {
+                    let mut idea = String::new();
+                    chat::hack_idea(&mut rng, &mut idea);
+                    wrap(&g.wrapper, "{idea}", out, |o| o.push_str(&idea));
+                }
+                1 => {
+                    crate::prompts::organic::code_request(&mut rng, out);
+                    let lang = crate::prompts::code::CODE_LANGS
+                        [rng.gen_range(0..crate::prompts::code::CODE_LANGS.len())];
+                    out.push_str("\n\n```");
+                    out.push_str(lang);
+                    out.push('\n');
+                    let lines = rng.gen_range(2..12);
+                    crate::prompts::code::snippet(&mut rng, lang, lines, out);
+                    out.push_str("```");
+                }
+                _ => kit.organic(&mut rng, out),
+            },
+            CohortKind::BenchTeam => kit.organic(&mut rng, out),
+        },
+    }
+}
+
+/// Writes the user text (and, for a follow-up, the history) of a conversational request:
+/// `follow` continues the account's conversation, otherwise a new one starts whose first
+/// turn is item `sel`.
+#[allow(clippy::too_many_arguments)]
+fn converse(
+    rng: &mut impl Rng,
+    kit: &PromptKit,
+    a: &mut Account,
+    first: First,
+    follow: bool,
+    sel: u8,
+    r: &mut SimRecord,
+) {
+    if follow && a.conv != 0 {
+        a.turn = a.turn.saturating_add(1);
+        let n = a.turn as u32;
+        let from = n.saturating_sub(rng.gen_range(1..=3));
+        for k in from..n {
+            let (mut user, mut answer) = (String::new(), String::new());
+            if k == 0 {
+                first_turn(kit, first, a.conv, &mut user);
+            } else {
+                chat::followup(&mut chat::turn_rng(a.conv, k, SALT_USER), &mut user);
+            }
+            chat::answer(&mut chat::turn_rng(a.conv, k, SALT_ANSWER), &mut answer);
+            r.history.push((user, answer));
+        }
+        chat::followup(&mut chat::turn_rng(a.conv, n, SALT_USER), &mut r.text);
+    } else {
+        a.conv = (rng.gen::<u64>() & !0x1FF) | 0x100 | sel as u64;
+        a.turn = 0;
+        first_turn(kit, first, a.conv, &mut r.text);
+    }
+}
+
+/// Whether the next request continues the conversation: not at a session start, a
+/// messages-style client, with probability `p`.
+fn wants_followup(rng: &mut impl Rng, a: &mut Account, api: Api, p: f64) -> bool {
+    let start = a.flags & F_SESSION != 0;
+    a.flags &= !F_SESSION;
+    api == Api::Messages && !start && a.conv != 0 && a.turn < 12 && rng.gen::<f64>() < p
+}
+
 impl Simulator {
     /// Writes account `i`'s request at `ts` into `self.rec`.
     pub(super) fn fill(&mut self, i: usize, ts: i64) {
@@ -42,9 +144,11 @@ impl Simulator {
             campaigns,
             scratch,
             organic_style,
+            organic_params,
             ci_style,
             eval_style,
             batch_style,
+            cohorts,
             ..
         } = self;
         let a = &mut accounts[i];
@@ -68,15 +172,24 @@ impl Simulator {
         r.stream = a.stream;
         r.system.clear();
         r.text.clear();
+        r.history.clear();
         let mut tools_n: Option<u32> = None;
         let style: &Style;
         match a.pop {
             Pop::Organic => {
                 r.class = Class::Organic;
                 r.campaign = None;
-                r.ip = a.cur.ip;
-                r.asn = a.cur.asn;
-                kit.organic(rng, &mut r.text);
+                let ep = if a.relay > 0 {
+                    // A reseller's customer: a random pool address per request.
+                    let pool = &campaigns[a.relay as usize - 1].pool;
+                    pool[rng.gen_range(0..pool.len())]
+                } else {
+                    a.cur
+                };
+                r.ip = ep.ip;
+                r.asn = ep.asn;
+                let follow = wants_followup(rng, a, client.api, organic_params.followup);
+                converse(rng, kit, a, First::Organic, follow, 0, r);
                 style = organic_style;
                 personal_system(a.habit, &mut r.system);
             }
@@ -87,11 +200,68 @@ impl Simulator {
                 r.ip = a.cur.ip;
                 r.asn = a.cur.asn;
                 r.system.push_str(&t.system);
-                scratch.clear();
-                kit.tool_request(rng, scratch);
-                automation::tool_user_message(rng, scratch, &mut r.text);
+                let follow = wants_followup(rng, a, client.api, t.params.followup);
+                converse(rng, kit, a, First::Tool, follow, 0, r);
                 tools_n = Some(t.tools);
                 style = &t.style;
+            }
+            Pop::Cohort(g) => {
+                let grp = &cohorts[g as usize];
+                r.class = Class::Cohort;
+                r.campaign = None;
+                r.ip = a.cur.ip;
+                r.asn = a.cur.asn;
+                style = &grp.style;
+                match grp.kind {
+                    CohortKind::BenchTeam => {
+                        a.flags &= !F_SESSION;
+                        r.system.push_str(&grp.system);
+                        let b = grp.bench as usize % kit.bench_count();
+                        let item = kit.bench_item(b, a.aux as usize % kit.bench_len(b));
+                        wrap(&grp.wrapper, "{item}", &mut r.text, |o| o.push_str(item));
+                    }
+                    kind => {
+                        let lab = a.flags & F_LAB != 0;
+                        let follow = wants_followup(rng, a, client.api, grp.p.followup_share);
+                        let sel = match kind {
+                            CohortKind::Course => {
+                                // Labs go through the sheet in order; homework picks any
+                                // exercise or an own question.
+                                let n = grp.sheet.len() as u32;
+                                if lab {
+                                    if !follow {
+                                        a.aux += 1;
+                                    }
+                                    (a.aux.saturating_sub(1) % n.max(1)) as u8
+                                } else if rng.gen_bool(0.7) {
+                                    rng.gen_range(0..n.max(1)) as u8
+                                } else {
+                                    255
+                                }
+                            }
+                            CohortKind::Event if a.aux == 0 => {
+                                a.aux = 1;
+                                0
+                            }
+                            CohortKind::Event if lab => {
+                                if rng.gen_bool(0.8) {
+                                    1
+                                } else {
+                                    2
+                                }
+                            }
+                            CohortKind::Event => 2,
+                            _ => 0,
+                        };
+                        let follow = follow && !(kind == CohortKind::Event && sel == 0);
+                        converse(rng, kit, a, First::Group(grp), follow, sel, r);
+                        if kind == CohortKind::Onboarding {
+                            r.system.push_str(&grp.system);
+                        } else {
+                            personal_system(a.habit, &mut r.system);
+                        }
+                    }
+                }
             }
             Pop::Ci(o) => {
                 let (egress, template) = &ci_orgs[o as usize];
@@ -129,8 +299,11 @@ impl Simulator {
                 let cp = &mut campaigns[c as usize];
                 r.class = Class::Attack;
                 r.campaign = Some(c);
-                let ep = if cp.cfg.dedicated_ips {
-                    a.cur
+                let dormant = a.flags & F_DORMANT != 0;
+                let ep = if dormant {
+                    a.home // the old owner's home address, before the takeover
+                } else if cp.cfg.dedicated_ips {
+                    a.mobile
                 } else {
                     if rng.gen::<f64>() < cp.cfg.ip_rotate_share {
                         a.aux = rng.gen_range(0..cp.pool.len()) as u32;
@@ -139,13 +312,49 @@ impl Simulator {
                 };
                 r.ip = ep.ip;
                 r.asn = ep.asn;
-                a.budget = a.budget.saturating_sub(1);
                 personal_system(a.habit, &mut r.system);
-                if cp.cfg.camouflage_share > 0.0 && rng.gen::<f64>() < cp.cfg.camouflage_share {
-                    kit.organic(rng, &mut r.text);
+                let s = cp.cfg.camouflage_share;
+                let f = cp.cfg.camouflage_followups;
+                let messages = client.api == Api::Messages;
+                let session_start = a.flags & F_SESSION != 0;
+                a.flags &= !F_SESSION;
+                // Chats continue with probability f; new chats start so that the overall
+                // camouflage share stays s (chats last 1 / (1 - f) requests on average).
+                let cont = f > 0.0
+                    && messages
+                    && a.flags & F_CHAT != 0
+                    && !session_start
+                    && rng.gen::<f64>() < f;
+                let p_new = if f > 0.0 && messages && s < 1.0 {
+                    let len = 1.0 / (1.0 - f);
+                    (s / (len * (1.0 - s))).min(1.0)
+                } else {
+                    s
+                };
+                if dormant {
+                    let follow = messages && !session_start && rng.gen_bool(0.55);
+                    converse(rng, kit, a, First::Organic, follow && a.conv != 0, 0, r);
+                    style = organic_style;
+                } else if cont || (s > 0.0 && rng.gen::<f64>() < p_new) {
+                    a.budget = a.budget.saturating_sub(1);
+                    converse(rng, kit, a, First::Organic, cont, 0, r);
+                    a.flags |= F_CHAT;
                     style = organic_style;
                 } else {
-                    let area = kit.campaign(&cp.prompts, cp.next_task, rng, &mut r.text);
+                    a.budget = a.budget.saturating_sub(1);
+                    a.flags &= !F_CHAT;
+                    let area = if cp.cfg.prompt_source == PromptSource::Corpus {
+                        kit.campaign_corpus(
+                            &cp.prompts,
+                            cp.salt,
+                            a.aux2 as u32,
+                            cp.cfg.reasoning_cue_share,
+                            rng,
+                            &mut r.text,
+                        )
+                    } else {
+                        kit.campaign(&cp.prompts, cp.next_task, rng, &mut r.text)
+                    };
                     cp.next_task += 1;
                     if area == Area::Agentic {
                         tools_n = Some(rng.gen_range(3..=cp.style.tools_max.max(3)));
@@ -181,7 +390,8 @@ impl Simulator {
                 0
             }
         });
-        r.input_tokens = ((r.system.len() + r.text.len()) / 4) as u32 + r.tools * 90 + 8;
+        let history: usize = r.history.iter().map(|(u, a)| u.len() + a.len()).sum();
+        r.input_tokens = ((r.system.len() + r.text.len() + history) / 4) as u32 + r.tools * 90 + 8;
         if rng.gen::<f64>() < style.error_rate {
             r.status = match rng.gen_range(0..10) {
                 0..=4 => 429,

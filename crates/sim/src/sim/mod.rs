@@ -33,7 +33,7 @@ pub struct Label {
     pub account_id: String,
     /// Its class.
     pub class: Class,
-    /// Campaign name for attack accounts, empty otherwise.
+    /// Campaign name for attack accounts, group name for cohort accounts, empty otherwise.
     pub campaign: String,
 }
 
@@ -46,7 +46,15 @@ pub(crate) enum Pop {
     Eval,
     Batch,
     Campaign(u16),
+    Cohort(u16),
 }
+
+/// Account flags.
+pub(crate) const F_SESSION: u8 = 1; // a new session/lab/run just started (set by the schedule)
+pub(crate) const F_DORMANT: u8 = 2; // campaign account before its takeover
+pub(crate) const F_CHAT: u8 = 4; // campaign account: the last request was a camouflage chat
+pub(crate) const F_LAB: u8 = 8; // course member inside a lab session / event member at the venue
+pub(crate) const F_AFTER: u8 = 16; // event member after the event (light organic user)
 
 /// Per-account identity and state (kept small: hundreds of thousands exist at once).
 #[derive(Debug, Clone)]
@@ -86,6 +94,15 @@ pub(crate) struct Account {
     pub aux2: u16,
     /// Per-account habit: harness / batch template / favourite benchmark.
     pub habit: u16,
+    /// Current conversation seed (0 = none) and index of its last user turn.
+    pub conv: u64,
+    pub turn: u16,
+    /// `F_*` flags.
+    pub flags: u8,
+    /// Secondary gap scale: dormant-history / homework / after-event session gap (ln-mean ms).
+    pub gap2: f64,
+    /// Organic account relayed through campaign `relay - 1`'s proxy pool (0 = none).
+    pub relay: u16,
 }
 
 /// Organic timing and network habits flattened to plain numbers.
@@ -98,6 +115,7 @@ pub(crate) struct OrgParams {
     pub mobile_share: f64,
     pub ip_change_per_day: f64,
     pub ipv6_share: f64,
+    pub followup: f64,
 }
 
 impl OrgParams {
@@ -110,6 +128,7 @@ impl OrgParams {
             mobile_share: h.mobile_share,
             ip_change_per_day: h.ip_change_per_day,
             ipv6_share: h.ipv6_share,
+            followup: h.followup_share,
         }
     }
 }
@@ -119,6 +138,31 @@ pub(crate) struct ToolPop {
     pub style: Style,
     pub system: String,
     pub tools: u32,
+}
+
+/// One benign group (course, bench team, onboarding, event).
+pub(crate) struct CohortGroup {
+    pub name: String,
+    pub kind: crate::scenario::CohortKind,
+    pub p: crate::scenario::CohortParams,
+    pub style: Style,
+    /// Shared addresses (campus / office / venue NAT, team servers), one /24.
+    pub nat: Vec<Endpoint>,
+    pub tz_s: i32,
+    /// Group start (first lab / event kickoff / onboarding day / first run) and end, ms.
+    pub t0: i64,
+    pub t_end: i64,
+    /// Course exercise sheet.
+    pub sheet: Vec<String>,
+    /// Shared system prompt (company assistant, team harness).
+    pub system: String,
+    /// Harness wrapper (`{item}`) / event starter template (`{idea}`).
+    pub wrapper: String,
+    /// Bench team: the benchmark the team runs.
+    pub bench: u16,
+    /// Course: lab weekdays (0 = Monday) and local start hour.
+    pub lab_days: Vec<u8>,
+    pub lab_hour: u8,
 }
 
 pub(crate) struct CampaignPop {
@@ -150,6 +194,7 @@ pub struct Simulator {
     pub(crate) eval_style: Style,
     pub(crate) batch_style: Style,
     pub(crate) campaigns: Vec<CampaignPop>,
+    pub(crate) cohorts: Vec<CohortGroup>,
     pub(crate) expected: u64,
     pub(crate) emitted: u64,
     pub(crate) rec: SimRecord,
@@ -201,18 +246,26 @@ impl Simulator {
             .accounts
             .iter()
             .map(|a| {
-                let (class, campaign) = self.class_of(a);
+                let (class, _) = self.class_of(a);
+                let campaign = match a.pop {
+                    Pop::Campaign(c) => self.campaigns[c as usize].name.clone(),
+                    Pop::Cohort(g) => self.cohorts[g as usize].name.clone(),
+                    _ => String::new(),
+                };
                 Label {
                     account_id: a.id.as_str().to_string(),
                     class,
-                    campaign: campaign
-                        .map(|c| self.campaigns[c as usize].name.clone())
-                        .unwrap_or_default(),
+                    campaign,
                 }
             })
             .collect();
         v.sort_by(|a, b| a.account_id.cmp(&b.account_id));
         v
+    }
+
+    /// Cohort group names in creation order.
+    pub fn cohort_names(&self) -> Vec<String> {
+        self.cohorts.iter().map(|c| c.name.clone()).collect()
     }
 
     /// Campaign names in scenario order.
@@ -235,6 +288,7 @@ impl Simulator {
             Pop::Organic | Pop::Tool(_) => (Class::Organic, None),
             Pop::Ci(_) | Pop::Eval | Pop::Batch => (Class::Automation, None),
             Pop::Campaign(c) => (Class::Attack, Some(c)),
+            Pop::Cohort(_) => (Class::Cohort, None),
         }
     }
 }
@@ -245,3 +299,6 @@ impl Iterator for Simulator {
         self.next_record().cloned()
     }
 }
+
+#[cfg(test)]
+mod tests;
