@@ -167,15 +167,37 @@ impl KeyState {
         }
     }
 
-    /// Suspicion 0..1 of the key: smoothed suspect share × support, 0 for common keys.
-    pub fn strength(&self, c: &CorrelateConfig) -> f64 {
+    /// Suspicion 0..1 of the key: smoothed suspect share × support, 0 for common keys. An
+    /// exact address is also suspicious by the number of its tracked members that extract
+    /// (at least `extracting`, 0..=255), whatever else uses it: a rotating residential pool
+    /// relays ordinary customers too, so its suspect share stays low.
+    pub fn strength(&self, c: &CorrelateConfig, extracting: u8) -> f64 {
         let (suspect, all) = self.counts(c.member_cap);
-        if all > f64::from(c.common_members) || suspect < f64::from(c.min_suspect_members) {
+        if all > f64::from(c.common_members) {
             return 0.0;
         }
-        let share = (suspect + c.prior_suspect_share * c.prior_weight) / (all + c.prior_weight);
-        let support = ((1.0 + suspect).ln() / (1.0 + c.support_full).ln()).min(1.0);
-        ramp(share, c.suspect_share) * support
+        let support = |n: f64| ((1.0 + n).ln() / (1.0 + c.support_full).ln()).min(1.0);
+        let min = f64::from(c.min_suspect_members);
+        let by_share = if suspect < min {
+            0.0
+        } else {
+            let share = (suspect + c.prior_suspect_share * c.prior_weight) / (all + c.prior_weight);
+            ramp(share, c.suspect_share) * support(suspect)
+        };
+        if self.key.kind != KeyKind::Ip {
+            return by_share;
+        }
+        let extractors = self
+            .members
+            .iter()
+            .filter(|m| m.extraction >= extracting)
+            .count() as f64;
+        let by_count = if extractors < min {
+            0.0
+        } else {
+            support(extractors)
+        };
+        by_share.max(by_count)
     }
 
     /// Mean Jaccard similarity of `activity` (at `bucket`) with the other tracked members.

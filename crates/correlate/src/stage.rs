@@ -132,7 +132,7 @@ impl KeyStage {
             });
             return;
         }
-        let key_strength = ks.strength(c);
+        let key_strength = ks.strength(c, share_byte(x.extracting));
         let group = ks.group_extraction();
         let own = if o.fresh || extracting {
             1.0
@@ -145,7 +145,8 @@ impl KeyStage {
             1.0
         };
         let strength = key_strength * own * kind;
-        if key_strength >= c.link_strength {
+        // An ASN is shared by unrelated groups: it strengthens evidence but links no one.
+        if key_strength >= c.link_strength && o.key.kind != KeyKind::Asn {
             // The key's group is a cohort while it extracts too little; a key whose assessment
             // changes starts a label of the new assessment, so the two never merge.
             let cohort = group < x.cohort_below;

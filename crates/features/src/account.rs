@@ -111,6 +111,16 @@ fn alpha(n: u64) -> f32 {
     1.0 / (n.min(64) as f32)
 }
 
+/// Requests the extraction shares remember (a plain mean for the first ones): short, so a
+/// bought account's new usage shows within a few dozen requests of the takeover.
+const EXTRACTION_MEMORY: u64 = 16;
+
+/// Moving-average weight of the extraction shares.
+#[inline]
+fn alpha_recent(n: u64) -> f32 {
+    1.0 / (n.min(EXTRACTION_MEMORY) as f32)
+}
+
 impl AccountState {
     /// Fresh state for an account first seen with `ev`.
     pub fn new(ev: &Event, sig: &SignalsConfig, cor: &CorrelateConfig) -> Self {
@@ -197,11 +207,12 @@ impl AccountState {
         }
         let served_long = ev.output_tokens.unwrap_or(0) >= sig.long_output_tokens;
         let answer = served_long || ev.thinking == Some(true) || ev.prompt.asks_reasoning;
-        self.long_answer += a * (f32::from(u8::from(answer)) - self.long_answer);
+        let r = alpha_recent(self.n);
+        self.long_answer += r * (f32::from(u8::from(answer)) - self.long_answer);
         let followup = ev.prompt.followup;
-        self.followup += a * (f32::from(u8::from(followup)) - self.followup);
+        self.followup += r * (f32::from(u8::from(followup)) - self.followup);
         let task = is_task(ev, cor.min_prompt_tokens);
-        self.task += a * (f32::from(u8::from(task)) - self.task);
+        self.task += r * (f32::from(u8::from(task)) - self.task);
         let served = ev.output_tokens.unwrap_or(0) as f32;
         self.out_tokens += a * (served - self.out_tokens);
         self.templates.add(&ev.prompt, cor.min_prompt_tokens);

@@ -60,6 +60,8 @@ pub struct EvidenceSet {
     /// The last few template-eligible requests, still open to template evidence that arrives
     /// after them (live mode over repartition topics, where evidence is asynchronous).
     pub open: [OpenRequest; OPEN_REQUESTS],
+    /// Bit i: the request in `open[i]` was sent by other accounts too.
+    pub open_dup: u16,
 }
 
 /// Template-eligible requests kept open to late evidence.
@@ -74,8 +76,6 @@ pub struct OpenRequest {
     pub seq: u32,
     /// Template strength noted for it.
     pub m: f32,
-    /// Other accounts sent the same prompt.
-    pub dup: bool,
 }
 
 /// Decay per request of the template exposure sums (a memory of ~32 requests).
@@ -101,27 +101,28 @@ impl EvidenceSet {
         self.dup_hits = self.dup_hits * (1.0 - EXPOSURE_DECAY) + f32::from(u8::from(dup));
         self.tpl_seen = self.tpl_seen * (1.0 - EXPOSURE_DECAY) + 1.0;
         self.tpl_seq = self.tpl_seq.wrapping_add(1).max(1);
-        self.open[self.tpl_seq as usize % OPEN_REQUESTS] = OpenRequest {
+        let slot = self.tpl_seq as usize % OPEN_REQUESTS;
+        self.open[slot] = OpenRequest {
             ts_ms,
             seq: self.tpl_seq,
             m: m as f32,
-            dup,
         };
+        self.open_dup = (self.open_dup & !(1 << slot)) | (u16::from(dup) << slot);
     }
 
     /// Prompt evidence that arrived after its request was noted: mark that request as sent
     /// by other accounts too, decayed by the requests since (as [`Self::late_template`]).
     pub fn late_duplicate(&mut self, ts_ms: i64) {
         let now = self.tpl_seq;
-        if let Some(r) = self
+        if let Some(slot) = self
             .open
-            .iter_mut()
-            .find(|r| r.seq != 0 && r.ts_ms == ts_ms)
+            .iter()
+            .position(|r| r.seq != 0 && r.ts_ms == ts_ms)
         {
-            if !r.dup {
-                let age = now.wrapping_sub(r.seq).min(64) as i32;
+            if self.open_dup & (1 << slot) == 0 {
+                let age = now.wrapping_sub(self.open[slot].seq).min(64) as i32;
                 self.dup_hits += (1.0 - EXPOSURE_DECAY).powi(age);
-                r.dup = true;
+                self.open_dup |= 1 << slot;
             }
         }
     }
@@ -281,6 +282,27 @@ mod tests {
         );
     }
 
+    #[test]
+    fn late_duplicate_evidence_ends_where_synchronous_evidence_would() {
+        let n = OPEN_REQUESTS + 3;
+        let dup = |i: usize| i % 3 != 1;
+        let mut late = EvidenceSet::default();
+        for i in 0..n {
+            late.note_template(0.0, false, i as i64);
+        }
+        for i in (0..n).filter(|i| dup(*i)) {
+            late.late_duplicate(i as i64);
+            late.late_duplicate(i as i64); // twice counts once
+        }
+        let mut expect = EvidenceSet::default();
+        for i in 0..n {
+            // the three oldest requests were closed when their evidence came
+            expect.note_template(0.0, i >= 3 && dup(i), i as i64);
+        }
+        assert!((late.duplicate_share() - expect.duplicate_share()).abs() < 1e-5);
+        assert!(late.duplicate_share() > 0.4, "{}", late.duplicate_share());
+    }
+
     type ReadOut = ([Signal; 4], Option<CampaignLabel>, f64);
 
     /// What scoring reads of an evidence set at `now`: the cross-account signals, the label
@@ -290,7 +312,11 @@ mod tests {
             correlate: c.clone(),
             ..Default::default()
         };
-        (cross_account(s, now, &cfg), s.label, s.template_exposure())
+        (
+            cross_account(s, None, now, &cfg),
+            s.label,
+            s.template_exposure(),
+        )
     }
 
     #[test]

@@ -15,22 +15,22 @@ use distillguard_types::config::Config;
 use distillguard_types::prompt::Capability;
 use distillguard_types::GroupExtraction;
 
-/// The account's extraction, 0..1.
+/// The account's extraction, 0..1 (0 until it is judged).
 pub fn extraction(st: &AccountState, cfg: &Config) -> f64 {
+    judged_extraction(st, cfg).unwrap_or(0.0)
+}
+
+/// The account's extraction once it has made `signals.share_min_requests` requests.
+pub fn judged_extraction(st: &AccountState, cfg: &Config) -> Option<f64> {
     if st.n < u64::from(cfg.signals.share_min_requests) {
-        return 0.0;
+        return None;
     }
     let x = &cfg.extraction;
     let answers = ramp(f64::from(st.long_answer), cfg.signals.harvest_share);
     let task = ramp(f64::from(st.task), x.task_share);
     let talk = ramp(f64::from(st.followup), x.followup_share);
     let shared = ramp(st.evidence.duplicate_share(), x.duplicate_share);
-    (answers * task).sqrt() * (1.0 - talk) * (1.0 - shared)
-}
-
-/// Whether the account extracts enough to count as a suspect and carry an extraction label.
-pub fn is_extracting(st: &AccountState, cfg: &Config) -> bool {
-    extraction(st, cfg) >= cfg.extraction.extracting
+    Some((answers * task).sqrt() * (1.0 - talk) * (1.0 - shared))
 }
 
 /// The account's own figures, as a campaign record averages them over members.

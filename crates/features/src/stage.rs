@@ -3,7 +3,7 @@
 use crate::account::AccountState;
 use crate::cohort::Cohorts;
 use crate::evidence::EvidenceSet;
-use crate::extraction::{extraction, is_extracting};
+use crate::extraction::{extraction, judged_extraction};
 use crate::keys::keys_of;
 use crate::signals::{compute, SignalSet};
 use distillguard_types::config::Config;
@@ -190,7 +190,14 @@ pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence]
 /// Fold evidence into a state (shared by the stage and the in-process pipeline).
 pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
     let c = &cfg.correlate;
-    let extracting = is_extracting(st, cfg);
+    let own = judged_extraction(st, cfg);
+    // An account judged to have stopped extracting leaves its extraction group.
+    if own.is_some_and(|x| x < cfg.extraction.own[0])
+        && st.evidence.label.is_some_and(|l| !l.cohort)
+    {
+        st.evidence.label = None;
+    }
+    let extracting = own.is_some_and(|x| x >= cfg.extraction.extracting);
     st.evidence.fold(
         e,
         c.evidence_half_life.as_millis() as i64,

@@ -332,6 +332,10 @@ impl Pipeline {
         note_template_request(st, ev, &self.evs, cfg);
         let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
         let c = &cfg.correlate;
+        if let (Some(old), None) = (label_before, st.evidence.label) {
+            self.campaigns
+                .leave(&st.id, old, ev.ts_ms, c, &mut out.campaigns);
+        }
         if let Some(label) = st.evidence.label {
             if label_before != Some(label) || !self.campaigns.has(&st.id) {
                 let (views, key) = linking_views(st, &sigs, cfg);

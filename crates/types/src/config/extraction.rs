@@ -30,6 +30,11 @@ pub struct ExtractionConfig {
     pub extracting: f64,
     /// Group extraction along which cross-account evidence counts: start, full.
     pub group: [f64; 2],
+    /// Own extraction along which an account judged (after `signals.share_min_requests`
+    /// requests) takes cross-account evidence: start, full. A person who shares a key with a
+    /// campaign is not the campaign; an account too new to judge takes its group's evidence
+    /// whole, so a campaign's fresh accounts are caught on their first requests.
+    pub own: [f64; 2],
     /// A coordinated group whose extraction is below this is a cohort: its members are held
     /// at `monitor` and listed for review.
     pub cohort_below: f64,
@@ -46,6 +51,7 @@ impl Default for ExtractionConfig {
             duplicate_share: [0.2, 0.6],
             extracting: 0.5,
             group: [0.25, 0.55],
+            own: [0.15, 0.4],
             cohort_below: 0.3,
             suspend_views: 2,
         }
@@ -58,6 +64,7 @@ impl ExtractionConfig {
         ramp(p, "extraction.followup_share", self.followup_share);
         ramp(p, "extraction.duplicate_share", self.duplicate_share);
         ramp(p, "extraction.group", self.group);
+        ramp(p, "extraction.own", self.own);
         p.range("extraction.extracting", self.extracting, 0.0, 1.0);
         p.range("extraction.cohort_below", self.cohort_below, 0.0, 1.0);
         if !(1..=4).contains(&self.suspend_views) {
