@@ -410,4 +410,156 @@ mod tests {
         s.observe(&obs("y1", 200, true, 7000, 1), &mut out);
         assert_eq!(out.last().unwrap().label, Some(l_old));
     }
+
+    /// An observation of `kind` by `account` extracting `x` (0..=255).
+    fn seen(account: &str, kind: KeyKind, key: u64, fresh: bool, x: u8, ts: i64) -> Observation {
+        Observation {
+            key: CorrKey { kind, hash: key },
+            extraction: x,
+            ..obs(account, key, fresh, ts, 1)
+        }
+    }
+
+    /// Feed `n` accounts named `name{i}` (fresh, extracting `x`) on one key of `kind`; return
+    /// every answer.
+    fn group(
+        s: &mut KeyStage,
+        name: &str,
+        n: usize,
+        kind: KeyKind,
+        fresh: bool,
+        x: u8,
+    ) -> Vec<Evidence> {
+        let mut out = Vec::new();
+        for i in 0..n {
+            s.observe(
+                &seen(&format!("{name}{i}"), kind, 9, fresh, x, i as i64),
+                &mut out,
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn established_accounts_that_extract_are_suspect_like_fresh_ones() {
+        let cfg = Arc::new(Config::default());
+        // Aged accounts, not extracting: no suspicion (a popular template, a shared tool).
+        let quiet = group(
+            &mut KeyStage::new(cfg.clone()),
+            "old",
+            30,
+            KeyKind::Template,
+            false,
+            10,
+        );
+        assert!(quiet.is_empty(), "{quiet:?}");
+        // Aged accounts that extract: as suspect as a fresh group, at full weight.
+        let bought = group(
+            &mut KeyStage::new(cfg.clone()),
+            "old",
+            30,
+            KeyKind::Template,
+            false,
+            230,
+        );
+        let last = bought.last().expect("evidence");
+        assert!(last.strength > 0.9, "{last:?}");
+        assert_eq!(last.group_extraction, 230);
+        assert_eq!(
+            last.label.map(|l| l.cohort),
+            Some(false),
+            "an extraction group"
+        );
+    }
+
+    #[test]
+    fn a_fresh_group_that_does_not_extract_is_labelled_a_cohort() {
+        let cfg = Arc::new(Config::default());
+        let class = group(
+            &mut KeyStage::new(cfg),
+            "student",
+            30,
+            KeyKind::Template,
+            true,
+            20,
+        );
+        let last = class.last().expect("evidence");
+        assert!(last.strength > 0.9, "coordinated: {last:?}");
+        let label = last.label.expect("a label");
+        assert!(label.cohort);
+        assert!(label.campaign_id().starts_with("coh-"));
+    }
+
+    #[test]
+    fn labels_of_the_two_assessments_never_merge() {
+        let cfg = Arc::new(Config::default());
+        let mut s = KeyStage::new(cfg);
+        let mut out = Vec::new();
+        for i in 0..30 {
+            s.observe(
+                &seen(&format!("x{i}"), KeyKind::Template, 1, true, 240, 10),
+                &mut out,
+            );
+        }
+        let extraction = out.last().unwrap().label.unwrap();
+        for i in 0..30 {
+            s.observe(
+                &seen(&format!("y{i}"), KeyKind::Template, 2, true, 5, 20),
+                &mut out,
+            );
+        }
+        let cohort = out.last().unwrap().label.unwrap();
+        assert!(!extraction.cohort && cohort.cohort);
+        // A cohort member carrying the older extraction label touches the cohort's key: the
+        // key keeps its cohort label.
+        let mut o = seen("y0", KeyKind::Template, 2, true, 5, 30);
+        o.label = Some(extraction);
+        s.observe(&o, &mut out);
+        assert_eq!(out.last().unwrap().label, Some(cohort));
+    }
+
+    #[test]
+    fn a_rotating_pool_address_is_suspicious_by_its_extracting_members() {
+        let cfg = Arc::new(Config::default());
+        let mut s = KeyStage::new(cfg);
+        // The pool relays many ordinary customers ...
+        let mut out = group(&mut s, "customer", 40, KeyKind::Ip, false, 0);
+        assert!(out.is_empty());
+        // ... and a dozen bought accounts that extract.
+        for i in 0..12 {
+            s.observe(
+                &seen(&format!("bought{i}"), KeyKind::Ip, 9, false, 220, 100),
+                &mut out,
+            );
+        }
+        let last = out.last().expect("evidence");
+        assert!(last.strength > 0.6, "{last:?}");
+        // The same mix on a prefix (an office, a carrier NAT) is judged by its share.
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let mut out = group(&mut s, "customer", 40, KeyKind::Prefix, false, 0);
+        for i in 0..12 {
+            s.observe(
+                &seen(&format!("bought{i}"), KeyKind::Prefix, 9, false, 220, 100),
+                &mut out,
+            );
+        }
+        assert!(out.iter().all(|e| e.strength == 0.0), "{out:?}");
+    }
+
+    #[test]
+    fn a_shared_whole_prompt_answers_with_its_member_count_and_no_suspicion() {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let out = group(&mut s, "runner", 5, KeyKind::Prompt, true, 250);
+        let members: Vec<u32> = out.iter().map(|e| e.members).collect();
+        assert_eq!(members, vec![2, 3, 4, 5], "the first sender is not told");
+        assert!(out.iter().all(|e| e.strength == 0.0 && e.label.is_none()));
+    }
+
+    #[test]
+    fn an_asn_links_no_one() {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let out = group(&mut s, "x", 40, KeyKind::Asn, true, 250);
+        assert!(out.iter().any(|e| e.strength > 0.0));
+        assert!(out.iter().all(|e| e.label.is_none()), "{:?}", out.last());
+    }
 }

@@ -239,4 +239,44 @@ mod tests {
         let st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
         assert!(st.approx_bytes() <= 2048, "{}", st.approx_bytes());
     }
+
+    #[test]
+    fn an_account_judged_not_to_extract_leaves_its_extraction_group() {
+        use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind};
+        let cfg = Config::default();
+        let ev = Event::sample("a", 0, "1.2.3.4".parse().unwrap());
+        let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
+        let label = CampaignLabel {
+            cohort: false,
+            since_ms: 0,
+            key: 1,
+        };
+        st.evidence.label = Some(label);
+        let e = Evidence {
+            account: "a".into(),
+            key: CorrKey {
+                kind: KeyKind::Ip,
+                hash: 1,
+            },
+            ts_ms: 0,
+            strength: 0.9,
+            group_extraction: 200,
+            suspect_members: 10,
+            members: 10,
+            sync: 0.0,
+            label: Some(label),
+        };
+        // Too new to judge: it keeps the label (and would not take a new one).
+        fold_into(&mut st, &e, &cfg);
+        assert_eq!(st.evidence.label, Some(label));
+        // Judged: plain chat, no extraction. It leaves, and refuses the label again.
+        let mut chat = ev.clone();
+        chat.prompt = distillguard_types::prompt::print_of("what a lovely day it is, thanks");
+        for i in 0..10 {
+            chat.ts_ms = i * 1000;
+            st.update(&chat, None, false, &cfg.signals, &cfg.correlate);
+        }
+        fold_into(&mut st, &e, &cfg);
+        assert_eq!(st.evidence.label, None);
+    }
 }

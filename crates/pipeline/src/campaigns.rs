@@ -289,6 +289,7 @@ mod tests {
         }
         let sizes: Vec<u64> = recs.iter().map(|c| c.size).collect();
         assert_eq!(sizes, vec![5, 7, 9, 12]);
+        assert!(recs.iter().all(|r| r.assessment == "extraction"));
         assert_eq!(r.campaign_of("a03", 5), Some(l1.campaign_id()));
         // Accounts move to the older label; the younger one reports its shrinking.
         recs.clear();
@@ -330,5 +331,34 @@ mod tests {
         assert_eq!(flushed, vec![(l0.campaign_id(), 7)]);
         assert!(r.flush(70, 5, 100).is_empty());
         assert_eq!(r.campaign_of("a00", 5), Some(l0.campaign_id()));
+    }
+
+    #[test]
+    fn a_record_carries_its_assessment_and_the_mean_of_its_members_figures() {
+        let mut r = CampaignRegistry::default();
+        let c = CorrelateConfig {
+            campaign_min_size: 2,
+            ..Default::default()
+        };
+        let cohort = CampaignLabel {
+            cohort: true,
+            since_ms: 1,
+            key: 7,
+        };
+        let mut recs = Vec::new();
+        for (i, followups) in [0.2, 0.6].into_iter().enumerate() {
+            let fig = GroupExtraction {
+                followup_share: followups,
+                requests: 10,
+                ..Default::default()
+            };
+            let a: AccountId = format!("s{i}").into();
+            r.join(&a, cohort, &[View::IpPool], None, &fig, 5, &c, &mut recs);
+        }
+        let rec = recs.last().expect("a record at two members");
+        assert_eq!(rec.assessment, "cohort");
+        assert!(rec.campaign_id.starts_with("coh-"));
+        assert_eq!(rec.extraction.followup_share, 0.4);
+        assert_eq!(rec.extraction.requests, 20);
     }
 }

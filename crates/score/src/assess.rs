@@ -94,3 +94,92 @@ pub fn assess(st: &AccountState, s: &SignalSet, ts: i64, cfg: &Config) -> Limit 
 fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scorer;
+    use distillguard_features::signals::compute;
+    use distillguard_types::corr::{CorrKey, KeyKind};
+    use distillguard_types::Event;
+
+    /// An account holding full-strength evidence on `views` (template, IP pool) from groups
+    /// extracting `group` (0..=255); returns the highest action it reaches and its last
+    /// reason.
+    fn check(views: &[KeyKind], group: u8, expected: Action, reason: Option<&str>) {
+        let cfg = Config::default();
+        let ev = Event::sample("a", 0, "1.2.3.4".parse().unwrap());
+        let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
+        st.fresh = true;
+        for i in 0..40 {
+            st.evidence.note_template(1.0, false, i);
+        }
+        for kind in views {
+            let held = Held {
+                strength: 1.0,
+                ts_ms: 0,
+                group_extraction: group,
+                suspect_members: 30,
+                members: 30,
+                sync: 0.0,
+                key: Some(CorrKey {
+                    kind: *kind,
+                    hash: 1,
+                }),
+            };
+            match kind.view() {
+                Some(distillguard_types::corr::View::Template) => st.evidence.template = held,
+                _ => st.evidence.ip_pool = held,
+            }
+        }
+        let scorer = Scorer::new(&cfg);
+        let sigs = compute(&mut st, 0.0, 0, &cfg);
+        let (_, v) = scorer.decide(&mut st, &sigs, 0, &cfg);
+        if expected == Action::Clear {
+            assert!(v.is_none(), "{v:?}");
+            assert_eq!(assess(&st, &sigs, 0, &cfg).max, Action::Monitor);
+            return;
+        }
+        let v = v.expect("a verdict");
+        assert_eq!(v.action, expected, "{v:?}");
+        let last = v.reasons.last().map(|r| r.signal.as_str());
+        match reason {
+            Some(r) => assert_eq!(last, Some(r), "{v:?}"),
+            None => assert!(!matches!(last, Some("cohort" | "bound_views")), "{v:?}"),
+        }
+    }
+
+    fn check_cohort_label() {
+        let cfg = Config::default();
+        let ev = Event::sample("a", 0, "1.2.3.4".parse().unwrap());
+        let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
+        st.evidence.label = Some(distillguard_types::corr::CampaignLabel {
+            cohort: true,
+            since_ms: 0,
+            key: 1,
+        });
+        let mut sigs = SignalSet::default();
+        for s in &mut sigs.0[10..12] {
+            s.value = 1.0;
+            s.strength = 1.0;
+        }
+        let (_, v) = Scorer::new(&cfg).decide(&mut st, &sigs, 0, &cfg);
+        let v = v.expect("a verdict");
+        assert_eq!(v.action, Action::Monitor);
+        assert_eq!(v.reasons.last().unwrap().signal, "cohort");
+    }
+
+    #[test]
+    fn the_group_assessment_bounds_the_action() {
+        use KeyKind::{Ip, Template};
+        // a coordinated group that does not extract: its evidence counts for nothing, and the
+        // assessment would hold it at monitor anyway
+        check(&[Template, Ip], 20, Action::Clear, Some("cohort"));
+        // an account carrying a cohort label is held at monitor however strong its evidence
+        check_cohort_label();
+        // an extracting group tied by one view: throttled at most
+        check(&[Template], 230, Action::Throttle, Some("bound_views"));
+        // two independent views and extraction: suspended
+        check(&[Template, Ip], 230, Action::Suspend, None);
+    }
+}
