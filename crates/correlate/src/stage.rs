@@ -19,6 +19,8 @@ struct Single {
     activity: u64,
     suspect: bool,
     extraction: u8,
+    /// A whole-prompt key: kept `correlate.prompt_horizon`, not `single_horizon`.
+    prompt: bool,
 }
 
 type Map<V> = HashMap<u64, V, ahash::RandomState>;
@@ -31,6 +33,22 @@ pub struct KeyStage {
     shared: Map<KeyState>,
     last_sweep_ms: i64,
     horizon_ms: i64,
+}
+
+/// A whole-prompt key's answer: sent word for word by `members` accounts (1: the account
+/// itself, again).
+fn prompt_answer(o: &Observation, members: u32) -> Evidence {
+    Evidence {
+        account: o.account.clone(),
+        key: o.key,
+        ts_ms: o.ts_ms,
+        strength: 0.0,
+        group_extraction: 0,
+        suspect_members: 0,
+        members,
+        sync: 0.0,
+        label: None,
+    }
 }
 
 /// Serializable form of the stage's state.
@@ -88,6 +106,7 @@ impl KeyStage {
                             activity: o.activity,
                             suspect,
                             extraction: o.extraction,
+                            prompt: o.key.kind == KeyKind::Prompt,
                         };
                         self.singles.insert(route, single);
                         return;
@@ -97,6 +116,10 @@ impl KeyStage {
                         s.activity = o.activity;
                         s.suspect |= suspect;
                         s.extraction = o.extraction;
+                        if s.prompt {
+                            // The account sends its own prompt again (a re-run).
+                            out.push(prompt_answer(o, 1));
+                        }
                         return;
                     }
                     Some(_) => {
@@ -119,17 +142,7 @@ impl KeyStage {
         let me = ks.observe(o, acct, bucket, c.member_cap, suspect);
         if o.key.kind == KeyKind::Prompt {
             let (_, all) = ks.counts(c.member_cap);
-            out.push(Evidence {
-                account: o.account.clone(),
-                key: o.key,
-                ts_ms: o.ts_ms,
-                strength: 0.0,
-                group_extraction: 0,
-                suspect_members: 0,
-                members: all.round() as u32,
-                sync: 0.0,
-                label: None,
-            });
+            out.push(prompt_answer(o, all.round() as u32));
             return;
         }
         let key_strength = ks.strength(c, share_byte(x.extracting));
@@ -203,11 +216,15 @@ impl KeyStage {
         self.last_sweep_ms = watermark_ms;
         let c = &self.cfg.correlate;
         let full = c.single_horizon.as_millis() as i64;
+        let prompts = c.prompt_horizon.as_millis() as i64;
         // Grow the horizon back slowly when there is room.
         self.horizon_ms = (self.horizon_ms + HOUR_MS).min(full);
         loop {
             let cut = watermark_ms - self.horizon_ms;
-            self.singles.retain(|_, s| s.ts_ms >= cut);
+            // Under pressure whole prompts shrink with the rest (never longer than it).
+            let prompt_cut = watermark_ms - prompts.min(self.horizon_ms * prompts / full.max(1));
+            self.singles
+                .retain(|_, s| s.ts_ms >= if s.prompt { prompt_cut } else { cut });
             if self.singles.len() <= c.single_cap || self.horizon_ms <= HOUR_MS {
                 break;
             }
@@ -553,6 +570,26 @@ mod tests {
         let members: Vec<u32> = out.iter().map(|e| e.members).collect();
         assert_eq!(members, vec![2, 3, 4, 5], "the first sender is not told");
         assert!(out.iter().all(|e| e.strength == 0.0 && e.label.is_none()));
+        // One account sending its own prompt again (a benchmark re-run) is told too.
+        let mut out = Vec::new();
+        s.observe(&seen("alone", KeyKind::Prompt, 77, false, 250, 0), &mut out);
+        assert!(out.is_empty());
+        s.observe(
+            &seen("alone", KeyKind::Prompt, 77, false, 250, 5 * 86_400_000),
+            &mut out,
+        );
+        assert_eq!(out.iter().map(|e| e.members).collect::<Vec<_>>(), vec![1]);
+        // A whole prompt is remembered for `prompt_horizon`, other single keys for less.
+        s.observe(
+            &seen("other", KeyKind::Template, 78, false, 250, 5 * 86_400_000),
+            &mut out,
+        );
+        s.expire(8 * 86_400_000);
+        assert_eq!(
+            s.sizes().0,
+            1,
+            "the template single expired, the prompt stays"
+        );
     }
 
     #[test]

@@ -190,9 +190,10 @@ impl EvidenceSet {
         }
     }
 
-    /// Whether a piece of evidence says other accounts sent the same prompt.
+    /// Whether a piece of evidence says the prompt was sent before, word for word: by other
+    /// accounts, or by this one again (a whole-prompt key answers only then).
     pub fn is_duplicate(e: &Evidence) -> bool {
-        e.key.kind == KeyKind::Prompt && e.members >= 2
+        e.key.kind == KeyKind::Prompt
     }
 }
 
@@ -313,7 +314,7 @@ mod tests {
             ..Default::default()
         };
         (
-            cross_account(s, None, now, &cfg),
+            cross_account(s, 1.0, now, &cfg),
             s.label,
             s.template_exposure(),
         )

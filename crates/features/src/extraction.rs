@@ -28,9 +28,28 @@ pub fn judged_extraction(st: &AccountState, cfg: &Config) -> Option<f64> {
     let x = &cfg.extraction;
     let answers = ramp(f64::from(st.long_answer), cfg.signals.harvest_share);
     let task = ramp(f64::from(st.task), x.task_share);
+    Some((answers * task).sqrt() * person_discount(st, cfg))
+}
+
+/// What speaks against harvesting, 1 (nothing) to 0: follow-ups of a conversation and prompts
+/// other accounts sent word for word.
+fn person_discount(st: &AccountState, cfg: &Config) -> f64 {
+    let x = &cfg.extraction;
     let talk = ramp(f64::from(st.followup), x.followup_share);
     let shared = ramp(st.evidence.duplicate_share(), x.duplicate_share);
-    Some((answers * task).sqrt() * (1.0 - talk) * (1.0 - shared))
+    (1.0 - talk) * (1.0 - shared)
+}
+
+/// How much of its group's cross-account evidence an account takes, 0..1: once judged, along
+/// its own extraction (`extraction.own`): a person who shares a key with a campaign is not
+/// the campaign. Before that, all of it unless its first requests already speak against
+/// harvesting (follow-ups, prompts others sent word for word), so a campaign's new accounts
+/// are caught on their first requests and a new benchmark runner is not.
+pub fn evidence_share(st: &AccountState, cfg: &Config) -> f64 {
+    match judged_extraction(st, cfg) {
+        Some(x) => ramp(x, cfg.extraction.own),
+        None => person_discount(st, cfg),
+    }
 }
 
 /// The account's own figures, as a campaign record averages them over members.

@@ -153,7 +153,7 @@ pub fn compute(st: &mut AccountState, cohort_z: f64, ts: i64, cfg: &Config) -> S
     out[8] = gate(sig(f64::from(st.ip_switch), s.ip_switch));
     out[9] = gate(sig(f64::from(st.hosting), s.hosting_share));
 
-    let own = crate::extraction::judged_extraction(st, cfg);
+    let own = crate::extraction::evidence_share(st, cfg);
     out[10..].copy_from_slice(&cross_account(&st.evidence, own, ts, cfg));
     SignalSet(out)
 }
@@ -163,24 +163,12 @@ pub fn group_factor(h: &Held, cfg: &Config) -> f64 {
     ramp(byte_share(h.group_extraction), cfg.extraction.group)
 }
 
-/// How much of its group's evidence an account takes for what it extracts itself (0..1):
-/// `own_extraction` is `None` while the account is too new to judge (it then takes it whole).
-pub fn own_factor(own_extraction: Option<f64>, cfg: &Config) -> f64 {
-    own_extraction.map_or(1.0, |x| ramp(x, cfg.extraction.own))
-}
-
 /// The cross-account signals (`shared_template`, `shared_ip_pool`, `shared_identity`,
-/// `synchrony`) that the held evidence `e` gives at `ts` to an account whose own extraction is
-/// `own_extraction` (`None`: not judged yet).
-pub fn cross_account(
-    e: &EvidenceSet,
-    own_extraction: Option<f64>,
-    ts: i64,
-    cfg: &Config,
-) -> [Signal; 4] {
+/// `synchrony`) that the held evidence `e` gives at `ts` to an account taking `own` (0..1) of
+/// its group's evidence (see [`crate::extraction::evidence_share`]).
+pub fn cross_account(e: &EvidenceSet, own: f64, ts: i64, cfg: &Config) -> [Signal; 4] {
     let c = &cfg.correlate;
     let hl = c.evidence_half_life.as_millis() as i64;
-    let own = own_factor(own_extraction, cfg);
     let view = |h: &Held, scale: f64| {
         let suspicion = h.at(ts, hl);
         Signal {

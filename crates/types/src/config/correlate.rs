@@ -33,6 +33,10 @@ pub struct CorrelateConfig {
     /// A key seen by a single account is remembered this long for a second one to arrive.
     #[serde(with = "humantime_serde")]
     pub single_horizon: Duration,
+    /// A whole prompt seen by one account is remembered this long (a benchmark re-run, a
+    /// class's next lab: days apart).
+    #[serde(with = "humantime_serde")]
+    pub prompt_horizon: Duration,
     /// At most this many single-account keys are remembered (oldest dropped first).
     pub single_cap: usize,
     /// Shared keys without activity for this long are dropped.
@@ -81,6 +85,7 @@ impl Default for CorrelateConfig {
             common_members: 20_000,
             member_cap: 64,
             single_horizon: Duration::from_secs(48 * 3600),
+            prompt_horizon: Duration::from_secs(7 * 86400),
             single_cap: 4_000_000,
             key_idle_expiry: Duration::from_secs(7 * 86_400),
             evidence_half_life: Duration::from_secs(3 * 86_400),
@@ -103,6 +108,7 @@ impl CorrelateConfig {
     pub(super) fn validate(&self, p: &mut Problems) {
         p.positive("correlate.fresh_age", self.fresh_age);
         p.positive("correlate.single_horizon", self.single_horizon);
+        p.positive("correlate.prompt_horizon", self.prompt_horizon);
         p.positive("correlate.key_idle_expiry", self.key_idle_expiry);
         p.positive("correlate.evidence_half_life", self.evidence_half_life);
         p.positive("correlate.sync_bucket", self.sync_bucket);
