@@ -213,7 +213,7 @@ fn tune(a: distillguard_eval::TuneArgs) -> anyhow::Result<ExitCode> {
         &mut |samples| {
             for s in samples {
                 let i = builder.account_index(&s.account);
-                builder.push_indexed(i, s.ts_ms, s.n_request, s.score);
+                builder.push_indexed(i, s.ts_ms, s.n_request, s.score, s.bound);
                 totals.insert(s.account.to_string(), s.n_request);
             }
         },

@@ -17,7 +17,7 @@
 //! // distillguard tune ...: run the engine once over tune_args.logs, recording samples
 //! let config_text = distillguard_eval::tune::config_text(tune_args.config.as_deref())?;
 //! let mut builder = distillguard_eval::TrajectoryBuilder::new();
-//! // for every scored request: builder.push(ScoreSample { account, ts_ms, n_request, score });
+//! // for every scored request: builder.push(ScoreSample { account, ts_ms, n_request, score, bound });
 //! let trajectories = builder.finish();
 //! let report = distillguard_eval::run_tune(&tune_args, &trajectories)?; // plot, config, json
 //! println!("{report}");

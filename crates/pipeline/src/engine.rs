@@ -10,7 +10,7 @@ use distillguard_features::extraction::figures;
 use distillguard_features::signals::compute;
 use distillguard_features::stage::{fold_into, note_template_request, AccountStageState};
 use distillguard_features::{AccountStage, AccountState, SignalSet};
-use distillguard_score::Scorer;
+use distillguard_score::{Decision, Scorer};
 use distillguard_types::config::{Config, LatePolicy};
 use distillguard_types::corr::{CampaignLabel, Evidence, Observation, View};
 use distillguard_types::net::NetData;
@@ -29,8 +29,10 @@ pub struct ScoreSample {
     pub ts_ms: i64,
     /// The account's request count so far.
     pub n_request: u64,
-    /// The score.
+    /// The score, before the group assessment's bound.
     pub score: f64,
+    /// The highest action the group assessment allowed (`tune` bounds swept ladders by it).
+    pub bound: distillguard_types::ladder::Action,
 }
 
 /// What a step of the engine produced.
@@ -309,17 +311,8 @@ impl Pipeline {
             out.to_keys.extend(self.obs.drain(..).map(ToKeys::Observe));
             note_template_request(st, ev, &[], cfg);
             let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
-            let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
-            push_scored(
-                st,
-                ev.ts_ms,
-                score,
-                verdict,
-                None,
-                self.record_scores,
-                cfg,
-                out,
-            );
+            let d = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
+            push_scored(st, ev.ts_ms, d, None, self.record_scores, cfg, out);
             return;
         }
         for o in &self.obs {
@@ -352,13 +345,12 @@ impl Pipeline {
                 );
             }
         }
-        let (score, verdict) = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
+        let d = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
         let campaigns = &self.campaigns;
         push_scored(
             st,
             ev.ts_ms,
-            score,
-            verdict,
+            d,
             Some(campaigns),
             self.record_scores,
             cfg,
@@ -521,8 +513,8 @@ impl Pipeline {
                     });
                 }
             }
-            let (score, verdict) = self.scorer.decide(st, &sigs, ts, cfg);
-            push_scored(st, ts, score, verdict, None, self.record_scores, cfg, out);
+            let d = self.scorer.decide(st, &sigs, ts, cfg);
+            push_scored(st, ts, d, None, self.record_scores, cfg, out);
         }
     }
 
@@ -651,14 +643,13 @@ fn linking_views(st: &AccountState, sigs: &SignalSet, cfg: &Config) -> (Vec<View
 fn push_scored(
     st: &AccountState,
     ts: i64,
-    score: f64,
-    verdict: Option<Verdict>,
+    d: Decision,
     campaigns: Option<&CampaignRegistry>,
     record: bool,
     cfg: &Config,
     out: &mut Outputs,
 ) {
-    if let Some(mut v) = verdict {
+    if let Some(mut v) = d.verdict {
         // The campaign id is looked up (and formatted) only when a verdict is written.
         let c = &cfg.correlate;
         v.campaign_id = match campaigns {
@@ -683,7 +674,8 @@ fn push_scored(
             account: st.id.clone(),
             ts_ms: ts,
             n_request: st.n,
-            score,
+            score: d.score,
+            bound: d.bound,
         });
     }
 }

@@ -134,7 +134,7 @@ mod tests {
         }
         let scorer = Scorer::new(&cfg);
         let sigs = compute(&mut st, 0.0, 0, &cfg);
-        let (_, v) = scorer.decide(&mut st, &sigs, 0, &cfg);
+        let v = scorer.decide(&mut st, &sigs, 0, &cfg).verdict;
         if expected == Action::Clear {
             assert!(v.is_none(), "{v:?}");
             assert_eq!(assess(&st, &sigs, 0, &cfg).max, Action::Monitor);
@@ -163,7 +163,7 @@ mod tests {
             s.value = 1.0;
             s.strength = 1.0;
         }
-        let (_, v) = Scorer::new(&cfg).decide(&mut st, &sigs, 0, &cfg);
+        let v = Scorer::new(&cfg).decide(&mut st, &sigs, 0, &cfg).verdict;
         let v = v.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);
         assert_eq!(v.reasons.last().unwrap().signal, "cohort");

@@ -50,29 +50,23 @@ impl Scorer {
         }
     }
 
-    /// Score an account at event time `ts` and step its ladder; returns a verdict when its
-    /// action changes (the caller fills in `campaign_id`).
-    pub fn decide(
-        &self,
-        st: &mut AccountState,
-        s: &SignalSet,
-        ts: i64,
-        cfg: &Config,
-    ) -> (f64, Option<Verdict>) {
+    /// Score an account at event time `ts` and step its ladder; the decision holds a verdict
+    /// when its action changes (the caller fills in `campaign_id`).
+    pub fn decide(&self, st: &mut AccountState, s: &SignalSet, ts: i64, cfg: &Config) -> Decision {
         let (total, _, _) = score(s, cfg);
         let sc = &cfg.score;
         let limit = assess(st, s, ts, cfg);
-        // Below the next level's threshold: the group assessment bounds the action.
-        let total = match limit.max {
-            Action::Monitor => total.min(next_below(sc.thresholds.throttle)),
-            Action::Throttle => total.min(next_below(sc.thresholds.suspend)),
-            Action::Clear | Action::Suspend => total,
-        };
+        let bounded = sc.thresholds.bounded(total, limit.max);
         let allowed = self.allow.lookup(&st.id, st.org, ts);
-        let changed = st.ladder.step(total, ts, &sc.thresholds, &sc.hysteresis);
+        let changed = st.ladder.step(bounded, ts, &sc.thresholds, &sc.hysteresis);
+        let decision = |verdict| Decision {
+            score: total,
+            bound: limit.max,
+            verdict,
+        };
         let action = match changed {
             Some(a) => a,
-            None => return (total, None),
+            None => return decision(None),
         };
         let capped = allowed.is_some() && action > Action::Monitor;
         let shown = if capped { Action::Monitor } else { action };
@@ -80,7 +74,7 @@ impl Scorer {
             account_id: st.id.to_string(),
             action: shown,
             ts: format_rfc3339_ms(ts),
-            score: (total * 1e4).round() / 1e4,
+            score: (bounded * 1e4).round() / 1e4,
             reasons: {
                 let mut r = reasons(s, st, cfg);
                 r.extend(limit.reason);
@@ -91,13 +85,19 @@ impl Scorer {
             enforced: !cfg.shadow,
             allowlisted: allowed.map(str::to_string),
         };
-        (total, Some(v))
+        decision(Some(v))
     }
 }
 
-/// The largest score below `threshold`.
-fn next_below(threshold: f64) -> f64 {
-    f64::from_bits(threshold.to_bits() - 1)
+/// What [`Scorer::decide`] found for one account at one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The score before the group assessment's bound.
+    pub score: f64,
+    /// The highest action the group assessment allows.
+    pub bound: Action,
+    /// The verdict, when the account's action changed.
+    pub verdict: Option<Verdict>,
 }
 
 #[cfg(test)]
@@ -152,7 +152,9 @@ mod tests {
         let scorer = Scorer::new(&cfg);
         let ev = Event::sample("partner", 0, "1.2.3.4".parse().unwrap());
         let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
-        let (_, v) = scorer.decide(&mut st, &set(&[(10, 1.0), (11, 1.0)]), 0, &cfg);
+        let v = scorer
+            .decide(&mut st, &set(&[(10, 1.0), (11, 1.0)]), 0, &cfg)
+            .verdict;
         let v = v.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);
         assert_eq!(v.allowlisted.as_deref(), Some("eval partner"));

@@ -95,6 +95,17 @@ impl Thresholds {
             Action::Suspend => self.suspend,
         }
     }
+
+    /// `score`, lowered just under the next level's threshold so it reaches at most `max`.
+    pub fn bounded(&self, score: f64, max: Action) -> f64 {
+        let below = |t: f64| f64::from_bits(t.to_bits() - 1);
+        match max {
+            Action::Clear => score.min(below(self.monitor)),
+            Action::Monitor => score.min(below(self.throttle)),
+            Action::Throttle => score.min(below(self.suspend)),
+            Action::Suspend => score,
+        }
+    }
 }
 
 /// De-escalation rules.

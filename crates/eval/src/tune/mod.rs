@@ -23,7 +23,7 @@ pub use grid::{GridSpec, Thresholds};
 pub use objective::{Choice, Objective};
 pub use plot::plot_tradeoff;
 pub use report::{TunePoint, TuneReport};
-pub use sweep::{replay_account, sweep, sweep_with_floor, Outcome, PointMetrics};
+pub use sweep::{replay_account, sweep, sweep_with_floor, Bounds, Outcome, PointMetrics};
 pub use trajectories::{Sample, ScoreSample, Trajectories, TrajectoryBuilder};
 
 use crate::action::Action;

@@ -54,6 +54,7 @@ pub struct Outcome {
 /// account is suspended (nothing it could reach later changes the metrics).
 pub fn replay_account<T, S, F>(samples: &[Sample], point: &T, step_fn: &F) -> Outcome
 where
+    T: Bounds,
     S: Default,
     F: Fn(&mut S, f64, i64, &T) -> Option<Action>,
 {
@@ -70,7 +71,8 @@ where
             prev_ts = s.ts_ms;
         }
         prev_n = u64::from(s.n_request);
-        if let Some(action) = step_fn(&mut state, f64::from(s.score), s.ts_ms, point) {
+        let score = point.bounded(f64::from(s.score), s.bound);
+        if let Some(action) = step_fn(&mut state, score, s.ts_ms, point) {
             current = Level::from(action);
         }
         out.max_level = out.max_level.max(current);
@@ -113,6 +115,19 @@ impl Population {
     }
 }
 
+/// A grid point that can bound a score to an action, as the engine's group assessment did
+/// with its own thresholds when the score was recorded.
+pub trait Bounds {
+    /// `score`, lowered so it reaches at most `max` under this point.
+    fn bounded(&self, score: f64, max: Action) -> f64;
+}
+
+impl Bounds for super::Thresholds {
+    fn bounded(&self, score: f64, max: Action) -> f64 {
+        super::Thresholds::bounded(self, score, max)
+    }
+}
+
 fn evaluate_point<T, S, F>(
     floor: f64,
     traj: &Trajectories,
@@ -121,6 +136,7 @@ fn evaluate_point<T, S, F>(
     step_fn: &F,
 ) -> PointMetrics
 where
+    T: Bounds,
     S: Default,
     F: Fn(&mut S, f64, i64, &T) -> Option<Action>,
 {
@@ -182,7 +198,7 @@ pub fn sweep<T, S, F>(
     step_fn: F,
 ) -> Vec<PointMetrics>
 where
-    T: Sync,
+    T: Sync + Bounds,
     S: Default,
     F: Fn(&mut S, f64, i64, &T) -> Option<Action> + Sync,
 {
@@ -200,7 +216,7 @@ pub fn sweep_with_floor<T, S, F, L>(
     step_fn: F,
 ) -> Vec<PointMetrics>
 where
-    T: Sync,
+    T: Sync + Bounds,
     S: Default,
     F: Fn(&mut S, f64, i64, &T) -> Option<Action> + Sync,
     L: Fn(&T) -> f64 + Sync,
@@ -257,6 +273,7 @@ pub(crate) mod tests {
                     ts_ms: 1000 * k as i64,
                     n_request: k as u64 + 1,
                     score,
+                    bound: Action::Suspend,
                 });
             }
         }
@@ -326,6 +343,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_swept_ladder_keeps_the_bound_the_engine_recorded() {
+        // A cohort member scoring 0.95: the engine held it at monitor, and so does every
+        // grid point, whatever its thresholds.
+        for (bound, want) in [
+            (Action::Monitor, Level::Monitor),
+            (Action::Throttle, Level::Throttle),
+            (Action::Suspend, Level::Suspend),
+        ] {
+            let t: Trajectories = std::iter::once(ScoreSample {
+                account: "a1",
+                ts_ms: 5,
+                n_request: 1,
+                score: 0.95,
+                bound,
+            })
+            .collect();
+            for p in [point(0.3, 0.6, 0.9), point(0.2, 0.4, 0.5)] {
+                let o = replay_account(t.samples(0), &p, &test_step);
+                assert_eq!(o.max_level, want, "{bound:?} at {p:?}");
+            }
+        }
+    }
+
+    #[test]
     fn requests_sharing_a_timestamp_are_not_leaked_before_detection() {
         // Three requests at the same ms, the third one detected: none was served strictly
         // before the detection time.
@@ -335,6 +376,7 @@ pub(crate) mod tests {
                 ts_ms: 5,
                 n_request: n,
                 score: if n == 3 { 0.8 } else { 0.1 },
+                bound: Action::Suspend,
             })
             .collect();
         let o = replay_account(t.samples(0), &point(0.3, 0.6, 0.9), &test_step);

@@ -1,6 +1,7 @@
 //! Recorded score trajectories: every account's time-ordered score samples, stored
 //! compactly so that a threshold grid can be replayed over them many times.
 
+use crate::action::Action;
 use crate::logs::LogScan;
 use ahash::AHashMap;
 
@@ -13,19 +14,23 @@ pub struct ScoreSample<'a> {
     pub ts_ms: i64,
     /// The account's request count so far, this request included.
     pub n_request: u64,
-    /// The account's score after this request (0–1).
+    /// The account's score after this request (0–1), before the group assessment's bound.
     pub score: f64,
+    /// The highest action the group assessment allowed at this request.
+    pub bound: Action,
 }
 
-/// A stored sample (16 bytes; the account is implied by its position).
+/// A stored sample (24 bytes; the account is implied by its position).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
     /// Event time (epoch ms).
     pub ts_ms: i64,
     /// The account's request count so far (saturating at `u32::MAX`).
     pub n_request: u32,
-    /// Score.
+    /// Score, before the group assessment's bound.
     pub score: f32,
+    /// The highest action the group assessment allowed.
+    pub bound: Action,
 }
 
 /// Collects samples in any order (accounts interleaved, as the engine emits them).
@@ -58,17 +63,25 @@ impl TrajectoryBuilder {
     /// Records a sample.
     pub fn push(&mut self, s: ScoreSample<'_>) {
         let i = self.account_index(s.account);
-        self.push_indexed(i, s.ts_ms, s.n_request, s.score);
+        self.push_indexed(i, s.ts_ms, s.n_request, s.score, s.bound);
     }
 
     /// Records a sample of an account already interned with [`Self::account_index`].
-    pub fn push_indexed(&mut self, account: u32, ts_ms: i64, n_request: u64, score: f64) {
+    pub fn push_indexed(
+        &mut self,
+        account: u32,
+        ts_ms: i64,
+        n_request: u64,
+        score: f64,
+        bound: Action,
+    ) {
         self.raw.push((
             account,
             Sample {
                 ts_ms,
                 n_request: u32::try_from(n_request).unwrap_or(u32::MAX),
                 score: score as f32,
+                bound,
             },
         ));
     }
@@ -211,6 +224,7 @@ mod tests {
             ts_ms,
             n_request,
             score,
+            bound: Action::Suspend,
         }
     }
 
@@ -241,7 +255,7 @@ mod tests {
             ),
             (2, 2, 7)
         );
-        assert_eq!(std::mem::size_of::<Sample>(), 16);
+        assert_eq!(std::mem::size_of::<Sample>(), 24);
     }
 
     #[test]
