@@ -19,8 +19,6 @@ struct Single {
     activity: u64,
     suspect: bool,
     extraction: u8,
-    /// A whole-prompt key: kept `correlate.prompt_horizon`, not `single_horizon`.
-    prompt: bool,
 }
 
 type Map<V> = HashMap<u64, V, ahash::RandomState>;
@@ -31,13 +29,15 @@ pub struct KeyStage {
     cfg: Arc<Config>,
     singles: Map<Single>,
     shared: Map<KeyState>,
+    /// Whole prompts seen (route hash → latest event time), for `prompt_horizon`.
+    prompts: Map<i64>,
     last_sweep_ms: i64,
     horizon_ms: i64,
 }
 
-/// A whole-prompt key's answer: sent word for word by `members` accounts (1: the account
-/// itself, again).
-fn prompt_answer(o: &Observation, members: u32) -> Evidence {
+/// A whole prompt's answer: it was sent before, word for word (by another account, or by
+/// this one in an earlier sync bucket).
+fn prompt_answer(o: &Observation) -> Evidence {
     Evidence {
         account: o.account.clone(),
         key: o.key,
@@ -45,7 +45,7 @@ fn prompt_answer(o: &Observation, members: u32) -> Evidence {
         strength: 0.0,
         group_extraction: 0,
         suspect_members: 0,
-        members,
+        members: 0,
         sync: 0.0,
         label: None,
     }
@@ -56,6 +56,7 @@ fn prompt_answer(o: &Observation, members: u32) -> Evidence {
 pub struct KeyStageState {
     singles: Vec<(u64, Single)>,
     shared: Vec<(u64, KeyState)>,
+    prompts: Vec<(u64, i64)>,
     last_sweep_ms: i64,
     horizon_ms: i64,
 }
@@ -68,6 +69,7 @@ impl KeyStage {
             cfg,
             singles: Map::default(),
             shared: Map::default(),
+            prompts: Map::default(),
             last_sweep_ms: i64::MIN,
             horizon_ms,
         }
@@ -84,15 +86,21 @@ impl KeyStage {
     /// simulated day this leaves out about half the evidence (330k pieces instead of 709k),
     /// which in split mode is half the evidence crossing the repartition topics.
     ///
-    /// A [`KeyKind::Prompt`] key is no coordination evidence: once shared it answers every
-    /// member with strength 0 and its member count, which tells the account that others sent
-    /// the same prompt word for word.
+    /// A [`KeyKind::Prompt`] key is no coordination evidence: it answers (strength 0) when
+    /// the prompt was sent before, word for word, within `prompt_horizon`, by another account
+    /// or by this one in an earlier sync bucket (a benchmark re-run).
     pub fn observe(&mut self, o: &Observation, out: &mut Vec<Evidence>) {
         let c = &self.cfg.correlate;
         let x = &self.cfg.extraction;
         let route = o.key.route_hash();
         let bucket = o.ts_ms.div_euclid(c.sync_bucket.as_millis() as i64);
         let acct = stable_hash(o.account.as_bytes());
+        if o.key.kind == KeyKind::Prompt {
+            if self.prompts.insert(route, o.ts_ms).is_some() {
+                out.push(prompt_answer(o));
+            }
+            return;
+        }
         let extracting = o.extraction >= share_byte(x.extracting);
         let suspect = is_suspect(o, share_byte(x.extracting));
         let ks = match self.shared.get_mut(&route) {
@@ -106,7 +114,6 @@ impl KeyStage {
                             activity: o.activity,
                             suspect,
                             extraction: o.extraction,
-                            prompt: o.key.kind == KeyKind::Prompt,
                         };
                         self.singles.insert(route, single);
                         return;
@@ -116,10 +123,6 @@ impl KeyStage {
                         s.activity = o.activity;
                         s.suspect |= suspect;
                         s.extraction = o.extraction;
-                        if s.prompt {
-                            // The account sends its own prompt again (a re-run).
-                            out.push(prompt_answer(o, 1));
-                        }
                         return;
                     }
                     Some(_) => {
@@ -140,13 +143,14 @@ impl KeyStage {
             }
         };
         let me = ks.observe(o, acct, bucket, c.member_cap, suspect);
-        if o.key.kind == KeyKind::Prompt {
-            let (_, all) = ks.counts(c.member_cap);
-            out.push(prompt_answer(o, all.round() as u32));
-            return;
-        }
+
         let key_strength = ks.strength(c, share_byte(x.extracting));
-        let group = ks.group_extraction();
+        // What the group extracts matters only where the key is suspicious at all.
+        let group = if key_strength > 0.0 {
+            ks.group_extraction()
+        } else {
+            0.0
+        };
         let own = if o.fresh || extracting {
             1.0
         } else {
@@ -221,11 +225,12 @@ impl KeyStage {
         self.horizon_ms = (self.horizon_ms + HOUR_MS).min(full);
         loop {
             let cut = watermark_ms - self.horizon_ms;
-            // Under pressure whole prompts shrink with the rest (never longer than it).
+            self.singles.retain(|_, s| s.ts_ms >= cut);
+            // Under pressure whole prompts shrink with the rest.
             let prompt_cut = watermark_ms - prompts.min(self.horizon_ms * prompts / full.max(1));
-            self.singles
-                .retain(|_, s| s.ts_ms >= if s.prompt { prompt_cut } else { cut });
-            if self.singles.len() <= c.single_cap || self.horizon_ms <= HOUR_MS {
+            self.prompts.retain(|_, ts| *ts >= prompt_cut);
+            if self.singles.len() + self.prompts.len() <= c.single_cap || self.horizon_ms <= HOUR_MS
+            {
                 break;
             }
             self.horizon_ms /= 2;
@@ -234,9 +239,9 @@ impl KeyStage {
         self.shared.retain(|_, k| k.last_ms >= idle);
     }
 
-    /// (single keys, shared keys) held.
+    /// (single keys and whole prompts, shared keys) held.
     pub fn sizes(&self) -> (usize, usize) {
-        (self.singles.len(), self.shared.len())
+        (self.singles.len() + self.prompts.len(), self.shared.len())
     }
 
     /// Approximate bytes held.
@@ -251,7 +256,8 @@ impl KeyStage {
                     + k.members.capacity() * std::mem::size_of::<crate::key::Member>()
             })
             .sum();
-        self.singles.len() * single + shared
+        let prompt = std::mem::size_of::<(u64, i64)>() + 8;
+        self.singles.len() * single + self.prompts.len() * prompt + shared
     }
 
     /// A shared key's state.
@@ -266,9 +272,12 @@ impl KeyStage {
         let mut shared: Vec<(u64, KeyState)> =
             self.shared.iter().map(|(k, v)| (*k, v.clone())).collect();
         shared.sort_unstable_by_key(|(k, _)| *k);
+        let mut prompts: Vec<(u64, i64)> = self.prompts.iter().map(|(k, v)| (*k, *v)).collect();
+        prompts.sort_unstable();
         KeyStageState {
             singles,
             shared,
+            prompts,
             last_sweep_ms: self.last_sweep_ms,
             horizon_ms: self.horizon_ms,
         }
@@ -280,6 +289,7 @@ impl KeyStage {
             cfg,
             singles: s.singles.into_iter().collect(),
             shared: s.shared.into_iter().collect(),
+            prompts: s.prompts.into_iter().collect(),
             last_sweep_ms: s.last_sweep_ms,
             horizon_ms: s.horizon_ms,
         }
@@ -564,24 +574,29 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_whole_prompt_answers_with_its_member_count_and_no_suspicion() {
+    fn a_whole_prompt_sent_before_answers_with_no_suspicion() {
         let mut s = KeyStage::new(Arc::new(Config::default()));
         let out = group(&mut s, "runner", 5, KeyKind::Prompt, true, 250);
-        let members: Vec<u32> = out.iter().map(|e| e.members).collect();
-        assert_eq!(members, vec![2, 3, 4, 5], "the first sender is not told");
+        let told: Vec<&str> = out.iter().map(|e| e.account.as_str()).collect();
+        assert_eq!(
+            told,
+            ["runner1", "runner2", "runner3", "runner4"],
+            "not the first"
+        );
         assert!(out.iter().all(|e| e.strength == 0.0 && e.label.is_none()));
         // One account sending its own prompt again (a benchmark re-run) is told too.
         let mut out = Vec::new();
         s.observe(&seen("alone", KeyKind::Prompt, 77, false, 250, 0), &mut out);
         assert!(out.is_empty());
+        let later = 5 * 86_400_000;
         s.observe(
-            &seen("alone", KeyKind::Prompt, 77, false, 250, 5 * 86_400_000),
+            &seen("alone", KeyKind::Prompt, 77, false, 250, later),
             &mut out,
         );
-        assert_eq!(out.iter().map(|e| e.members).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(out.len(), 1);
         // A whole prompt is remembered for `prompt_horizon`, other single keys for less.
         s.observe(
-            &seen("other", KeyKind::Template, 78, false, 250, 5 * 86_400_000),
+            &seen("other", KeyKind::Template, 78, false, 250, later),
             &mut out,
         );
         s.expire(8 * 86_400_000);
@@ -590,6 +605,8 @@ mod tests {
             1,
             "the template single expired, the prompt stays"
         );
+        s.expire(13 * 86_400_000);
+        assert_eq!(s.sizes().0, 0);
     }
 
     #[test]

@@ -190,8 +190,8 @@ impl EvidenceSet {
         }
     }
 
-    /// Whether a piece of evidence says the prompt was sent before, word for word: by other
-    /// accounts, or by this one again (a whole-prompt key answers only then).
+    /// Whether a piece of evidence says the prompt was sent before, word for word (a
+    /// whole-prompt key answers only then).
     pub fn is_duplicate(e: &Evidence) -> bool {
         e.key.kind == KeyKind::Prompt
     }

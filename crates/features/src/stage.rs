@@ -190,11 +190,17 @@ pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence]
 /// Fold evidence into a state (shared by the stage and the in-process pipeline).
 pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
     let c = &cfg.correlate;
-    let own = judged_extraction(st, cfg);
-    // An account judged to have stopped extracting leaves its extraction group.
-    if own.is_some_and(|x| x < cfg.extraction.own[0])
-        && st.evidence.label.is_some_and(|l| !l.cohort)
-    {
+    // The account's extraction matters only to an extraction label, held or offered: an
+    // account judged to have stopped extracting leaves its group, and only an extracting one
+    // joins one.
+    let held = st.evidence.label.is_some_and(|l| !l.cohort);
+    let offered = e.strength >= c.link_strength && e.label.is_some_and(|l| !l.cohort);
+    let own = if held || offered {
+        judged_extraction(st, cfg)
+    } else {
+        None
+    };
+    if held && own.is_some_and(|x| x < cfg.extraction.own[0]) {
         st.evidence.label = None;
     }
     let extracting = own.is_some_and(|x| x >= cfg.extraction.extracting);

@@ -6,7 +6,6 @@
 //! label) is a cohort member: held at `monitor`, listed for review. A campaign member tied to
 //! its group by fewer than `extraction.suspend_views` independent views is throttled at most.
 
-use distillguard_features::evidence::Held;
 use distillguard_features::signals::SignalSet;
 use distillguard_features::{ramp, AccountState};
 use distillguard_types::config::Config;
@@ -17,13 +16,44 @@ use distillguard_types::Reason;
 /// Index of the synchrony signal in a [`SignalSet`].
 const SYNCHRONY: usize = 13;
 
-/// The highest action an account's group assessment allows, and the reason when it limits.
-#[derive(Debug, Clone, PartialEq)]
+/// The highest action an account's group assessment allows, and why.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limit {
     /// Highest action allowed.
     pub max: Action,
-    /// Why, when it is below `suspend`.
-    pub reason: Option<Reason>,
+    /// What the account's group extracts (the strongest of its bound views).
+    pub group: f64,
+    /// Views that tie the account to its group.
+    pub views: u32,
+}
+
+impl Limit {
+    /// The reason to show when the limit is below `suspend` (built only for a verdict).
+    pub fn reason(&self, cfg: &Config) -> Option<Reason> {
+        let x = &cfg.extraction;
+        match self.max {
+            Action::Monitor => Some(Reason {
+                signal: "cohort".into(),
+                value: round(self.group),
+                threshold: x.cohort_below,
+                detail: Some(format!(
+                    "coordinated with a group that extracts {:.2} (below {:.2}): a cohort, \
+                     held at monitor for review",
+                    self.group, x.cohort_below
+                )),
+            }),
+            Action::Throttle => Some(Reason {
+                signal: "bound_views".into(),
+                value: f64::from(self.views),
+                threshold: f64::from(x.suspend_views),
+                detail: Some(format!(
+                    "tied to its group by {} view(s); suspending takes {}",
+                    self.views, x.suspend_views
+                )),
+            }),
+            Action::Clear | Action::Suspend => None,
+        }
+    }
 }
 
 /// Views (template, IP pool, identity, timing) that tie an account with signals `s` to its
@@ -46,49 +76,23 @@ pub fn assess(st: &AccountState, s: &SignalSet, ts: i64, cfg: &Config) -> Limit 
     let x = &cfg.extraction;
     let hl = c.evidence_half_life.as_millis() as i64;
     let e = &st.evidence;
-    let bound: Vec<&Held> = [&e.template, &e.ip_pool, &e.identity]
-        .into_iter()
-        .filter(|h| h.at(ts, hl) >= c.link_strength)
-        .collect();
-    let group = bound
-        .iter()
-        .map(|h| byte_share(h.group_extraction))
-        .fold(0.0, f64::max);
-    let cohort_label = e.label.is_some_and(|l| l.cohort);
-    if cohort_label || (!bound.is_empty() && group < x.cohort_below) {
-        return Limit {
-            max: Action::Monitor,
-            reason: Some(Reason {
-                signal: "cohort".into(),
-                value: round(group),
-                threshold: x.cohort_below,
-                detail: Some(format!(
-                    "coordinated with a group that extracts {group:.2} (below {:.2}): a \
-                     cohort, held at monitor for review",
-                    x.cohort_below
-                )),
-            }),
-        };
+    let (mut bound, mut group) = (false, 0.0f64);
+    for h in [&e.template, &e.ip_pool, &e.identity] {
+        if h.at(ts, hl) >= c.link_strength {
+            bound = true;
+            group = group.max(byte_share(h.group_extraction));
+        }
     }
     let views = bound_views(s, cfg);
-    if views > 0 && views < x.suspend_views {
-        return Limit {
-            max: Action::Throttle,
-            reason: Some(Reason {
-                signal: "bound_views".into(),
-                value: f64::from(views),
-                threshold: f64::from(x.suspend_views),
-                detail: Some(format!(
-                    "tied to its group by {views} view(s); suspending takes {}",
-                    x.suspend_views
-                )),
-            }),
-        };
-    }
-    Limit {
-        max: Action::Suspend,
-        reason: None,
-    }
+    let cohort_label = e.label.is_some_and(|l| l.cohort);
+    let max = if cohort_label || (bound && group < x.cohort_below) {
+        Action::Monitor
+    } else if views > 0 && views < x.suspend_views {
+        Action::Throttle
+    } else {
+        Action::Suspend
+    };
+    Limit { max, group, views }
 }
 
 fn round(x: f64) -> f64 {
@@ -115,7 +119,7 @@ mod tests {
             st.evidence.note_template(1.0, false, i);
         }
         for kind in views {
-            let held = Held {
+            let held = distillguard_features::evidence::Held {
                 strength: 1.0,
                 ts_ms: 0,
                 group_extraction: group,

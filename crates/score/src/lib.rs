@@ -77,7 +77,7 @@ impl Scorer {
             score: (bounded * 1e4).round() / 1e4,
             reasons: {
                 let mut r = reasons(s, st, cfg);
-                r.extend(limit.reason);
+                r.extend(limit.reason(cfg));
                 r
             },
             campaign_id: None,
