@@ -21,6 +21,13 @@ pub struct CampaignPrompts {
 }
 
 impl CampaignPrompts {
+    /// Draws a capability area by the campaign's weights: (index, area).
+    fn pick_area(&self, rng: &mut impl Rng) -> (usize, Area) {
+        let u: f64 = rng.gen();
+        let a = self.area_cum.iter().position(|&c| u < c).unwrap_or(2);
+        (a, AREAS[a])
+    }
+
     /// Picks `per_area` template rows per area (deterministic in `rng`).
     pub fn new(
         rng: &mut impl Rng,
@@ -130,9 +137,7 @@ impl PromptKit {
         rng: &mut impl Rng,
         out: &mut String,
     ) -> Area {
-        let u: f64 = rng.gen();
-        let a = cp.area_cum.iter().position(|&c| u < c).unwrap_or(2);
-        let area = AREAS[a];
+        let (a, area) = cp.pick_area(rng);
         let row = cp.rows[a][rng.gen_range(0..cp.rows[a].len())];
         let variants = TEMPLATES[a][row];
         let template = variants[rng.gen_range(0..cp.paraphrases.min(variants.len()))];
@@ -160,9 +165,7 @@ impl PromptKit {
         rng: &mut impl Rng,
         out: &mut String,
     ) -> Area {
-        let u: f64 = rng.gen();
-        let a = cp.area_cum.iter().position(|&c| u < c).unwrap_or(2);
-        let area = AREAS[a];
+        let (a, area) = cp.pick_area(rng);
         self.task.clear();
         let pool = &self.area_tasks[a];
         if pool.is_empty() {
