@@ -173,3 +173,27 @@ fn shuffled_within_lateness_gives_the_same_verdicts() {
     assert!(swapped > 100, "{swapped}");
     assert_eq!(drive(ls, None), run_engine(None));
 }
+
+#[test]
+fn the_fixtures_campaign_is_one_extraction_group_of_attack_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    run_files(&[fixture()], dir.path());
+    // The last record per campaign id is its state.
+    let mut last: BTreeMap<String, distillguard_types::CampaignRecord> = BTreeMap::new();
+    let text = std::fs::read_to_string(dir.path().join("campaigns.jsonl")).unwrap();
+    for l in text.lines() {
+        let r: distillguard_types::CampaignRecord = serde_json::from_str(l).unwrap();
+        last.insert(r.campaign_id.clone(), r);
+    }
+    let labels = labels();
+    let biggest = last.values().max_by_key(|r| r.size).expect("a campaign");
+    assert_eq!(biggest.assessment, "extraction");
+    assert!(biggest.campaign_id.starts_with("cmp-"));
+    assert!(biggest.size >= 35, "{}", biggest.size);
+    assert!(biggest.extraction.score > 0.5, "{:?}", biggest.extraction);
+    for r in last.values().filter(|r| r.assessment == "extraction") {
+        for m in &r.members {
+            assert_eq!(labels[m], "attack", "{m} in {}", r.campaign_id);
+        }
+    }
+}
