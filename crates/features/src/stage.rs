@@ -160,7 +160,8 @@ impl AccountStage {
 
 /// After an event's evidence is folded: note how strongly its prompt sits on a suspicious
 /// template (the strongest template evidence it drew, or the held template key when the prompt
-/// carries it again within a sync bucket and so drew none).
+/// carries it again within a sync bucket and so drew none), and whether it was sent before, word
+/// for word.
 pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence], cfg: &Config) {
     use distillguard_types::corr::View;
     if ev.prompt.tokens < cfg.correlate.min_prompt_tokens {
