@@ -45,12 +45,6 @@ pub struct KeyState {
     pub positive: bool,
 }
 
-/// Whether an observing account is a suspect member: fresh, or extracting at least
-/// `extracting` (0..=255): age is a prior, not a gate.
-pub fn is_suspect(o: &Observation, extracting: u8) -> bool {
-    o.fresh || o.extraction >= extracting
-}
-
 /// Independence unit of a member: identity keys (payment, API key) count orgs, not accounts,
 /// since one org's accounts legitimately share a card or a key.
 fn unit(o: &Observation, acct: u64) -> u64 {

@@ -1,6 +1,6 @@
 //! The key stage: single-account keys waiting for a second account, shared keys, evidence.
 
-use crate::key::{is_suspect, KeyState};
+use crate::key::KeyState;
 use distillguard_types::config::Config;
 use distillguard_types::corr::{
     share_byte, CampaignLabel, CorrKey, Evidence, KeyKind, Observation,
@@ -101,8 +101,10 @@ impl KeyStage {
             }
             return;
         }
-        let extracting = o.extraction >= share_byte(x.extracting);
-        let suspect = is_suspect(o, share_byte(x.extracting));
+        // A suspect member is fresh or extracting: age is a prior, not a gate.
+        let threshold = share_byte(x.extracting);
+        let extracting = o.extraction >= threshold;
+        let suspect = o.fresh || extracting;
         let ks = match self.shared.get_mut(&route) {
             Some(ks) => ks,
             None => {
@@ -144,18 +146,14 @@ impl KeyStage {
         };
         let me = ks.observe(o, acct, bucket, c.member_cap, suspect);
 
-        let key_strength = ks.strength(c, share_byte(x.extracting));
+        let key_strength = ks.strength(c, threshold);
         // What the group extracts matters only where the key is suspicious at all.
         let group = if key_strength > 0.0 {
             ks.group_extraction()
         } else {
             0.0
         };
-        let own = if o.fresh || extracting {
-            1.0
-        } else {
-            c.established_factor
-        };
+        let own = if suspect { 1.0 } else { c.established_factor };
         let kind = if o.key.kind == KeyKind::Asn {
             c.asn_factor
         } else {

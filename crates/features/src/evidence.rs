@@ -113,18 +113,23 @@ impl EvidenceSet {
     /// Prompt evidence that arrived after its request was noted: mark that request as sent
     /// by other accounts too, decayed by the requests since (as [`Self::late_template`]).
     pub fn late_duplicate(&mut self, ts_ms: i64) {
-        let now = self.tpl_seq;
-        if let Some(slot) = self
-            .open
-            .iter()
-            .position(|r| r.seq != 0 && r.ts_ms == ts_ms)
-        {
+        if let Some((slot, decay)) = self.open_request(ts_ms) {
             if self.open_dup & (1 << slot) == 0 {
-                let age = now.wrapping_sub(self.open[slot].seq).min(64) as i32;
-                self.dup_hits += (1.0 - EXPOSURE_DECAY).powi(age);
+                self.dup_hits += decay;
                 self.open_dup |= 1 << slot;
             }
         }
+    }
+
+    /// The open request made at `ts_ms`: its slot, and the decay a hit noted for it now takes
+    /// (one exposure step per template-eligible request since).
+    fn open_request(&self, ts_ms: i64) -> Option<(usize, f32)> {
+        let slot = self
+            .open
+            .iter()
+            .position(|r| r.seq != 0 && r.ts_ms == ts_ms)?;
+        let age = self.tpl_seq.wrapping_sub(self.open[slot].seq).min(64) as i32;
+        Some((slot, (1.0 - EXPOSURE_DECAY).powi(age)))
     }
 
     /// Share of the account's recent prompts that other accounts sent word for word, shrunk
@@ -138,16 +143,10 @@ impl EvidenceSet {
     /// the exposure ends where synchronous evidence would have put it. Evidence for a request
     /// no longer open is ignored.
     pub fn late_template(&mut self, ts_ms: i64, strength: f64) {
-        let now = self.tpl_seq;
-        if let Some(r) = self
-            .open
-            .iter_mut()
-            .find(|r| r.seq != 0 && r.ts_ms == ts_ms)
-        {
-            let s = strength as f32;
+        if let Some((slot, decay)) = self.open_request(ts_ms) {
+            let (s, r) = (strength as f32, &mut self.open[slot]);
             if s > r.m {
-                let age = now.wrapping_sub(r.seq).min(64) as i32;
-                self.tpl_hits += (s - r.m) * (1.0 - EXPOSURE_DECAY).powi(age);
+                self.tpl_hits += (s - r.m) * decay;
                 r.m = s;
             }
         }
