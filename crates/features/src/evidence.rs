@@ -51,7 +51,7 @@ pub struct EvidenceSet {
     pub label: Option<CampaignLabel>,
     /// Decayed sum of per-request template strength (see [`EvidenceSet::note_template`]).
     pub tpl_hits: f32,
-    /// Decayed count of template-eligible requests.
+    /// Decayed count of template-eligible (task) requests.
     pub tpl_seen: f32,
     /// Decayed count of template-eligible requests whose exact prompt other accounts sent.
     pub dup_hits: f32,
@@ -132,7 +132,7 @@ impl EvidenceSet {
         Some((slot, (1.0 - EXPOSURE_DECAY).powi(age)))
     }
 
-    /// Share of the account's recent prompts that other accounts sent word for word, shrunk
+    /// Share of the account's recent task prompts that other accounts sent word for word, shrunk
     /// towards 0 for accounts with few prompts.
     pub fn duplicate_share(&self) -> f64 {
         f64::from(self.dup_hits / (self.tpl_seen + EXPOSURE_PRIOR))
@@ -152,9 +152,9 @@ impl EvidenceSet {
         }
     }
 
-    /// Share of the account's recent prompts that sit on suspicious templates, 0..1, shrunk
+    /// Share of the account's recent task prompts that sit on suspicious templates, 0..1, shrunk
     /// towards 0 for accounts with few prompts: a campaign account builds nearly all its
-    /// prompts from the group's templates; a person who once sends a prompt that a campaign
+    /// tasks from the group's templates; a person who once sends a prompt that a campaign
     /// also uses (a public benchmark item, a copied prompt) does not.
     pub fn template_exposure(&self) -> f64 {
         f64::from(self.tpl_hits / (self.tpl_seen + EXPOSURE_PRIOR))

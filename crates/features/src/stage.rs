@@ -158,13 +158,14 @@ impl AccountStage {
     }
 }
 
-/// After an event's evidence is folded: note how strongly its prompt sits on a suspicious
+/// After an event's evidence is folded: note how strongly a task prompt sits on a suspicious
 /// template (the strongest template evidence it drew, or the held template key when the prompt
 /// carries it again within a sync bucket and so drew none), and whether it was sent before, word
-/// for word.
+/// for word. Only task prompts count ([`crate::account::is_task`]): chats and follow-ups a
+/// campaign mixes in neither dilute its exposure nor make a person's one copied task a pattern.
 pub fn note_template_request(st: &mut AccountState, ev: &Event, evs: &[Evidence], cfg: &Config) {
     use distillguard_types::corr::View;
-    if ev.prompt.tokens < cfg.correlate.min_prompt_tokens {
+    if !crate::account::is_task(ev, cfg.correlate.min_prompt_tokens) {
         return;
     }
     let dup = evs.iter().any(EvidenceSet::is_duplicate);
@@ -245,6 +246,55 @@ mod tests {
         let ev = Event::sample("acct_0123456789abcdef", 0, "1.2.3.4".parse().unwrap());
         let st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
         assert!(st.approx_bytes() <= 2048, "{}", st.approx_bytes());
+    }
+
+    #[test]
+    fn only_task_prompts_count_towards_template_exposure() {
+        use distillguard_types::corr::{CorrKey, KeyKind};
+        let cfg = Config::default();
+        let mut task = Event::sample("a", 0, "1.2.3.4".parse().unwrap());
+        task.prompt =
+            print_of("write a python function that merges two sorted lists and explain each step");
+        let mut chat = task.clone();
+        chat.prompt = print_of("here are my notes from the meeting, can you tidy them up for me");
+        let mut followup = task.clone();
+        followup.prompt.followup = true;
+        let hit = |ts_ms| Evidence {
+            account: "a".into(),
+            key: CorrKey {
+                kind: KeyKind::Template,
+                hash: 7,
+            },
+            ts_ms,
+            strength: 0.9,
+            group_extraction: 200,
+            suspect_members: 10,
+            members: 10,
+            sync: 0.0,
+            label: None,
+        };
+        let exposure = |mixed: bool| {
+            let mut st = AccountState::new(&task, &cfg.signals, &cfg.correlate);
+            for i in 0..20 {
+                let mut ev = task.clone();
+                ev.ts_ms = i * 60_000;
+                note_template_request(&mut st, &ev, &[hit(ev.ts_ms)], &cfg);
+                if mixed {
+                    for other in [&chat, &followup] {
+                        let mut ev = other.clone();
+                        ev.ts_ms = i * 60_000 + 1;
+                        note_template_request(&mut st, &ev, &[], &cfg);
+                    }
+                }
+            }
+            st.evidence.template_exposure()
+        };
+        assert!(exposure(false) > 0.5, "{}", exposure(false));
+        assert_eq!(
+            exposure(true),
+            exposure(false),
+            "chats and follow-ups do not dilute it"
+        );
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub struct CorrelateConfig {
     pub established_factor: f64,
     /// Evidence from an ASN key is multiplied by this (an ASN is a coarse, widely shared key).
     pub asn_factor: f64,
-    /// Share of an account's recent prompts on suspicious templates: [start, full] of the ramp
+    /// Share of an account's recent task prompts on suspicious templates: [start, full] of the ramp
     /// that scales its template evidence.
     pub template_exposure: [f64; 2],
     /// Key evidence at or above which an account is linked into the key's campaign.
