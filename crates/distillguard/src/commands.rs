@@ -184,12 +184,40 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
 }
 
 fn tune(a: distillguard_eval::TuneArgs) -> anyhow::Result<ExitCode> {
+    use distillguard_eval::tune;
+    let base = tune::config_text(a.config.as_deref())?;
+    let variants = tune::variants(&base, &a.vary)?;
+    let mut reports = Vec::with_capacity(variants.len());
+    for v in &variants {
+        let cfg = Arc::new(Config::load_str(&v.config).map_err(|e| anyhow::anyhow!("{e}"))?);
+        let traj = record_trajectories(cfg, &a.logs)
+            .with_context(|| format!("running the engine with {}", v.label()))?;
+        let mut report = tune::sweep_config(&a, &traj, &v.config)?;
+        report.variant = v.settings.clone();
+        reports.push(report);
+    }
+    let objective = reports.first().map(|r| r.objective).unwrap_or_default();
+    let best = tune::best_variant(objective, &reports).unwrap_or(0);
+    if variants.len() > 1 {
+        let labels: Vec<String> = variants.iter().map(|v| v.label()).collect();
+        println!("{}", tune::variants_table(&labels, &reports, Some(best)));
+    }
+    let mut report = reports.swap_remove(best);
+    tune::write_outputs(&a, &mut report, &variants[best].config)?;
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the engine over `logs` with `cfg` and records every account's score trajectory.
+fn record_trajectories(
+    cfg: Arc<Config>,
+    logs: &[std::path::PathBuf],
+) -> anyhow::Result<distillguard_eval::tune::Trajectories> {
     use distillguard_eval::tune::TrajectoryBuilder;
-    let cfg = Arc::new(load_config(a.config.as_deref())?);
     let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
     let dir = std::env::temp_dir();
     let opts = ReplayOptions {
-        inputs: a.logs.iter().map(InputSpec::new).collect(),
+        inputs: logs.iter().map(InputSpec::new).collect(),
         verdicts: dir.join(format!(
             "distillguard-tune-{}.verdicts.jsonl",
             std::process::id()
@@ -205,7 +233,7 @@ fn tune(a: distillguard_eval::TuneArgs) -> anyhow::Result<ExitCode> {
     let mut builder = TrajectoryBuilder::new();
     let mut totals = std::collections::HashMap::<String, u64>::new();
     let sum = replay(
-        cfg.clone(),
+        cfg,
         Arc::new(net),
         opts,
         true,
@@ -229,8 +257,5 @@ fn tune(a: distillguard_eval::TuneArgs) -> anyhow::Result<ExitCode> {
         sum.events,
         sum.seconds
     );
-    let traj = builder.finish();
-    let report = distillguard_eval::tune::run_tune(&a, &traj)?;
-    println!("{report}");
-    Ok(ExitCode::SUCCESS)
+    Ok(builder.finish())
 }

@@ -1,5 +1,6 @@
 //! The command line end to end: replay with bad input (every reason counted and quarantined,
-//! valid records kept, exit status by reject share), check-config, and the fixture run.
+//! valid records kept, exit status by reject share), check-config, the fixture run, and tune
+//! varying an engine setting.
 
 use std::path::Path;
 use std::process::Command;
@@ -156,4 +157,49 @@ fn fixture_replay_flags_the_group() {
     assert!(text.contains("\"campaign_id\":\"cmp-"));
     // No prompt text in verdicts: a phrase the fixture's prompts use never appears.
     assert!(!text.to_lowercase().contains("step by step"));
+}
+
+#[test]
+fn tune_runs_the_engine_once_per_varied_setting_and_writes_the_best() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tuned = dir.path().join("tuned.toml");
+    let out = bin()
+        .arg("tune")
+        .arg("--labels")
+        .arg(root.join("fixtures/sample.labels.csv"))
+        .arg("--logs")
+        .arg(root.join("fixtures/sample.jsonl.zst"))
+        .args(["--vary", "extraction.group=[0.25, 0.55]|[0.3, 0.6]"])
+        .arg("--plot")
+        .arg(dir.path().join("t.svg"))
+        .arg("--write-config")
+        .arg(&tuned)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("recorded ").count(), 2, "{stderr}");
+    assert!(stdout.contains("variants: each run once"), "{stdout}");
+    assert!(stdout.contains("extraction.group=[0.3, 0.6]"), "{stdout}");
+    assert!(stdout.contains("with: extraction.group = "), "{stdout}");
+    let written = std::fs::read_to_string(&tuned).unwrap();
+    assert!(written.contains("[extraction]"), "{written}");
+
+    let refused = bin()
+        .arg("tune")
+        .arg("--labels")
+        .arg(root.join("fixtures/sample.labels.csv"))
+        .arg("--logs")
+        .arg(root.join("fixtures/sample.jsonl.zst"))
+        .args(["--vary", "extraction.nonsense=1|2"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("nonsense"));
 }

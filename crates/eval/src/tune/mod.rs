@@ -4,7 +4,9 @@
 //! ([`Trajectories`]); each grid point is then evaluated by replaying the action ladder
 //! over the trajectories ([`sweep`], in parallel). The [`Objective`] picks a point, a
 //! plot and a frontier table show the trade-off, and the chosen thresholds can be
-//! written into a copy of the configuration.
+//! written into a copy of the configuration. Settings that change the evidence itself are
+//! varied with `--vary` ([`variants`]): one engine run and one sweep per variant, and the
+//! objective picks the best variant's best point.
 
 mod config;
 mod frontier;
@@ -16,15 +18,17 @@ mod sweep;
 #[cfg(test)]
 mod tests;
 mod trajectories;
+mod vary;
 
 pub use config::{check_config, config_text, load_config, rewrite_thresholds};
 pub use frontier::frontier;
 pub use grid::{GridSpec, Thresholds};
 pub use objective::{Choice, Objective};
 pub use plot::plot_tradeoff;
-pub use report::{TunePoint, TuneReport};
+pub use report::{variants_table, TunePoint, TuneReport};
 pub use sweep::{replay_account, sweep, sweep_with_floor, Bounds, Outcome, PointMetrics};
 pub use trajectories::{Sample, ScoreSample, Trajectories, TrajectoryBuilder};
+pub use vary::{variants, Setting, Variant, Variation, MAX_VARIANTS};
 
 use crate::action::Action;
 use crate::error::EvalError;
@@ -71,6 +75,11 @@ pub struct TuneArgs {
     /// Also write the report (every grid point) as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Run the engine once per combination of these settings (repeatable; values in TOML
+    /// syntax, e.g. `--vary 'extraction.group=[0.2, 0.5]|[0.25, 0.55]'`), sweep each, and
+    /// keep the best; at most 32 combinations.
+    #[arg(long, value_name = "KEY=V1|V2")]
+    pub vary: Vec<Variation>,
 }
 
 impl TuneArgs {
@@ -123,9 +132,22 @@ where
         choice: objective.choose(&all),
         frontier: frontier(&all),
         points,
+        variant: Vec::new(),
         plot: None,
         config_written: None,
     })
+}
+
+/// The report whose chosen point the objective prefers over every other report's (the
+/// reports of one `tune` run's variants); `None` when no report has a choice.
+pub fn best_variant(objective: Objective, reports: &[TuneReport]) -> Option<usize> {
+    let chosen: Vec<(usize, PointMetrics)> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.chosen().map(|p| (i, p.metrics.clone())))
+        .collect();
+    let metrics: Vec<PointMetrics> = chosen.iter().map(|(_, m)| m.clone()).collect();
+    objective.choose(&metrics).map(|c| chosen[c.index].0)
 }
 
 /// Runs `distillguard tune` once the engine has recorded the trajectories (the caller
@@ -135,11 +157,23 @@ where
 /// point meets the constraint, and `args.json`.
 pub fn run_tune(args: &TuneArgs, trajectories: &Trajectories) -> Result<TuneReport, EvalError> {
     let text = config_text(args.config.as_deref())?;
-    let hysteresis = load_config(&text)?.score.hysteresis;
-    run_tune_with(
+    let mut report = sweep_config(args, trajectories, &text)?;
+    write_outputs(args, &mut report, &text)?;
+    Ok(report)
+}
+
+/// Sweeps the grid over trajectories the engine recorded with the configuration
+/// `config_toml` (whose hysteresis the ladder uses); writes nothing.
+pub fn sweep_config(
+    args: &TuneArgs,
+    trajectories: &Trajectories,
+    config_toml: &str,
+) -> Result<TuneReport, EvalError> {
+    let hysteresis = load_config(config_toml)?.score.hysteresis;
+    sweep_with(
         args,
         trajectories,
-        &text,
+        config_toml,
         move |s: &mut LadderState, score, ts_ms, t: &Thresholds| {
             s.step(score, ts_ms, t, &hysteresis)
         },
@@ -159,13 +193,38 @@ where
     S: Default,
     F: Fn(&mut S, f64, i64, &Thresholds) -> Option<Action> + Sync,
 {
+    let mut report = sweep_with(args, trajectories, config_toml, step_fn)?;
+    write_outputs(args, &mut report, config_toml)?;
+    Ok(report)
+}
+
+fn sweep_with<S, F>(
+    args: &TuneArgs,
+    trajectories: &Trajectories,
+    config_toml: &str,
+    step_fn: F,
+) -> Result<TuneReport, EvalError>
+where
+    S: Default,
+    F: Fn(&mut S, f64, i64, &Thresholds) -> Option<Action> + Sync,
+{
     let labels = Labels::load(&args.labels)?;
     check_config(config_toml)?;
     let objective = Objective {
         max_benign_throttle: args.max_benign_throttle,
     };
-    let mut report = tune(trajectories, &labels, args.grid_spec(), objective, step_fn)?;
-    plot_tradeoff(&report, &args.plot)?;
+    tune(trajectories, &labels, args.grid_spec(), objective, step_fn)
+}
+
+/// Draws `args.plot`, writes `args.write_config` (from `config_toml`, the configuration the
+/// report's trajectories were recorded with) when the chosen point meets the constraint,
+/// and `args.json`.
+pub fn write_outputs(
+    args: &TuneArgs,
+    report: &mut TuneReport,
+    config_toml: &str,
+) -> Result<(), EvalError> {
+    plot_tradeoff(report, &args.plot)?;
     report.plot = Some(args.plot.clone());
     if let (Some(path), Some(choice)) = (&args.write_config, report.choice) {
         if choice.feasible {
@@ -178,7 +237,7 @@ where
     if let Some(path) = &args.json {
         report.write_json(path)?;
     }
-    Ok(report)
+    Ok(())
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), EvalError> {

@@ -4,6 +4,7 @@
 use super::grid::{GridSpec, Thresholds};
 use super::objective::{Choice, Objective};
 use super::sweep::PointMetrics;
+use super::vary::Setting;
 use crate::error::EvalError;
 use crate::table::{num, pct, Table};
 use serde::Serialize;
@@ -41,6 +42,8 @@ pub struct TuneReport {
     pub choice: Option<Choice>,
     /// Indices of the recall / benign-throttle frontier, by increasing benign throttling.
     pub frontier: Vec<usize>,
+    /// The varied settings the trajectories were recorded with (empty: the base config).
+    pub variant: Vec<Setting>,
     /// Where the plot was written.
     pub plot: Option<PathBuf>,
     /// Where the tuned configuration was written.
@@ -64,6 +67,46 @@ impl TuneReport {
         text.push('\n');
         std::fs::write(path, text).map_err(|e| EvalError::io(path, e))
     }
+}
+
+/// Columns of a grid point's row ([`row`]): a mark, then the thresholds and the metrics.
+const POINT_COLUMNS: [&str; 11] = [
+    "",
+    "monitor",
+    "throttle",
+    "suspend",
+    "attack recall",
+    "benign mon",
+    "benign thr",
+    "benign susp",
+    "leak",
+    "req med",
+    "req p90",
+];
+
+/// One row per variant (`labels[i]` for `reports[i]`): its chosen point and what it
+/// achieves; `best` is marked.
+pub fn variants_table(labels: &[String], reports: &[TuneReport], best: Option<usize>) -> String {
+    let mut header = vec!["", "variant"];
+    header.extend_from_slice(&POINT_COLUMNS[1..]);
+    let mut t = Table::new(&header);
+    for (i, (label, r)) in labels.iter().zip(reports).enumerate() {
+        let mark = if Some(i) == best { "*" } else { "" };
+        match r.chosen() {
+            Some(p) => {
+                let mut cells = row(p, mark);
+                cells.insert(1, label.clone());
+                t.row(cells);
+            }
+            None => {
+                let mut cells = vec![String::new(); 12];
+                cells[0] = mark.to_string();
+                cells[1] = label.clone();
+                t.row(cells);
+            }
+        }
+    }
+    format!("variants: each run once, its best point (* = chosen)\n{t}")
 }
 
 fn row(p: &TunePoint, mark: &str) -> Vec<String> {
@@ -105,19 +148,7 @@ impl fmt::Display for TuneReport {
             pct(Some(self.objective.max_benign_throttle), 3)
         )?;
         writeln!(f, "\nfrontier: recall vs benign throttle rate (* = chosen)")?;
-        let mut t = Table::new(&[
-            "",
-            "monitor",
-            "throttle",
-            "suspend",
-            "attack recall",
-            "benign mon",
-            "benign thr",
-            "benign susp",
-            "leak",
-            "req med",
-            "req p90",
-        ]);
+        let mut t = Table::new(&POINT_COLUMNS);
         let chosen = self.choice.map(|c| c.index);
         let rows: Vec<usize> = if self.frontier.len() <= MAX_ROWS {
             self.frontier.clone()
@@ -165,6 +196,14 @@ impl fmt::Display for TuneReport {
                 )?;
             }
             _ => writeln!(f, "\nno grid point")?,
+        }
+        if !self.variant.is_empty() {
+            let settings: Vec<String> = self
+                .variant
+                .iter()
+                .map(|s| format!("{} = {}", s.key, s.value))
+                .collect();
+            writeln!(f, "with: {}", settings.join(", "))?;
         }
         if let Some(p) = &self.plot {
             writeln!(f, "plot: {}", p.display())?;

@@ -79,6 +79,7 @@ fn run_tune_writes_plot_config_and_json() {
         plot: dir.path().join("tune.svg"),
         write_config: Some(dir.path().join("out.toml")),
         json: Some(dir.path().join("tune.json")),
+        vary: vec![],
     };
     let text = config_text(args.config.as_deref()).unwrap();
     let r = run_tune_with(&args, &traj(SCORES), &text, test_step).unwrap();
@@ -156,6 +157,7 @@ fn run_tune_uses_the_shipped_defaults_without_a_config() {
         plot: dir.path().join("t.svg"),
         write_config: Some(dir.path().join("tuned.toml")),
         json: None,
+        vary: vec![],
     };
     let r = run_tune(&args, &traj(SCORES)).unwrap();
     assert_eq!(r.choice.map(|c| c.index), Some(11));
@@ -188,4 +190,39 @@ fn cli_arguments_parse_with_defaults() {
     assert!(a.config.is_none() && a.write_config.is_none());
     assert!(a.grid_spec().build().unwrap().len() > 100);
     assert!(Cli::try_parse_from(["tune", "--labels", "l.csv"]).is_err());
+}
+
+#[test]
+fn the_variant_whose_best_point_catches_more_wins() {
+    // The second variant's engine run scored a3 higher: at the same harm it catches all three.
+    let objective = Objective {
+        max_benign_throttle: 0.25,
+    };
+    let better: Vec<(&str, Vec<f64>)> = SCORES
+        .iter()
+        .map(|(a, s)| {
+            let s: Vec<f64> = if *a == "a3" {
+                s.iter().map(|x| x.max(0.75)).collect()
+            } else {
+                s.to_vec()
+            };
+            (*a, s)
+        })
+        .collect();
+    let better: Vec<(&str, &[f64])> = better.iter().map(|(a, s)| (*a, s.as_slice())).collect();
+    let reports = [
+        tune(&traj(SCORES), &labels(), spec(), objective, test_step).unwrap(),
+        tune(&traj(&better), &labels(), spec(), objective, test_step).unwrap(),
+    ];
+    assert_eq!(best_variant(objective, &reports), Some(1));
+    let labels = ["base".to_string(), "extraction.own=[0.1, 0.3]".to_string()];
+    let table = variants_table(&labels, &reports, Some(1));
+    let starred: Vec<&str> = table
+        .lines()
+        .filter(|l| l.trim_start().starts_with('*'))
+        .collect();
+    assert_eq!(starred.len(), 1, "{table}");
+    assert!(starred[0].contains("extraction.own=[0.1, 0.3]"), "{table}");
+    assert!(starred[0].contains("(3/3)"), "{table}");
+    assert_eq!(best_variant(objective, &[]), None);
 }
