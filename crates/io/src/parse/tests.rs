@@ -279,3 +279,45 @@ fn escapes_are_decoded_before_printing() {
     assert_eq!(a.account, "a");
     assert_eq!(a.prompt, print(&["say \"hi\"\nnow"], &[]));
 }
+
+/// A lone UTF-16 surrogate escape is no text: refused as bad_json by both strategies, so
+/// `x\ud800` and `x\ud801` never merge into one account (simd-json reads both as `x\0`).
+#[test]
+fn lone_surrogates_are_bad_json() {
+    let rec = |acct: &str| format!(r#"{{"ts":1,"account_id":"{acct}","ip":"::1","prompt":"p"}}"#);
+    check(&rec(r"x\ud800b"), Err(R::BadJson));
+    check(&rec(r"x\ud801"), Err(R::BadJson));
+    check(&rec(r"x\udc00"), Err(R::BadJson));
+    check(&rec(r"x\ud800\u0041"), Err(R::BadJson));
+    check(
+        r#"{"ts":1,"account_id":"a","ip":"::1","prompt":"hi \ud800 there"}"#,
+        Err(R::BadJson),
+    );
+    // a pair is one character, and an escaped backslash before "ud800" is text
+    assert_eq!(parse(&rec(r"x\ud83d\ude00")).unwrap().account, "x\u{1F600}");
+    assert_eq!(parse(&rec(r"x\\ud800")).unwrap().account, "x\\ud800");
+}
+
+/// Identifiers are capped at MAX_ID_BYTES (an account id is kept in full per account).
+#[test]
+fn overlong_ids_are_bad_field() {
+    let at_cap = "a".repeat(MAX_ID_BYTES);
+    let over = "a".repeat(MAX_ID_BYTES + 1);
+    let rec =
+        |extra: &str| format!(r#"{{"ts":1,"account_id":"a","ip":"::1","prompt":"p"{extra}}}"#);
+    check(&rec(""), Ok(()));
+    check(
+        &format!(r#"{{"ts":1,"account_id":"{at_cap}","ip":"::1","prompt":"p"}}"#),
+        Ok(()),
+    );
+    check(
+        &format!(r#"{{"ts":1,"account_id":"{over}","ip":"::1","prompt":"p"}}"#),
+        Err(R::BadField),
+    );
+    for key in ["request_id", "api_key_id", "org_id", "payment_fingerprint"] {
+        check(&rec(&format!(r#","{key}":"{at_cap}""#)), Ok(()));
+        check(&rec(&format!(r#","{key}":"{over}""#)), Err(R::BadField));
+    }
+    // descriptive values are only hashed: no cap
+    check(&rec(&format!(r#","user_agent":"{over}""#)), Ok(()));
+}
