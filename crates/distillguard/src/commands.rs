@@ -4,7 +4,7 @@ use crate::cli::{Cli, Command, ReplayArgs};
 use anyhow::Context;
 use distillguard_io::{load_netdata, InputSpec};
 use distillguard_replay::{replay, ReplayOptions, ReplaySummary, Stopped};
-use distillguard_types::config::{Config, ConfigError};
+use distillguard_types::config::Config;
 use distillguard_types::ladder::Action;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,7 +57,16 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
         None => distillguard_types::config::DEFAULT_TOML.to_string(),
     };
     let (engine, _) = crate::live::split_live(&text)?;
-    Config::load_str(&engine).map_err(|e| anyhow::anyhow!("{e}"))
+    crate::config_check::check_engine(&engine, false).map_err(|problems| {
+        anyhow::anyhow!(
+            "invalid configuration:\n{}",
+            problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
@@ -71,11 +80,9 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
     };
     let mut problems: Vec<String> = Vec::new();
-    let parsed = Config::load_str(&engine);
-    match &parsed {
-        Ok(_) => {}
-        Err(ConfigError::Invalid(ps)) => problems.extend(ps.iter().map(|p| p.to_string())),
-        Err(e) => problems.push(e.to_string()),
+    let parsed = crate::config_check::check_engine(&engine, true);
+    if let Err(ps) = &parsed {
+        problems.extend(ps.iter().cloned());
     }
     if let Some(live) = &live {
         match distillguard_kafka::LiveConfig::from_toml(live) {

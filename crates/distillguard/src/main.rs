@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod config_check;
 mod interrupt;
 mod live;
 mod progress;

@@ -143,6 +143,44 @@ fn check_config_reports_every_problem() {
     );
 }
 
+/// What used to pass check-config and break a run, or be refused though valid (issue 20,
+/// item 9): (file, accepted, what the report names).
+#[test]
+fn check_config_catches_what_breaks_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("c.toml");
+    let cases: &[(&str, bool, &str)] = &[
+        ("[score.thresholds]\nsuspend = 0.9\n", true, "ok"),
+        ("[input]\nmax_future = \"0s\"\n", false, "input.max_future"),
+        (
+            "[netdata]\nasn_db = \"/nonexistent/asn.csv\"\n",
+            false,
+            "/nonexistent/asn.csv",
+        ),
+        (
+            "[score.thresholds]\nmonitor = \"x\"\n[input]\nnope = 1\n",
+            false,
+            "score.thresholds.monitor",
+        ),
+        (
+            "[score.thresholds]\nmonitor = \"x\"\n[input]\nnope = 1\n",
+            false,
+            "input.nope",
+        ),
+    ];
+    for (text, ok, names) in cases {
+        std::fs::write(&f, text).unwrap();
+        let out = bin().arg("check-config").arg(&f).output().unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.success(), *ok, "{text}: {said}");
+        assert!(said.contains(names), "{text}: {said}");
+    }
+}
+
 #[test]
 fn fixture_replay_flags_the_group() {
     let dir = tempfile::tempdir().unwrap();
