@@ -224,10 +224,16 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
         s.campaigns, s.campaign_records
     );
     eprintln!(
-        "  accounts held: {}  account state: {:.0} B/account",
+        "  accounts held: {}  account state (estimate of state structs): {:.0} B/account",
         s.accounts,
         s.account_state_bytes as f64 / s.accounts.max(1) as f64
     );
+    if let Some(b) = crate::memory::peak_rss_bytes() {
+        eprintln!(
+            "  peak memory (resident, whole process): {:.1} MiB",
+            b as f64 / (1 << 20) as f64
+        );
+    }
     eprintln!("  seconds: {:.2}", s.seconds);
     eprintln!("  events/s: {:.0}", s.events_per_s);
 }

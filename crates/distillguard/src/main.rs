@@ -6,6 +6,7 @@ mod commands;
 mod config_check;
 mod interrupt;
 mod live;
+mod memory;
 mod progress;
 
 use clap::Parser;
