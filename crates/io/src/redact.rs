@@ -81,9 +81,11 @@ mod tests {
 
     #[test]
     fn follows_remapped_names() {
-        let mut m = FieldMap::default();
-        m.prompt = "input_text".into();
-        m.account_id = "user".into();
+        let m = FieldMap {
+            prompt: "input_text".into(),
+            account_id: "user".into(),
+            ..FieldMap::default()
+        };
         let k = KeptFields::new(&m);
         let got = k.extract(
             br#"{"ts":1,"user":"u","ip":"1.2.3.4","input_text":"secret","prompt":"also dropped"}"#,

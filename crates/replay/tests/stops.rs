@@ -61,9 +61,11 @@ fn run(d: &Path, input: &Path) -> ReplaySummary {
 fn whole_lines(p: &Path) -> usize {
     let text = std::fs::read_to_string(p).unwrap();
     assert!(text.is_empty() || text.ends_with('\n'), "{}", p.display());
-    text.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("whole JSON"))
-        .count()
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("whole JSON"))
+        .collect();
+    rows.len()
 }
 
 #[test]
