@@ -3,8 +3,8 @@
 use crate::cli::{Cli, Command, ReplayArgs};
 use anyhow::Context;
 use distillguard_io::{load_netdata, InputSpec};
-use distillguard_replay::{replay, ReplayOptions, ReplaySummary};
-use distillguard_types::config::{Config, ConfigError};
+use distillguard_replay::{replay, ReplayOptions, ReplaySummary, Stopped};
+use distillguard_types::config::Config;
 use distillguard_types::ladder::Action;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,7 +57,16 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
         None => distillguard_types::config::DEFAULT_TOML.to_string(),
     };
     let (engine, _) = crate::live::split_live(&text)?;
-    Config::load_str(&engine).map_err(|e| anyhow::anyhow!("{e}"))
+    crate::config_check::check_engine(&engine, false).map_err(|problems| {
+        anyhow::anyhow!(
+            "invalid configuration:\n{}",
+            problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
@@ -71,11 +80,9 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
     };
     let mut problems: Vec<String> = Vec::new();
-    let parsed = Config::load_str(&engine);
-    match &parsed {
-        Ok(_) => {}
-        Err(ConfigError::Invalid(ps)) => problems.extend(ps.iter().map(|p| p.to_string())),
-        Err(e) => problems.push(e.to_string()),
+    let parsed = crate::config_check::check_engine(&engine, true);
+    if let Err(ps) = &parsed {
+        problems.extend(ps.iter().cloned());
     }
     if let Some(live) = &live {
         match distillguard_kafka::LiveConfig::from_toml(live) {
@@ -109,12 +116,14 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
 fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(a.config.as_deref())?);
     let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
+    let interrupt = crate::interrupt::watch()?;
     let opts = ReplayOptions {
         inputs: a.inputs.iter().map(InputSpec::new).collect(),
         verdicts: a.output.clone(),
         campaigns: a.campaigns.clone(),
         rejects: a.rejects.clone(),
         batch: 4096,
+        stop: Some(interrupt.flag.clone()),
     };
     let bar = crate::progress::bar("records");
     let sum = replay(
@@ -134,6 +143,28 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
     }
     print_summary(&sum, &a.rejects);
     let limit = cfg.input.reject_share_limit;
+    match sum.stopped {
+        Some(Stopped::Interrupted) => {
+            return Ok(ExitCode::from(interrupt.exit_code().unwrap_or(130)));
+        }
+        Some(Stopped::RejectShare) => {
+            eprintln!(
+                "stopped early: reject share {:.4} exceeds input.reject_share_limit {limit} \
+                 after {} records",
+                sum.reject_share(),
+                sum.events + sum.rejected
+            );
+            return Ok(ExitCode::from(1));
+        }
+        None => {}
+    }
+    if sum.lines == sum.blank {
+        eprintln!(
+            "warning: the input held no records ({} lines, all blank): nothing was judged; \
+             the outputs are empty",
+            sum.lines
+        );
+    }
     if sum.reject_share() > limit {
         eprintln!(
             "reject share {:.4} exceeds input.reject_share_limit {limit}",
@@ -147,7 +178,20 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
 /// The replay summary on stderr.
 pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
     eprintln!("distillguard replay summary");
-    eprintln!("  lines: {}  bytes: {}", s.lines, s.bytes);
+    if let Some(why) = s.stopped {
+        let why = match why {
+            Stopped::Interrupted => "interrupted by a signal",
+            Stopped::RejectShare => "the reject share passed input.reject_share_limit",
+        };
+        eprintln!("  STOPPED EARLY: {why}; read input was drained, outputs kept whole-line as:");
+        for p in &s.partial {
+            eprintln!("    {}", p.display());
+        }
+    }
+    eprintln!(
+        "  lines: {} (blank: {})  bytes: {}",
+        s.lines, s.blank, s.bytes
+    );
     eprintln!("  events: {}", s.events);
     let nonzero: Vec<String> = s
         .rejects
@@ -157,11 +201,16 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
     if nonzero.is_empty() {
         eprintln!("  rejects: 0");
     } else {
+        let at = if s.stopped.is_some() {
+            distillguard_io::partial_path(rejects)
+        } else {
+            rejects.to_path_buf()
+        };
         eprintln!(
             "  rejects: {} ({}) -> {}",
             s.rejected,
             nonzero.join(", "),
-            rejects.display()
+            at.display()
         );
     }
     let by: Vec<String> = Action::ALL
@@ -175,10 +224,16 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
         s.campaigns, s.campaign_records
     );
     eprintln!(
-        "  accounts held: {}  account state: {:.0} B/account",
+        "  accounts held: {}  account state (estimate of state structs): {:.0} B/account",
         s.accounts,
         s.account_state_bytes as f64 / s.accounts.max(1) as f64
     );
+    if let Some(b) = crate::memory::peak_rss_bytes() {
+        eprintln!(
+            "  peak memory (resident, whole process): {:.1} MiB",
+            b as f64 / (1 << 20) as f64
+        );
+    }
     eprintln!("  seconds: {:.2}", s.seconds);
     eprintln!("  events/s: {:.0}", s.events_per_s);
 }
@@ -228,6 +283,7 @@ fn record_trajectories(
             std::process::id()
         )),
         batch: 4096,
+        stop: None,
     };
     let (verdicts, rejects) = (opts.verdicts.clone(), opts.rejects.clone());
     let mut builder = TrajectoryBuilder::new();

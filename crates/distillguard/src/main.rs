@@ -3,7 +3,10 @@
 
 mod cli;
 mod commands;
+mod config_check;
+mod interrupt;
 mod live;
+mod memory;
 mod progress;
 
 use clap::Parser;

@@ -29,12 +29,23 @@ fn bad_records_are_counted_quarantined_and_processing_goes_on() {
         br#"{"ts":1776852000000,"account_id":"a"}"#.to_vec(),
         br#"{"ts":1776852000000,"account_id":"a","ip":"999.1.1.1","prompt":"p"}"#.to_vec(),
         br#"{"ts":1776852000000,"account_id":"a","ip":"1.2.3.4"}"#.to_vec(),
-        b"{\"ts\":1776852000000,\"account_id\":\"a\xff\",\"ip\":\"1.2.3.4\",\"prompt\":\"p\"}".to_vec(),
+        b"{\"ts\":1776852000000,\"account_id\":\"a\xff\",\"ip\":\"1.2.3.4\",\"prompt\":\"p\"}"
+            .to_vec(),
         long.into_bytes(),
+    ];
+    // future_ts is judged against a time several records agree on: four more good ones first
+    let mut lines = lines;
+    for i in 4..8 {
+        lines.push(
+            format!(r#"{{"ts":"2026-04-22T10:00:0{i}Z","account_id":"b{i}","ip":"1.2.3.4","prompt":"p"}}"#)
+                .into_bytes(),
+        );
+    }
+    lines.extend([
         br#"{"ts":"2027-04-22T10:00:00Z","account_id":"a2","ip":"1.2.3.4","prompt":"p"}"#.to_vec(),
         br#"{"ts":"2026-04-22T10:00:01Z","account_id":"a3","ip":"2001:db8::1","messages":[{"role":"user","content":[{"type":"text","text":"hello there"}]}],"request_id":"r1"}"#.to_vec(),
         br#"{"ts":"2026-04-22T10:00:02Z","account_id":"a3","ip":"2001:db8::1","prompt":"again","request_id":"r1"}"#.to_vec(),
-    ];
+    ]);
     for l in &lines {
         text.extend_from_slice(l);
         text.push(b'\n');
@@ -50,9 +61,9 @@ fn bad_records_are_counted_quarantined_and_processing_goes_on() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // 9 of 13 records rejected: far above the 5% limit, so exit 1, but nothing crashed.
+    // 10 of 17 records rejected: far above the 5% limit, so exit 1, but nothing crashed.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("events: 2"), "{stderr}");
+    assert!(stderr.contains("events: 6"), "{stderr}");
     for reason in [
         "bad_json",
         "missing_ts",
@@ -131,6 +142,44 @@ fn check_config_reports_every_problem() {
         e.contains("live.brokers") && e.contains("score.thresholds"),
         "{e}"
     );
+}
+
+/// What used to pass check-config and break a run, or be refused though valid (issue 20,
+/// item 9): (file, accepted, what the report names).
+#[test]
+fn check_config_catches_what_breaks_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("c.toml");
+    let cases: &[(&str, bool, &str)] = &[
+        ("[score.thresholds]\nsuspend = 0.9\n", true, "ok"),
+        ("[input]\nmax_future = \"0s\"\n", false, "input.max_future"),
+        (
+            "[netdata]\nasn_db = \"/nonexistent/asn.csv\"\n",
+            false,
+            "/nonexistent/asn.csv",
+        ),
+        (
+            "[score.thresholds]\nmonitor = \"x\"\n[input]\nnope = 1\n",
+            false,
+            "score.thresholds.monitor",
+        ),
+        (
+            "[score.thresholds]\nmonitor = \"x\"\n[input]\nnope = 1\n",
+            false,
+            "input.nope",
+        ),
+    ];
+    for (text, ok, names) in cases {
+        std::fs::write(&f, text).unwrap();
+        let out = bin().arg("check-config").arg(&f).output().unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.success(), *ok, "{text}: {said}");
+        assert!(said.contains(names), "{text}: {said}");
+    }
 }
 
 #[test]

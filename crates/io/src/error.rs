@@ -38,6 +38,10 @@ pub enum IoError {
         /// The cause.
         source: serde_json::Error,
     },
+    /// Paths of a run clash (an output on an input, two outputs on one file, `-` twice);
+    /// found before anything was opened.
+    #[error("refusing to run, nothing was opened or written: {0}")]
+    PathClash(String),
     /// A worker thread panicked.
     #[error("the {0} thread panicked")]
     Panicked(&'static str),

@@ -6,13 +6,19 @@
 //! four characters `\xNN` (so the row is always valid JSON; a literal `\x41` in the input looks
 //! the same, which is accepted for a diagnostic file).
 //!
-//! **Privacy**: `raw` may contain prompt text of the refused record (the whole point of the
-//! file is to show the operator what was refused). The reject file is the quarantine the
-//! operator asked for: it should live with the input logs, under the same access rules, and
-//! never be shipped with verdicts. Nothing else in distillguard keeps prompt text.
+//! A *well-formed* record refused by the engine (`late`, `future_ts`) is written without `raw`:
+//! `{"source", "line", "reason", "fields": {…}}`, its scalar contract fields only
+//! ([`KeptFields`]: ids, time, address, model, counts; never `prompt`, `messages`, `system`,
+//! `tools` or keys outside the contract).
+//!
+//! **Privacy**: `raw` of a *malformed* record may contain prompt text (the whole point of the
+//! quarantine is to show the operator what could not be read). The file is created mode 0600;
+//! it should live with the input logs, under the same access rules, and never be shipped with
+//! verdicts. Nothing else in distillguard keeps prompt text.
 
+use crate::redact::KeptFields;
 use crate::source::Batch;
-use crate::write::RowWriter;
+use crate::write::{Access, RowWriter};
 use crate::IoError;
 use distillguard_types::RejectReason;
 use serde::Serialize;
@@ -28,6 +34,14 @@ pub struct RejectWriter {
 }
 
 #[derive(Serialize)]
+struct FieldsRow<'a> {
+    source: &'a str,
+    line: u64,
+    reason: RejectReason,
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
 struct Row<'a> {
     source: &'a str,
     line: u64,
@@ -38,15 +52,16 @@ struct Row<'a> {
 }
 
 impl RejectWriter {
-    /// Create (truncate) the reject file; `-` is stdout.
+    /// Start the reject file, mode 0600 (renamed into place by [`RejectWriter::finish`]);
+    /// `-` is stdout.
     pub fn create(path: impl AsRef<Path>) -> Result<RejectWriter, IoError> {
         Ok(RejectWriter {
-            out: RowWriter::create(path)?,
+            out: RowWriter::create_with(path, Access::Private)?,
             text: String::new(),
         })
     }
 
-    /// Write one row.
+    /// Write one row of a malformed record, with its escaped raw bytes.
     pub fn write(
         &mut self,
         source: &str,
@@ -61,6 +76,24 @@ impl RejectWriter {
             reason,
             raw: &self.text,
             truncated,
+        };
+        self.out.write(&row)
+    }
+
+    /// Write a well-formed record refused by the engine: its [`KeptFields`], no raw bytes.
+    pub fn write_fields(
+        &mut self,
+        source: &str,
+        line: u64,
+        reason: RejectReason,
+        raw: &[u8],
+        keep: &KeptFields,
+    ) -> Result<(), IoError> {
+        let row = FieldsRow {
+            source,
+            line,
+            reason,
+            fields: keep.extract(raw),
         };
         self.out.write(&row)
     }
@@ -83,9 +116,14 @@ impl RejectWriter {
         self.out.rows()
     }
 
-    /// Flush; returns the number of rows.
+    /// Flush and rename into place; returns the number of rows.
     pub fn finish(self) -> Result<u64, IoError> {
         self.out.finish()
+    }
+
+    /// Keep an interrupted run's rows (see [`RowWriter::finish_partial`]).
+    pub fn finish_partial(self) -> Result<(u64, std::path::PathBuf), IoError> {
+        self.out.finish_partial()
     }
 }
 

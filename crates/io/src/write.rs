@@ -1,5 +1,11 @@
 //! JSONL writers for the outputs: [`Verdict`]s and [`CampaignRecord`]s, to a file or stdout
-//! (`-`), buffered and flushed by [`JsonlWriter::finish`].
+//! (`-`), buffered.
+//!
+//! A file output is written under a temporary name in its destination's directory
+//! (`.NAME.tmp-PID-N`) and renamed over the destination only by [`RowWriter::finish`], after a
+//! flush and an fsync: a run that fails (or is dropped) leaves an existing output as it was and
+//! removes its temporary file. [`RowWriter::finish_partial`] keeps what an interrupted run wrote,
+//! whole lines only, as `NAME.partial` beside the destination, which also stays untouched.
 
 use crate::IoError;
 use distillguard_types::{CampaignRecord, Verdict};
@@ -9,20 +15,114 @@ use std::io::{BufWriter, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-/// A buffered output (file or stdout).
-pub type Output = BufWriter<Box<dyn Write + Send>>;
+/// Where an output's bytes go.
+pub enum Sink {
+    /// Standard output (`-`).
+    Stdout(std::io::Stdout),
+    /// A temporary file, renamed on success.
+    File(File),
+}
 
-/// Open a path for writing (created / truncated); `-` is stdout.
-pub fn open_output(path: &Path) -> Result<Output, IoError> {
-    let w: Box<dyn Write + Send> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdout())
-    } else {
-        Box::new(File::create(path).map_err(|source| IoError::Open {
-            path: path.to_path_buf(),
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Stdout(s) => s.write(buf),
+            Sink::File(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout(s) => s.flush(),
+            Sink::File(f) => f.flush(),
+        }
+    }
+}
+
+/// A buffered output (file or stdout).
+pub type Output = BufWriter<Sink>;
+
+/// Who may read an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Created with the process's default mode (umask applies).
+    Shared,
+    /// Created mode 0600: the owner only (the reject file).
+    Private,
+}
+
+/// A file written under a temporary name; removed when dropped before [`Pending::commit`].
+#[derive(Debug)]
+struct Pending {
+    tmp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl Pending {
+    /// Rename the temporary file to `to`.
+    fn commit(mut self, to: &Path) -> Result<(), IoError> {
+        std::fs::rename(&self.tmp, to).map_err(|source| IoError::Write {
+            path: to.to_path_buf(),
             source,
-        })?)
+        })?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// `NAME.partial` beside `dest`: where an interrupted run's whole lines are kept.
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    dest.with_file_name(name)
+}
+
+fn create_temp(dest: &Path, access: Access) -> Result<(File, Pending), IoError> {
+    let open_err = |source| IoError::Open {
+        path: dest.to_path_buf(),
+        source,
     };
-    Ok(BufWriter::with_capacity(128 * 1024, w))
+    let name = dest.file_name().ok_or_else(|| {
+        open_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a file name",
+        ))
+    })?;
+    let mut n = 0u32;
+    loop {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".tmp-{}-{n}", std::process::id()));
+        let tmp = dest.with_file_name(tmp_name);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if access == Access::Private {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        match opts.open(&tmp) {
+            Ok(f) => {
+                let pending = Pending {
+                    tmp,
+                    dest: dest.to_path_buf(),
+                    done: false,
+                };
+                return Ok((f, pending));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 64 => n += 1,
+            Err(e) => return Err(open_err(e)),
+        }
+    }
 }
 
 /// Writes one JSON object per line, of any serializable type (the shared core of the typed
@@ -31,26 +131,40 @@ pub struct RowWriter {
     out: Output,
     path: PathBuf,
     rows: u64,
+    pending: Option<Pending>,
 }
 
 impl RowWriter {
-    /// Create (truncate) the file; `-` is stdout.
+    /// Start the file (under a temporary name); `-` is stdout.
     pub fn create(path: impl AsRef<Path>) -> Result<Self, IoError> {
+        RowWriter::create_with(path, Access::Shared)
+    }
+
+    /// Start the file with the given [`Access`]; `-` is stdout.
+    pub fn create_with(path: impl AsRef<Path>, access: Access) -> Result<Self, IoError> {
         let path = path.as_ref().to_path_buf();
+        let (sink, pending) = if path.as_os_str() == "-" {
+            (Sink::Stdout(std::io::stdout()), None)
+        } else {
+            let (f, p) = create_temp(&path, access)?;
+            (Sink::File(f), Some(p))
+        };
         Ok(RowWriter {
-            out: open_output(&path)?,
+            out: BufWriter::with_capacity(128 * 1024, sink),
             path,
             rows: 0,
+            pending,
         })
     }
 
-    /// Write one row.
+    /// Write one row (whole: a row that fails to serialise writes nothing).
     pub fn write<R: Serialize + ?Sized>(&mut self, row: &R) -> Result<(), IoError> {
-        serde_json::to_writer(&mut self.out, row).map_err(|source| IoError::Serialize {
+        let mut line = serde_json::to_vec(row).map_err(|source| IoError::Serialize {
             path: self.path.clone(),
             source,
         })?;
-        self.out.write_all(b"\n").map_err(|source| IoError::Write {
+        line.push(b'\n');
+        self.out.write_all(&line).map_err(|source| IoError::Write {
             path: self.path.clone(),
             source,
         })?;
@@ -63,13 +177,41 @@ impl RowWriter {
         self.rows
     }
 
-    /// Flush; returns the number of rows.
+    fn flush_and_sync(&mut self) -> Result<(), IoError> {
+        let err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| IoError::Write { path, source }
+        };
+        self.out.flush().map_err(err(&self.path))?;
+        if let Sink::File(f) = self.out.get_ref() {
+            f.sync_all().map_err(err(&self.path))?;
+        }
+        Ok(())
+    }
+
+    /// Flush, then rename the file over its destination; returns the number of rows.
     pub fn finish(mut self) -> Result<u64, IoError> {
-        self.out.flush().map_err(|source| IoError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
+        self.flush_and_sync()?;
+        if let Some(p) = self.pending.take() {
+            let dest = p.dest.clone();
+            p.commit(&dest)?;
+        }
         Ok(self.rows)
+    }
+
+    /// Flush and keep what was written as [`partial_path`] of the destination (stdout: just
+    /// flush); returns the rows and where they are.
+    pub fn finish_partial(mut self) -> Result<(u64, PathBuf), IoError> {
+        self.flush_and_sync()?;
+        let to = match self.pending.take() {
+            Some(p) => {
+                let to = partial_path(&p.dest);
+                p.commit(&to)?;
+                to
+            }
+            None => self.path.clone(),
+        };
+        Ok((self.rows, to))
     }
 }
 
@@ -85,7 +227,7 @@ pub type VerdictWriter = JsonlWriter<Verdict>;
 pub type CampaignWriter = JsonlWriter<CampaignRecord>;
 
 impl<T: Serialize> JsonlWriter<T> {
-    /// Create (truncate) the file; `-` is stdout.
+    /// Start the file (see [`RowWriter::create`]); `-` is stdout.
     pub fn create(path: impl AsRef<Path>) -> Result<Self, IoError> {
         Ok(JsonlWriter {
             rows: RowWriter::create(path)?,
@@ -103,9 +245,14 @@ impl<T: Serialize> JsonlWriter<T> {
         self.rows.rows()
     }
 
-    /// Flush; returns the number of rows.
+    /// Flush and rename into place; returns the number of rows.
     pub fn finish(self) -> Result<u64, IoError> {
         self.rows.finish()
+    }
+
+    /// Keep an interrupted run's rows (see [`RowWriter::finish_partial`]).
+    pub fn finish_partial(self) -> Result<(u64, PathBuf), IoError> {
+        self.rows.finish_partial()
     }
 }
 
@@ -144,5 +291,61 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(back, vec![v.clone(), v]);
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn an_unfinished_output_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.jsonl");
+        std::fs::write(&p, "old\n").unwrap();
+        let mut w = RowWriter::create(&p).unwrap();
+        w.write(&serde_json::json!({"a": 1})).unwrap();
+        // nothing visible at the destination until finish
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
+        drop(w);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
+        assert_eq!(names(dir.path()), ["out.jsonl"]);
+        let mut w = RowWriter::create(&p).unwrap();
+        w.write(&serde_json::json!({"a": 2})).unwrap();
+        assert_eq!(w.finish().unwrap(), 1);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"a\":2}\n");
+        assert_eq!(names(dir.path()), ["out.jsonl"]);
+    }
+
+    #[test]
+    fn a_partial_output_sits_beside_the_destination() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.jsonl");
+        std::fs::write(&p, "old\n").unwrap();
+        let mut w = RowWriter::create(&p).unwrap();
+        w.write(&serde_json::json!({"a": 1})).unwrap();
+        let (rows, at) = w.finish_partial().unwrap();
+        assert_eq!(
+            (rows, at.clone()),
+            (1, dir.path().join("out.jsonl.partial"))
+        );
+        assert_eq!(std::fs::read_to_string(&at).unwrap(), "{\"a\":1}\n");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_outputs_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.jsonl");
+        let w = RowWriter::create_with(&p, Access::Private).unwrap();
+        w.finish().unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

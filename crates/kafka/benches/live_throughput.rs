@@ -308,6 +308,7 @@ fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary, Dur
         campaigns: Some(dir.path().join("campaigns.jsonl")),
         rejects: dir.path().join("rejects.jsonl"),
         batch: BATCH,
+        stop: None,
     };
     let (start, cpu0) = (Instant::now(), cpu_time());
     let sum = replay(

@@ -89,6 +89,10 @@ pub struct LiveConfig {
     /// evidence lags by one step).
     #[serde(with = "humantime_serde")]
     pub max_task_skew: Duration,
+    /// An instance that owns no input partition this long while the group has lag reports not
+    /// ready (`/readyz`), logs why and sets `distillguard_live_unowned_with_lag`.
+    #[serde(with = "humantime_serde")]
+    pub unowned_timeout: Duration,
     /// Passed verbatim to librdkafka for every client (SASL, TLS, compression, …).
     pub kafka: BTreeMap<String, String>,
 }
@@ -116,6 +120,7 @@ impl Default for LiveConfig {
             metrics_listen: None,
             repartition: true,
             max_task_skew: Duration::from_secs(3600),
+            unowned_timeout: Duration::from_secs(300),
             kafka: BTreeMap::new(),
         }
     }
@@ -220,6 +225,7 @@ impl LiveConfig {
         p.positive("live.flush_timeout", self.flush_timeout);
         p.positive("live.max_partition_lead", self.max_partition_lead);
         p.positive("live.max_task_skew", self.max_task_skew);
+        p.positive("live.unowned_timeout", self.unowned_timeout);
         if self.max_buffered_events == 0 {
             p.add("live.max_buffered_events", "must be greater than zero");
         }

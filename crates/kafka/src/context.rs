@@ -216,6 +216,7 @@ impl<F: EngineFactory> Shared<F> {
         let mut table = self.table();
         table.parts.retain(|p, _| !revoked.contains(p));
         metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+        zero_partition_gauges(topic, &revoked);
         self.reassign_internal(&table);
     }
 
@@ -240,6 +241,20 @@ impl<F: EngineFactory> Shared<F> {
             .map_err(KafkaError::client("commit on revoke"))?;
         self.table().finish_round(&round);
         Ok(())
+    }
+}
+
+/// Per-partition gauges of partitions this instance no longer owns go to 0, so the last lag,
+/// checkpoint size or held-message count of a partition that moved does not stay on for ever
+/// (the `metrics` facade cannot unregister a series; summed over instances, 0 adds nothing to
+/// the owner's value).
+pub fn zero_partition_gauges(topic: &str, partitions: &HashSet<i32>) {
+    for p in partitions {
+        let part = p.to_string();
+        metrics::gauge!("distillguard_live_consumer_lag", "topic" => topic.to_string(), "partition" => part.clone())
+            .set(0.0);
+        metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => part.clone()).set(0.0);
+        metrics::gauge!("distillguard_live_key_held", "partition" => part).set(0.0);
     }
 }
 
@@ -318,5 +333,45 @@ impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
                 let _ = consumer.unassign();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A revoked partition's gauges read 0 afterwards; others keep their value.
+    #[test]
+    fn revoked_partition_gauges_go_to_zero() {
+        let prom = crate::health::prometheus();
+        for p in ["971", "972"] {
+            metrics::gauge!("distillguard_live_consumer_lag", "topic" => "gauge-test", "partition" => p)
+                .set(8902.0);
+            metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p).set(4096.0);
+        }
+        zero_partition_gauges("gauge-test", &HashSet::from([971]));
+        let text = prom.render();
+        let value = |name: &str, p: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name) && l.contains(&format!("partition=\"{p}\"")))
+                .and_then(|l| l.rsplit(' ').next())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            value("distillguard_live_consumer_lag", "971").as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            value("distillguard_live_consumer_lag", "972").as_deref(),
+            Some("8902")
+        );
+        assert_eq!(
+            value("distillguard_live_checkpoint_bytes", "971").as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            value("distillguard_live_checkpoint_bytes", "972").as_deref(),
+            Some("4096")
+        );
     }
 }

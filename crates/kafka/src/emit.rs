@@ -185,7 +185,18 @@ pub fn evidence(
     sent
 }
 
-/// Count a reject and, unless it is a duplicate, write the raw record to the dead-letter topic.
+/// Bytes of a rejected value a dead letter carries at most. The producer refuses a message over
+/// its `message.max.bytes` (at least 1,000,000 here, key and headers included), and a refused
+/// dead letter used to stop the instance and lose the record: a longer value is cut to this
+/// many bytes and the dead letter says so (headers `truncated: true`, `original_bytes: N`).
+pub const DEAD_LETTER_MAX_BYTES: usize = 900_000;
+
+/// Bytes of a rejected record's key a dead letter carries at most (headers
+/// `key_truncated: true`, `original_key_bytes: N` when cut).
+pub const DEAD_LETTER_MAX_KEY_BYTES: usize = 16 * 1024;
+
+/// Count a reject and, unless it is a duplicate, write the raw record to the dead-letter topic
+/// (cut to [`DEAD_LETTER_MAX_BYTES`] / [`DEAD_LETTER_MAX_KEY_BYTES`], with headers saying so).
 #[allow(clippy::too_many_arguments)]
 pub fn reject(
     sink: &Sink,
@@ -204,7 +215,9 @@ pub fn reject(
     }
     let part = partition.to_string();
     let off = offset.to_string();
-    let headers = OwnedHeaders::new()
+    let (key, raw) = (key.unwrap_or(&[]), raw.unwrap_or(&[]));
+    let (raw_len, key_len) = (raw.len().to_string(), key.len().to_string());
+    let mut headers = OwnedHeaders::new()
         .insert(Header {
             key: "reason",
             value: Some(reason.as_str()),
@@ -221,11 +234,33 @@ pub fn reject(
             key: "source_offset",
             value: Some(off.as_str()),
         });
+    if raw.len() > DEAD_LETTER_MAX_BYTES {
+        headers = headers
+            .insert(Header {
+                key: "truncated",
+                value: Some("true"),
+            })
+            .insert(Header {
+                key: "original_bytes",
+                value: Some(raw_len.as_str()),
+            });
+    }
+    if key.len() > DEAD_LETTER_MAX_KEY_BYTES {
+        headers = headers
+            .insert(Header {
+                key: "key_truncated",
+                value: Some("true"),
+            })
+            .insert(Header {
+                key: "original_key_bytes",
+                value: Some(key_len.as_str()),
+            });
+    }
     sink.send(Out {
         topic: &topics.dead_letter,
         partition: None,
-        key: key.unwrap_or(&[]),
-        payload: Some(raw.unwrap_or(&[])),
+        key: &key[..key.len().min(DEAD_LETTER_MAX_KEY_BYTES)],
+        payload: Some(&raw[..raw.len().min(DEAD_LETTER_MAX_BYTES)]),
         headers: Some(headers),
     })?;
     summary.dead_letters += 1;
@@ -399,5 +434,62 @@ mod tests {
         assert_eq!(numbers, (1..=PACK as u64 + 3).collect::<Vec<_>>());
         assert_eq!(summary.evidence, PACK as u64 + 3);
         assert!(got.iter().all(|b| b.from == 2));
+    }
+
+    /// A value over the producer's message limit is dead-lettered cut, with headers saying so,
+    /// instead of failing the send (which stopped the instance and lost the record).
+    #[test]
+    fn oversized_rejects_are_dead_lettered_cut() {
+        let (_cluster, brokers, sink) = mock(&["dead"]);
+        let topics = topics();
+        let mut summary = Summary::default();
+        let big = vec![b'{'; 2 << 20];
+        let long_key = vec![b'k'; DEAD_LETTER_MAX_KEY_BYTES + 1];
+        reject(
+            &sink,
+            &topics,
+            RejectReason::TooLarge,
+            0,
+            41,
+            Some(&long_key),
+            Some(&big),
+            &mut summary,
+        )
+        .unwrap();
+        reject(
+            &sink,
+            &topics,
+            RejectReason::BadJson,
+            0,
+            42,
+            None,
+            Some(b"{x"),
+            &mut summary,
+        )
+        .unwrap();
+        sink.flush_blocking(Duration::from_secs(10)).unwrap();
+        let mut got: Vec<_> = crate::testkit::read_messages(&brokers, "dead", PARTS)
+            .into_iter()
+            .flatten()
+            .collect();
+        let header = |m: &crate::testkit::Read, k: &str| {
+            m.headers
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        got.sort_by_key(|m| header(m, "source_offset"));
+        assert_eq!(summary.dead_letters, 2);
+        assert_eq!(got.len(), 2);
+        let (cut, whole) = (&got[0], &got[1]);
+        assert_eq!(header(cut, "source_offset").as_deref(), Some("41"));
+        assert_eq!(cut.payload.len(), DEAD_LETTER_MAX_BYTES);
+        assert_eq!(cut.key.len(), DEAD_LETTER_MAX_KEY_BYTES);
+        assert_eq!(header(cut, "truncated").as_deref(), Some("true"));
+        assert_eq!(header(cut, "original_bytes"), Some((2 << 20).to_string()));
+        assert_eq!(header(cut, "key_truncated").as_deref(), Some("true"));
+        assert_eq!(header(cut, "reason").as_deref(), Some("too_large"));
+        assert_eq!(whole.payload, b"{x");
+        assert_eq!(header(whole, "truncated"), None);
     }
 }

@@ -38,7 +38,8 @@ pub trait Engine: Send + 'static {
     fn offer(&mut self, ev: Event) -> Result<(), RejectReason>;
     /// Process buffered events up to `watermark_ms` in event-time order.
     fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs);
-    /// Highest event time admitted so far (`i64::MIN` before the first).
+    /// Where the partition is in event time (`i64::MIN` before the first record): the highest
+    /// time admitted, or a robust clock of recent records (the pipeline's `clock_ms`).
     fn max_event_ms(&self) -> i64;
     /// The watermark the engine has been advanced to (`i64::MIN` before the first advance).
     fn watermark(&self) -> i64 {

@@ -14,6 +14,8 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct Health {
     start: Instant,
     ready: AtomicBool,
+    /// Why not ready, when the loop said ([`Health::set_not_ready`]).
+    reason: std::sync::Mutex<Option<String>>,
     beat_ms: AtomicU64,
     stale_after: Duration,
 }
@@ -24,6 +26,7 @@ impl Health {
         Health {
             start: Instant::now(),
             ready: AtomicBool::new(false),
+            reason: std::sync::Mutex::new(None),
             beat_ms: AtomicU64::new(0),
             stale_after,
         }
@@ -33,9 +36,22 @@ impl Health {
         self.beat_ms
             .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
-    /// Set readiness.
+    /// Set readiness (clears a reason given by [`Health::set_not_ready`]).
     pub fn set_ready(&self, ready: bool) {
+        *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.ready.store(ready, Ordering::Relaxed);
+    }
+    /// Not ready, and why (shown by `/readyz`).
+    pub fn set_not_ready(&self, reason: String) {
+        *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
+        self.ready.store(false, Ordering::Relaxed);
+    }
+    /// Why not ready, if the loop said.
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
     /// Ready for traffic (consuming).
     pub fn is_ready(&self) -> bool {
@@ -113,7 +129,10 @@ async fn respond(
         ("GET", "/readyz") if health.is_ready() => ("200 OK", "ready\n".into(), "text/plain"),
         ("GET", "/readyz") => (
             "503 Service Unavailable",
-            "not ready\n".into(),
+            match health.reason() {
+                Some(r) => format!("not ready: {r}\n"),
+                None => "not ready\n".into(),
+            },
             "text/plain",
         ),
         ("GET", _) => ("404 Not Found", "not found\n".into(), "text/plain"),
@@ -156,6 +175,13 @@ mod tests {
         assert!(get(addr, "/readyz").await.starts_with("HTTP/1.1 200"));
         assert!(get(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
         assert!(get(addr, "/nope").await.starts_with("HTTP/1.1 404"));
+        h.set_not_ready("owns no partition".into());
+        let r = get(addr, "/readyz").await;
+        assert!(
+            r.starts_with("HTTP/1.1 503") && r.contains("not ready: owns no partition"),
+            "{r}"
+        );
+        h.set_ready(true);
         let m = get(addr, "/metrics").await;
         assert!(m.contains("distillguard_test_counter 3"), "{m}");
         task.abort();

@@ -31,6 +31,7 @@ pub mod table;
 #[cfg(test)]
 mod testkit;
 pub mod topics;
+pub mod unowned;
 pub mod watermark;
 pub mod wire;
 

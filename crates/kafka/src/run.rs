@@ -22,6 +22,7 @@ use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::{PartState, Table};
 use crate::topics;
+use crate::unowned::{self, Step, Unowned};
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
 use distillguard_types::RejectReason;
@@ -146,6 +147,8 @@ struct Live<F: EngineFactory> {
     since_advance: usize,
     reported: Summary,
     last_report: Instant,
+    /// How long no input partition has been owned (readiness while the group has lag).
+    unowned: Unowned,
 }
 
 impl<F: EngineFactory> Live<F> {
@@ -222,6 +225,7 @@ impl<F: EngineFactory> Live<F> {
             since_advance: 0,
             reported: Summary::default(),
             last_report: Instant::now(),
+            unowned: Unowned::default(),
         })
     }
 
@@ -338,6 +342,7 @@ impl<F: EngineFactory> Live<F> {
     async fn on_tick(&mut self) -> Result<(), KafkaError> {
         self.fatal()?;
         self.health.beat();
+        self.check_unowned().await;
         self.advance()?;
         if self.round_due || self.last_round.elapsed() >= self.core.shared.live.checkpoint_interval
         {
@@ -580,6 +585,52 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         Ok(())
+    }
+
+    /// Not ready, with the reason, while no input partition has been owned for
+    /// `live.unowned_timeout` and the group has lag; ready again once one is (see
+    /// [`crate::unowned`]).
+    async fn check_unowned(&mut self) {
+        let owns = !self.core.shared.table().parts.is_empty();
+        let timeout = self.core.shared.live.unowned_timeout;
+        match self.unowned.observe(owns, Instant::now(), timeout) {
+            Step::Nothing => {}
+            Step::Recovered => {
+                tracing::info!("partitions assigned again: ready");
+                metrics::gauge!("distillguard_live_unowned_with_lag").set(0.0);
+                self.health.set_ready(true);
+            }
+            Step::CheckLag { after } => {
+                let consumer = self.core.consumer.clone();
+                let topic = self.core.shared.live.input_topic.clone();
+                let lag = tokio::task::spawn_blocking(move || {
+                    unowned::group_lag(&*consumer, &topic, Duration::from_secs(10))
+                })
+                .await;
+                match lag {
+                    Ok(Ok(lag)) if lag > 0 => {
+                        let reason = format!(
+                            "owns no input partition for {}s while the group has lag {lag}",
+                            after.as_secs()
+                        );
+                        if !self.unowned.flagged {
+                            tracing::warn!("{reason}: not ready");
+                        }
+                        self.unowned.flagged = true;
+                        metrics::gauge!("distillguard_live_unowned_with_lag").set(1.0);
+                        self.health.set_not_ready(reason);
+                    }
+                    Ok(Ok(_)) => {
+                        if std::mem::take(&mut self.unowned.flagged) {
+                            metrics::gauge!("distillguard_live_unowned_with_lag").set(0.0);
+                            self.health.set_ready(true);
+                        }
+                    }
+                    Ok(Err(e)) => tracing::warn!(error = %e, "group lag check failed"),
+                    Err(e) => tracing::warn!(error = %e, "group lag check did not finish"),
+                }
+            }
+        }
     }
 
     /// Push counter deltas to the metrics registry.

@@ -27,12 +27,33 @@ pub fn mock(
     (cluster, brokers, sink)
 }
 
+/// One message read back: key, value and headers (values as text).
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// The key (empty when none).
+    pub key: Vec<u8>,
+    /// The value (empty when none).
+    pub payload: Vec<u8>,
+    /// Headers, name and value as text.
+    pub headers: Vec<(String, String)>,
+}
+
 /// Every message of `topic` (`parts` partitions), per partition, in order.
 pub fn read_all(brokers: &str, topic: &str, parts: i32) -> Vec<Vec<Vec<u8>>> {
+    read_messages(brokers, topic, parts)
+        .into_iter()
+        .map(|p| p.into_iter().map(|m| m.payload).collect())
+        .collect()
+}
+
+/// [`read_all`] with keys and headers.
+pub fn read_messages(brokers: &str, topic: &str, parts: i32) -> Vec<Vec<Read>> {
+    use rdkafka::message::Headers;
     let c: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set("group.id", "unit-test")
         .set("enable.partition.eof", "true")
+        .set("fetch.message.max.bytes", "4000000")
         .create()
         .unwrap();
     let mut tpl = TopicPartitionList::new();
@@ -45,7 +66,21 @@ pub fn read_all(brokers: &str, topic: &str, parts: i32) -> Vec<Vec<Vec<u8>>> {
     let mut eof = 0;
     while eof < parts {
         match c.poll(Duration::from_secs(10)) {
-            Some(Ok(m)) => got[m.partition() as usize].push(m.payload().unwrap().to_vec()),
+            Some(Ok(m)) => {
+                let headers = m.headers().map_or_else(Vec::new, |h| {
+                    h.iter()
+                        .map(|h| {
+                            let v = h.value.map(|v| String::from_utf8_lossy(v).into_owned());
+                            (h.key.to_string(), v.unwrap_or_default())
+                        })
+                        .collect()
+                });
+                got[m.partition() as usize].push(Read {
+                    key: m.key().unwrap_or_default().to_vec(),
+                    payload: m.payload().unwrap_or_default().to_vec(),
+                    headers,
+                });
+            }
             Some(Err(RdError::PartitionEOF(_))) => eof += 1,
             other => panic!("reading {topic}: {other:?}"),
         }

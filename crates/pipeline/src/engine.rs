@@ -1,6 +1,7 @@
 //! The in-process engine.
 
 use crate::campaigns::CampaignRegistry;
+use crate::clock::{EventClock, CLOCK_AGREE};
 use crate::order::ReorderBuffer;
 use crate::split::ToKeys;
 use crate::PipelineError;
@@ -13,6 +14,7 @@ use distillguard_features::{AccountStage, AccountState, SignalSet};
 use distillguard_score::{Decision, Scorer};
 use distillguard_types::config::{Config, LatePolicy};
 use distillguard_types::corr::{CampaignLabel, Evidence, Observation, View};
+use distillguard_types::hash::{combine, stable_hash};
 use distillguard_types::net::NetData;
 use distillguard_types::time::HOUR_MS;
 use distillguard_types::{AccountId, CampaignRecord, Event, RejectReason, Verdict};
@@ -87,6 +89,7 @@ pub struct Pipeline {
     dedupe: HashMap<u64, i64, ahash::RandomState>,
     dedupe_swept_ms: i64,
     max_ts: i64,
+    clock: EventClock,
     watermark: i64,
     counters: Counters,
     record_scores: bool,
@@ -109,7 +112,8 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// another format is refused with [`PipelineError::Format`] instead of misread.
 /// 1: the first numbered format (the key stage remembers whether a key has been positive).
 /// 2: extraction (account shares, key members' extraction, label assessment, record figures).
-pub const STATE_FORMAT: u16 = 2;
+/// 3: the event-time clock (recent record times), dedupe keys scoped to the account.
+pub const STATE_FORMAT: u16 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -119,6 +123,7 @@ struct Snapshot {
     dedupe: Vec<(u64, i64)>,
     dedupe_swept_ms: i64,
     max_ts: i64,
+    clock: EventClock,
     watermark: i64,
     counters: Counters,
     dirty: Vec<(AccountId, i64, Option<CampaignLabel>)>,
@@ -138,6 +143,7 @@ impl Pipeline {
             dedupe: HashMap::default(),
             dedupe_swept_ms: i64::MIN,
             max_ts: i64::MIN,
+            clock: EventClock::default(),
             watermark: i64::MIN,
             counters: Counters::default(),
             record_scores: false,
@@ -170,9 +176,16 @@ impl Pipeline {
         &self.cfg
     }
 
-    /// Highest event time offered.
+    /// Highest event time admitted.
     pub fn max_event_ms(&self) -> i64 {
         self.max_ts
+    }
+
+    /// Where the run is in event time ([`EventClock::now`]: a time several recent records
+    /// reached; `i64::MIN` until there are enough to say). The watermark follows it, not the
+    /// highest time seen.
+    pub fn clock_ms(&self) -> i64 {
+        self.clock.now().unwrap_or(i64::MIN)
     }
 
     /// Current watermark.
@@ -180,12 +193,11 @@ impl Pipeline {
         self.watermark
     }
 
-    /// The watermark implied by the events offered: highest event time − allowed lateness.
+    /// The watermark implied by the events offered: [`Pipeline::clock_ms`] − allowed lateness.
     pub fn natural_watermark(&self) -> i64 {
-        if self.max_ts == i64::MIN {
-            i64::MIN
-        } else {
-            self.max_ts - self.cfg.windows.allowed_lateness.as_millis() as i64
+        match self.clock_ms() {
+            i64::MIN => i64::MIN,
+            t => t.saturating_sub(self.cfg.windows.allowed_lateness.as_millis() as i64),
         }
     }
 
@@ -203,16 +215,20 @@ impl Pipeline {
     /// quarantines the raw record).
     pub fn offer(&mut self, mut ev: Event) -> Result<(), RejectReason> {
         let c = &self.cfg;
-        // Future relative to the later of this engine's own events and the watermark it was
-        // given: in live mode a partition silent for longer than max_future must still accept
-        // its next record once the other partitions have moved the stage watermark on.
+        self.clock.observe(ev.ts_ms);
+        // Future relative to the time recent records agree on (EventClock::agreed, so one
+        // outlier cannot move it), or the watermark it was given if later: in live mode a
+        // partition silent for longer than max_future must still accept its next record once
+        // the other partitions have moved the stage watermark on. The first CLOCK_AGREE
+        // records are never future: there is no agreement to judge them by yet.
         let lateness = c.windows.allowed_lateness.as_millis() as i64;
+        let agreed = self.clock.agreed().unwrap_or(i64::MIN);
         let reference = if self.watermark == i64::MIN {
-            self.max_ts
+            agreed
         } else {
-            self.max_ts.max(self.watermark.saturating_add(lateness))
+            agreed.max(self.watermark.saturating_add(lateness))
         };
-        if reference != i64::MIN
+        if self.clock.len() > CLOCK_AGREE
             && ev.ts_ms > reference.saturating_add(c.input.max_future.as_millis() as i64)
         {
             self.counters.future += 1;
@@ -226,6 +242,8 @@ impl Pipeline {
             }
         }
         if let Some(id) = ev.request_id {
+            // a request id is the account's: the same id from two accounts is two requests
+            let id = combine(id, stable_hash(ev.account.as_bytes()));
             let window = c.input.dedupe_window.as_millis() as i64;
             match self.dedupe.get(&id) {
                 Some(seen) if (ev.ts_ms - seen).abs() <= window => {
@@ -548,6 +566,7 @@ impl Pipeline {
             dedupe,
             dedupe_swept_ms: self.dedupe_swept_ms,
             max_ts: self.max_ts,
+            clock: self.clock.clone(),
             watermark: self.watermark,
             counters: self.counters.clone(),
             early: self.early.clone(),
@@ -600,6 +619,7 @@ impl Pipeline {
         p.dedupe = snap.dedupe.into_iter().collect();
         p.dedupe_swept_ms = snap.dedupe_swept_ms;
         p.max_ts = snap.max_ts;
+        p.clock = snap.clock;
         p.watermark = snap.watermark;
         p.counters = snap.counters;
         p.early = snap.early;

@@ -2,9 +2,10 @@
 //!
 //! [`Pipeline`] is what both replay and live mode run. It
 //! 1. admits events ([`Pipeline::offer`]): refuses those further in the future than
-//!    `max_future` past the highest event time seen (`future_ts`), behind the watermark
-//!    (`late`, or admitted at the watermark under `late = "admit"`), or repeating a
-//!    `request_id` within `dedupe_window` (`duplicate`);
+//!    `max_future` past the time recent records agree on (`future_ts`; see [`clock`] for why
+//!    not the highest time seen), behind the watermark (`late`, or admitted at the watermark
+//!    under `late = "admit"`), or repeating its account's `request_id` within
+//!    `dedupe_window` (`duplicate`);
 //! 2. buffers them and, when the watermark passes ([`Pipeline::advance_to`]), processes them in
 //!    event-time order — ties broken by request id, then content — so arrival order within the
 //!    allowed lateness never changes the result;
@@ -15,11 +16,13 @@
 //! No I/O, no wall clock: a run is a pure function of the events and watermarks it is given.
 
 mod campaigns;
+pub mod clock;
 mod engine;
 mod order;
 pub mod split;
 
 pub use campaigns::CampaignRegistry;
+pub use clock::{EventClock, CLOCK_AGREE, CLOCK_RING};
 pub use engine::{Counters, Outputs, Pipeline, ScoreSample, STATE_FORMAT};
 pub use split::ToKeys;
 

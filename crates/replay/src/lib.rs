@@ -3,25 +3,43 @@
 //! The io crate's source stage reads, decompresses, parses and merges the inputs on its own
 //! thread (core 1); this driver offers the events to the [`Pipeline`], advances the watermark
 //! after each batch and writes verdicts, campaign records and rejects (core 2). Rejects from the
-//! parser and from the engine (`future_ts`, `late`) go to the reject file with their raw bytes;
-//! repeated request ids are counted as `duplicate` and not written.
+//! parser go to the reject file with their raw bytes, rejects from the engine (`future_ts`,
+//! `late`: well-formed records) with their non-text fields only; repeated request ids are
+//! counted as `duplicate` and not written.
+//!
+//! Before anything is opened the paths are checked ([`check_paths`]): no output on an input or
+//! on another output. Outputs are written under temporary names and renamed into place when the
+//! run completes; a run that fails leaves existing outputs untouched. A run stops early when
+//! its stop flag is raised ([`ReplayOptions::stop`]) or when the reject share passes
+//! `input.reject_share_limit` after [`REJECT_SHARE_MIN_RECORDS`] records: it then drains the
+//! engine (every accepted event is processed), keeps its outputs whole-line as `NAME.partial`
+//! and reports why in [`ReplaySummary::stopped`].
 
-use distillguard_io::{spawn_sources, CampaignWriter, InputSpec, RejectWriter, VerdictWriter};
-use distillguard_pipeline::{Counters, Outputs, Pipeline, ScoreSample};
+mod outputs;
+mod summary;
+
+pub use summary::{ReplaySummary, Stopped};
+
+use distillguard_io::{check_paths, spawn_sources, InputSpec, KeptFields, Role};
+use distillguard_pipeline::{Outputs, Pipeline, ScoreSample};
 use distillguard_types::config::Config;
-use distillguard_types::ladder::Action;
 use distillguard_types::net::NetData;
-use distillguard_types::reject::RejectCounts;
-use distillguard_types::RejectReason;
-use serde::Serialize;
-use std::path::PathBuf;
+use outputs::{Source, Writers};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Why a replay stopped.
+/// Records read (accepted + rejected) before the reject share can stop a run.
+pub const REJECT_SHARE_MIN_RECORDS: u64 = 10_000;
+
+/// How often the driver looks at the stop flag while waiting for input.
+const STOP_POLL: Duration = Duration::from_millis(100);
+
+/// Why a replay failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    /// Reading or writing failed.
+    /// Reading or writing failed, or the paths clash.
     #[error(transparent)]
     Io(#[from] distillguard_io::IoError),
 }
@@ -38,50 +56,8 @@ pub struct ReplayOptions {
     pub rejects: PathBuf,
     /// Records per batch between the source thread and the engine.
     pub batch: usize,
-}
-
-/// What a replay did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ReplaySummary {
-    /// Lines read (blank ones included).
-    pub lines: u64,
-    /// Bytes read (decompressed).
-    pub bytes: u64,
-    /// Records that became events and were processed.
-    pub events: u64,
-    /// Rejects by reason (duplicates included, not written to the reject file).
-    #[serde(skip)]
-    pub rejects: RejectCounts,
-    /// Rejected records (all reasons but duplicates).
-    pub rejected: u64,
-    /// Verdicts by action: clear, monitor, throttle, suspend.
-    pub verdicts: [u64; 4],
-    /// Campaign records written.
-    pub campaign_records: u64,
-    /// Campaigns at the end.
-    pub campaigns: usize,
-    /// Engine counters.
-    pub counters: Counters,
-    /// Accounts held at the end and their approximate bytes.
-    pub accounts: usize,
-    /// Approximate bytes of per-account state at the end.
-    pub account_state_bytes: usize,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-    /// Processed events per wall-clock second.
-    pub events_per_s: f64,
-}
-
-impl ReplaySummary {
-    /// Share of records rejected (duplicates excluded).
-    pub fn reject_share(&self) -> f64 {
-        let total = self.events + self.rejected;
-        if total == 0 {
-            0.0
-        } else {
-            self.rejected as f64 / total as f64
-        }
-    }
+    /// Raised to stop the run early (the binary raises it on SIGINT / SIGTERM).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// Replay `opts.inputs` through a new engine. `progress(records, bytes)` is called after each
@@ -95,83 +71,90 @@ pub fn replay(
     scores: &mut dyn FnMut(&[ScoreSample]),
 ) -> Result<ReplaySummary, ReplayError> {
     let started = Instant::now();
+    let mut paths: Vec<(Role, &Path)> = opts
+        .inputs
+        .iter()
+        .map(|i| (Role::Input, i.path.as_path()))
+        .collect();
+    paths.push((Role::Output("--output"), &opts.verdicts));
+    if let Some(c) = &opts.campaigns {
+        paths.push((Role::Output("--campaigns"), c));
+    }
+    paths.push((Role::Output("--rejects"), &opts.rejects));
+    check_paths(&paths)?;
+    let mut w = Writers::create(
+        &opts.verdicts,
+        opts.campaigns.as_deref(),
+        &opts.rejects,
+        KeptFields::new(&cfg.input.fields),
+    )?;
     let mut engine = Pipeline::new(cfg.clone(), net);
     engine.record_scores(record_scores);
     let stage = spawn_sources(opts.inputs, cfg.input.clone(), opts.batch);
-    let mut verdicts = VerdictWriter::create(&opts.verdicts)?;
-    let mut campaigns = opts
-        .campaigns
-        .as_ref()
-        .map(CampaignWriter::create)
-        .transpose()?;
-    let mut rejects: Option<RejectWriter> = None;
+    let stop_flag = opts.stop.unwrap_or_default();
+    let limit = cfg.input.reject_share_limit;
     let mut sum = ReplaySummary::default();
     let mut out = Outputs::default();
-    let mut reject =
-        |sum: &mut ReplaySummary, name: &str, line: u64, reason: RejectReason, raw: &[u8]| {
-            sum.rejects.add(reason);
-            if reason == RejectReason::Duplicate {
-                return Ok::<(), ReplayError>(());
-            }
-            let w = match &mut rejects {
-                Some(w) => w,
-                None => rejects.insert(RejectWriter::create(&opts.rejects)?),
-            };
-            w.write(name, line, reason, raw)?;
-            Ok(())
+    let mut accepted = 0u64;
+    loop {
+        if stop_flag.load(Ordering::Relaxed) {
+            sum.stopped = Some(Stopped::Interrupted);
+            break;
+        }
+        let mut batch = match stage.batches.recv_timeout(STOP_POLL) {
+            Ok(b) => b,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
-    while let Ok(mut batch) = stage.batches.recv() {
         sum.lines += batch.counters.lines;
+        sum.blank += batch.counters.blank;
         sum.bytes += batch.counters.bytes;
         for r in &batch.rejects {
-            reject(
-                &mut sum,
-                &stage.names[r.origin.source as usize],
-                r.origin.line,
-                r.reason,
-                batch.reject_raw(r),
-            )?;
+            let at = Source {
+                name: &stage.names[r.origin.source as usize],
+                line: r.origin.line,
+                raw: batch.reject_raw(r),
+            };
+            w.reject(&mut sum, at, r.reason, false)?;
         }
         for (i, ev) in batch.events.drain(..).enumerate() {
-            if let Err(reason) = engine.offer(ev) {
-                let o = &batch.origins[i];
-                let raw = &batch.raw[o.raw.clone()];
-                reject(
-                    &mut sum,
-                    &stage.names[o.source as usize],
-                    o.line,
-                    reason,
-                    raw,
-                )?;
+            match engine.offer(ev) {
+                Ok(()) => accepted += 1,
+                Err(reason) => {
+                    let o = &batch.origins[i];
+                    let at = Source {
+                        name: &stage.names[o.source as usize],
+                        line: o.line,
+                        raw: &batch.raw[o.raw.clone()],
+                    };
+                    w.reject(&mut sum, at, reason, true)?;
+                }
             }
         }
         engine.advance(&mut out);
-        drain(
-            &mut out,
-            &mut verdicts,
-            campaigns.as_mut(),
-            &mut sum,
-            scores,
-        )?;
+        w.drain(&mut out, &mut sum, scores)?;
         progress(sum.lines, sum.bytes);
         batch.clear();
         let _ = stage.recycle.try_send(batch);
+        if accepted + sum.rejected >= REJECT_SHARE_MIN_RECORDS
+            && summary::share(sum.rejected, accepted) > limit
+        {
+            sum.stopped = Some(Stopped::RejectShare);
+            break;
+        }
     }
-    stage.join()?;
+    if sum.stopped.is_some() {
+        // The source thread may be blocked reading stdin: leave it (it ends at its next send).
+        stage.abandon();
+    } else {
+        stage.join()?;
+    }
     engine.finish(&mut out);
-    drain(
-        &mut out,
-        &mut verdicts,
-        campaigns.as_mut(),
-        &mut sum,
-        scores,
-    )?;
-    verdicts.finish()?;
-    if let Some(c) = campaigns {
-        c.finish()?;
-    }
-    if let Some(r) = rejects {
-        r.finish()?;
+    w.drain(&mut out, &mut sum, scores)?;
+    if sum.stopped.is_some() {
+        sum.partial = w.finish_partial()?;
+    } else {
+        w.finish()?;
     }
     sum.counters = engine.counters().clone();
     sum.events = sum.counters.processed;
@@ -183,29 +166,4 @@ pub fn replay(
     sum.seconds = started.elapsed().as_secs_f64();
     sum.events_per_s = sum.events as f64 / sum.seconds.max(1e-9);
     Ok(sum)
-}
-
-fn drain(
-    out: &mut Outputs,
-    verdicts: &mut VerdictWriter,
-    campaigns: Option<&mut CampaignWriter>,
-    sum: &mut ReplaySummary,
-    scores: &mut dyn FnMut(&[ScoreSample]),
-) -> Result<(), ReplayError> {
-    for v in out.verdicts.drain(..) {
-        sum.verdicts[Action::ALL.iter().position(|a| *a == v.action).unwrap_or(0)] += 1;
-        verdicts.write(&v)?;
-    }
-    if let Some(w) = campaigns {
-        for c in &out.campaigns {
-            w.write(c)?;
-        }
-    }
-    sum.campaign_records += out.campaigns.len() as u64;
-    out.campaigns.clear();
-    if !out.scores.is_empty() {
-        scores(&out.scores);
-        out.scores.clear();
-    }
-    Ok(())
 }

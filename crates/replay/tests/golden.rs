@@ -33,6 +33,7 @@ fn run_files(inputs: &[PathBuf], dir: &Path) -> Verdicts {
         campaigns: Some(dir.join("campaigns.jsonl")),
         rejects: dir.join("rejects.jsonl"),
         batch: 512,
+        stop: None,
     };
     let cfg = Arc::new(Config::default());
     let sum = replay(

@@ -53,7 +53,7 @@ impl std::fmt::Display for Action {
 
 /// Score thresholds of the three actions (monitor < throttle < suspend).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// Score at which an account is monitored.
     pub monitor: f64,
@@ -110,7 +110,7 @@ impl Thresholds {
 
 /// De-escalation rules.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Hysteresis {
     /// A level is left only when the score is this far below its threshold.
     pub release_margin: f64,

@@ -56,9 +56,23 @@ fn time_ms(s: Scalar<'_>) -> Option<i64> {
     }
 }
 
-/// Hash of an identifier: a non-empty string, or an integer (hashed as its decimal text, so
-/// `"42"` and `42` agree). `Ok(None)` when absent, null or empty.
+/// Longest identifier accepted (`account_id`, `request_id`, `api_key_id`, `org_id`,
+/// `payment_fingerprint`), in bytes: an account id is kept in full in per-account state, so a
+/// megabyte id would cost a megabyte per account. Longer is `bad_field`.
+pub const MAX_ID_BYTES: usize = 256;
+
+/// Hash of an identifier: a non-empty string of at most [`MAX_ID_BYTES`], or an integer
+/// (hashed as its decimal text, so `"42"` and `42` agree). `Ok(None)` when absent, null or
+/// empty.
 fn ident(tag: u8, s: Scalar<'_>) -> Result<Option<u64>, RejectReason> {
+    if matches!(s, Scalar::Str(t) if t.len() > MAX_ID_BYTES) {
+        return Err(RejectReason::BadField);
+    }
+    hash_of(tag, s)
+}
+
+/// Hash of a descriptive value (model, user agent: no length cap, only the hash is kept).
+fn hash_of(tag: u8, s: Scalar<'_>) -> Result<Option<u64>, RejectReason> {
     let mut buf = [0u8; 20];
     let bytes: &[u8] = match s {
         Scalar::Absent | Scalar::Null => return Ok(None),
@@ -111,6 +125,7 @@ pub(crate) fn assemble(
         v => time_ms(v).ok_or(RejectReason::BadTs)?,
     };
     let account = match get(Field::AccountId) {
+        Scalar::Str(a) if a.len() > MAX_ID_BYTES => return Err(RejectReason::BadField),
         Scalar::Str(a) if !a.is_empty() => AccountId::new(a),
         _ => return Err(RejectReason::MissingAccount),
     };
@@ -178,8 +193,8 @@ pub(crate) fn assemble(
         api_key: ident(tags::API_KEY, get(Field::ApiKeyId))?,
         org: ident(tags::ORG, get(Field::OrgId))?,
         payment: ident(tags::PAYMENT, get(Field::PaymentFingerprint))?,
-        model: ident(tags::MODEL, get(Field::Model))?,
-        user_agent: ident(tags::USER_AGENT, get(Field::UserAgent))?,
+        model: hash_of(tags::MODEL, get(Field::Model))?,
+        user_agent: hash_of(tags::USER_AGENT, get(Field::UserAgent))?,
         input_tokens: small(get(Field::InputTokens))?,
         output_tokens: small(get(Field::OutputTokens))?,
         max_tokens: small(get(Field::MaxTokens))?,

@@ -11,11 +11,14 @@
 //! | field | rule | reason |
 //! |---|---|---|
 //! | `ts` | RFC 3339 with offset, or integer epoch ms | `missing_ts`, `bad_ts` |
-//! | `account_id` | non-empty string | `missing_account` |
+//! | `account_id` | non-empty string of at most [`MAX_ID_BYTES`] | `missing_account`, `bad_field` |
 //! | `ip` | IPv4 / IPv6 text | `missing_ip`, `bad_ip` |
 //! | `system` | string or array of blocks (→ system skeleton) | `bad_field` |
 //! | `prompt` / `messages` | a string / an array of `{role, content}` with a user message | `missing_prompt`, `bad_messages` |
-//! | optional fields | see [`Event`]; `null` = absent | `bad_field` |
+//! | optional fields | see [`Event`]; `null` = absent; id strings at most [`MAX_ID_BYTES`] | `bad_field` |
+//!
+//! Before any field: a line longer than `max_record_bytes` is `too_large`, a line with a lone
+//! UTF-16 surrogate escape (`"\ud800x"`, which simd-json would read as NUL) is `bad_json`.
 //!
 //! `content` is a string, `null`, or an array of blocks whose `"type": "text"` blocks carry
 //! `text`. User-role text (`user`, `human`) goes to [`PromptPrinter::user`](distillguard_types::PromptPrinter::user); system-role text
@@ -34,12 +37,14 @@
 
 mod assemble;
 mod fields;
+mod surrogates;
 mod tape;
 mod typed;
 
 #[cfg(test)]
 mod tests;
 
+pub use assemble::MAX_ID_BYTES;
 pub use fields::{tags, Field, FieldIndex, FIELD_COUNT};
 
 use distillguard_types::config::InputConfig;
@@ -91,6 +96,9 @@ impl RecordParser {
     pub fn parse(&mut self, line: &mut [u8]) -> Result<Event, RejectReason> {
         if line.len() > self.max_record_bytes {
             return Err(RejectReason::TooLarge);
+        }
+        if surrogates::has_lone_surrogate(line) {
+            return Err(RejectReason::BadJson);
         }
         match &mut self.inner {
             Inner::Tape(p) => p.parse(&self.fields, line),

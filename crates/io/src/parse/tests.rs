@@ -279,3 +279,109 @@ fn escapes_are_decoded_before_printing() {
     assert_eq!(a.account, "a");
     assert_eq!(a.prompt, print(&["say \"hi\"\nnow"], &[]));
 }
+
+/// A lone UTF-16 surrogate escape is no text: refused as bad_json by both strategies, so
+/// `x\ud800` and `x\ud801` never merge into one account (simd-json reads both as `x\0`).
+#[test]
+fn lone_surrogates_are_bad_json() {
+    let rec = |acct: &str| format!(r#"{{"ts":1,"account_id":"{acct}","ip":"::1","prompt":"p"}}"#);
+    check(&rec(r"x\ud800b"), Err(R::BadJson));
+    check(&rec(r"x\ud801"), Err(R::BadJson));
+    check(&rec(r"x\udc00"), Err(R::BadJson));
+    check(&rec(r"x\ud800\u0041"), Err(R::BadJson));
+    check(
+        r#"{"ts":1,"account_id":"a","ip":"::1","prompt":"hi \ud800 there"}"#,
+        Err(R::BadJson),
+    );
+    // a pair is one character, and an escaped backslash before "ud800" is text
+    assert_eq!(parse(&rec(r"x\ud83d\ude00")).unwrap().account, "x\u{1F600}");
+    assert_eq!(parse(&rec(r"x\\ud800")).unwrap().account, "x\\ud800");
+}
+
+/// Identifiers are capped at MAX_ID_BYTES (an account id is kept in full per account).
+#[test]
+fn overlong_ids_are_bad_field() {
+    let at_cap = "a".repeat(MAX_ID_BYTES);
+    let over = "a".repeat(MAX_ID_BYTES + 1);
+    let rec =
+        |extra: &str| format!(r#"{{"ts":1,"account_id":"a","ip":"::1","prompt":"p"{extra}}}"#);
+    check(&rec(""), Ok(()));
+    check(
+        &format!(r#"{{"ts":1,"account_id":"{at_cap}","ip":"::1","prompt":"p"}}"#),
+        Ok(()),
+    );
+    check(
+        &format!(r#"{{"ts":1,"account_id":"{over}","ip":"::1","prompt":"p"}}"#),
+        Err(R::BadField),
+    );
+    for key in ["request_id", "api_key_id", "org_id", "payment_fingerprint"] {
+        check(&rec(&format!(r#","{key}":"{at_cap}""#)), Ok(()));
+        check(&rec(&format!(r#","{key}":"{over}""#)), Err(R::BadField));
+    }
+    // descriptive values are only hashed: no cap
+    check(&rec(&format!(r#","user_agent":"{over}""#)), Ok(()));
+}
+
+/// A bounded fuzz over random bytes and mutated records (a fixed-seed xorshift, so a failure
+/// replays): the parser never panics, both strategies give the same answer, and an accepted
+/// record's account id holds no NUL unless the input wrote one (`\u0000`).
+#[test]
+fn random_and_mutated_records_never_panic_and_strategies_agree() {
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let seeds: [&[u8]; 3] = [
+        OK.as_bytes(),
+        br#"{"ts":1776852000000,"account_id":"a\u00e9\ud83d\ude00","ip":"::1","messages":[{"role":"user","content":[{"type":"text","text":"x\n"}]}],"request_id":"r","tools":[{}]}"#,
+        br#"{"ts":"2026-04-22T10:00:00+02:00","account_id":"b","ip":"10.0.0.1","prompt":"\\u","system":"s"}"#,
+    ];
+    let pieces: [&[u8]; 8] = [
+        b"\\ud800", b"\\udc00", b"\\u0000", b"\\", b"\"", b"{", b"]", b"\xff",
+    ];
+    let cfg = InputConfig::default();
+    let mut tape = RecordParser::with_strategy(&cfg, Strategy::Tape);
+    let mut typed = RecordParser::with_strategy(&cfg, Strategy::Typed);
+    for i in 0..20_000u32 {
+        let mut line: Vec<u8> = if i % 4 == 0 {
+            (0..next() % 200).map(|_| next() as u8).collect()
+        } else {
+            seeds[(next() % 3) as usize].to_vec()
+        };
+        for _ in 0..(next() % 4) {
+            if line.is_empty() {
+                break;
+            }
+            let at = (next() % line.len() as u64) as usize;
+            match next() % 3 {
+                0 => line[at] = next() as u8,
+                1 => {
+                    line.remove(at);
+                }
+                _ => {
+                    let p = pieces[(next() % 8) as usize];
+                    line.splice(at..at, p.iter().copied());
+                }
+            }
+        }
+        let a = tape.parse(&mut line.clone());
+        let b = typed.parse(&mut line.clone());
+        assert_eq!(
+            a,
+            b,
+            "strategies disagree on {:?}",
+            String::from_utf8_lossy(&line)
+        );
+        if let Ok(e) = a {
+            let wrote_nul = line.windows(6).any(|w| w == b"\\u0000");
+            assert!(
+                wrote_nul || !e.account.contains('\0'),
+                "NUL from nowhere in {:?}",
+                String::from_utf8_lossy(&line)
+            );
+        }
+    }
+}

@@ -73,6 +73,12 @@ impl SourceStage {
             .join()
             .map_err(|_| IoError::Panicked("source"))?
     }
+
+    /// Stop without waiting: the thread ends at its next send (it may be blocked reading, e.g.
+    /// stdin, which is why a stopped run does not join it).
+    pub fn abandon(self) {
+        drop(self.batches);
+    }
 }
 
 /// Start reading `inputs` on a new thread, `batch` records (events + rejects) per batch.

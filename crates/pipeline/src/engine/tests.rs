@@ -39,13 +39,99 @@ fn check(
 const MIN: i64 = 60_000;
 const DAY: i64 = 86_400_000;
 
+/// `n` records one second apart from `from`.
+fn run_of(from: i64, n: usize) -> Vec<(i64, Option<u64>)> {
+    (0..n as i64).map(|i| (from + i * 1_000, None)).collect()
+}
+
+/// Indices of `run` shifted by `at` (for expected rejects after a prefix).
+fn at(i: usize, r: RejectReason) -> (usize, RejectReason) {
+    (i, r)
+}
+
 #[test]
 fn far_future_is_refused() {
+    let mut input = run_of(0, 5);
+    input.push((2 * DAY, None));
+    input.push((MIN, None));
     check(
         LatePolicy::Reject,
-        &[(0, None), (2 * DAY, None), (MIN, None)],
-        &[(1, RejectReason::FutureTs)],
-        2,
+        &input,
+        &[at(5, RejectReason::FutureTs)],
+        6,
+    );
+}
+
+/// The cases of issue 20, item 1: an outlier is the one rejected (or waits harmlessly in the
+/// reorder buffer when it comes first), a gap costs at most CLOCK_AGREE − 1 records, and
+/// nothing after an outlier is refused.
+#[test]
+fn outlying_timestamps_cannot_lock_a_run() {
+    use crate::CLOCK_AGREE;
+    let t = 1_776_852_000_000; // 2026-04-22
+    let year_0001 = -62_135_596_800_000;
+    let with = |head: &[i64], rest: Vec<(i64, Option<u64>)>| {
+        let mut v: Vec<(i64, Option<u64>)> = head.iter().map(|t| (*t, None)).collect();
+        v.extend(rest);
+        v
+    };
+    // one record two days older than the rest, first
+    check(
+        LatePolicy::Reject,
+        &with(&[t - 2 * DAY], run_of(t, 50)),
+        &[],
+        51,
+    );
+    // a negative epoch, or year 0001, first
+    check(LatePolicy::Reject, &with(&[-1_000], run_of(t, 50)), &[], 51);
+    check(
+        LatePolicy::Reject,
+        &with(&[year_0001], run_of(t, 50)),
+        &[],
+        51,
+    );
+    // one far-future record first: it waits, nothing after it is late
+    check(
+        LatePolicy::Reject,
+        &with(&[t + 365 * DAY], run_of(t, 50)),
+        &[],
+        51,
+    );
+    // a gap of three days inside a log: the first CLOCK_AGREE − 1 after it are future_ts,
+    // then the clock has moved and the rest is processed
+    let mut gap = run_of(t, 30);
+    gap.extend(run_of(t + 3 * DAY, 30));
+    let lost: Vec<_> = (30..30 + CLOCK_AGREE - 1)
+        .map(|i| at(i, RejectReason::FutureTs))
+        .collect();
+    check(LatePolicy::Reject, &gap, &lost, 60 - lost.len() as u64);
+    // three records each under a day apart walking ahead of the rest: the first is within
+    // max_future and waits, the others are the ones rejected; nothing else is late
+    let mut walk = run_of(t, 20);
+    for (i, ahead) in [23, 46, 69].iter().enumerate() {
+        walk.push((t + ahead * 3_600_000, None));
+        walk.extend(run_of(t + 20_000 + i as i64 * 10_000, 10));
+    }
+    check(
+        LatePolicy::Reject,
+        &walk,
+        &[
+            at(31, RejectReason::FutureTs),
+            at(42, RejectReason::FutureTs),
+        ],
+        51,
+    );
+    // outliers later in a run, far ahead and far behind: each one is rejected
+    let mut mid = run_of(t, 20);
+    mid.push((t + 400 * DAY, None));
+    mid.extend(run_of(t + 20_000, 10));
+    mid.push((-5, None));
+    mid.extend(run_of(t + 30_000, 10));
+    check(
+        LatePolicy::Reject,
+        &mid,
+        &[at(20, RejectReason::FutureTs), at(31, RejectReason::Late)],
+        40,
     );
 }
 
@@ -55,7 +141,9 @@ fn a_silent_partition_accepts_its_next_record_once_the_stage_watermark_moved() {
     // other partitions) moved on; its next record is not "future"
     let mut p = engine(LatePolicy::Reject);
     let mut out = Outputs::default();
-    p.offer(ev("a", 0, None)).unwrap();
+    for (ts, _) in run_of(0, 5) {
+        p.offer(ev("a", ts, None)).unwrap();
+    }
     p.advance_to(3 * DAY, &mut out);
     assert_eq!(p.offer(ev("a", 3 * DAY + MIN, None)), Ok(()));
     // still relative to that watermark: two days past it is refused
@@ -67,29 +155,37 @@ fn a_silent_partition_accepts_its_next_record_once_the_stage_watermark_moved() {
 
 #[test]
 fn behind_the_watermark_is_late() {
-    // Watermark after the second event: 10m − 2m = 8m; an event at 1m is late.
+    // Clock (the time CLOCK_AGREE recent records reached) after 0 and four at 10m: 10m;
+    // watermark 10m − 2m = 8m; an event at 1m is late.
+    let ten = [
+        (0, None),
+        (10 * MIN, None),
+        (10 * MIN, None),
+        (10 * MIN, None),
+        (10 * MIN, None),
+    ];
+    let with = |last: i64| {
+        let mut v = ten.to_vec();
+        v.push((last, None));
+        v
+    };
     check(
         LatePolicy::Reject,
-        &[(0, None), (10 * MIN, None), (MIN, None)],
-        &[(2, RejectReason::Late)],
-        2,
+        &with(MIN),
+        &[(5, RejectReason::Late)],
+        5,
     );
     // Within the lateness it is fine.
-    check(
-        LatePolicy::Reject,
-        &[(0, None), (10 * MIN, None), (9 * MIN, None)],
-        &[],
-        3,
-    );
+    check(LatePolicy::Reject, &with(9 * MIN), &[], 6);
     // Admitted late events are counted and processed.
     let mut p = engine(LatePolicy::Admit);
     let mut out = Outputs::default();
-    for ts in [0, 10 * MIN, MIN] {
+    for ts in [0, 10 * MIN, 10 * MIN, 10 * MIN, 10 * MIN, MIN] {
         p.offer(ev("a", ts, None)).unwrap();
         p.advance(&mut out);
     }
     p.finish(&mut out);
-    assert_eq!((p.counters().late, p.counters().processed), (1, 3));
+    assert_eq!((p.counters().late, p.counters().processed), (1, 6));
 }
 
 #[test]
@@ -107,6 +203,17 @@ fn repeated_request_ids_count_once_within_the_window() {
     );
 }
 
+/// A request id is scoped to its account: the same id from another account is another request.
+#[test]
+fn request_ids_dedupe_per_account() {
+    let mut p = engine(LatePolicy::Reject);
+    assert_eq!(p.offer(ev("a", 0, Some(7))), Ok(()));
+    assert_eq!(p.offer(ev("b", 0, Some(7))), Ok(()));
+    assert_eq!(p.offer(ev("a", MIN, Some(7))), Err(RejectReason::Duplicate));
+    assert_eq!(p.offer(ev("b", MIN, Some(7))), Err(RejectReason::Duplicate));
+    assert_eq!(p.counters().duplicate, 2);
+}
+
 #[test]
 fn events_wait_for_the_watermark_and_leave_in_order() {
     let mut p = engine(LatePolicy::Reject);
@@ -120,11 +227,14 @@ fn events_wait_for_the_watermark_and_leave_in_order() {
         "nothing passed the watermark yet"
     );
     assert_eq!(p.pending(), 2);
-    p.offer(ev("b", 7 * MIN, None)).unwrap();
+    // the clock is the time CLOCK_AGREE recent records reached: four at 7m pass 5m + 2m
+    for _ in 0..4 {
+        p.offer(ev("b", 7 * MIN, None)).unwrap();
+    }
     p.advance(&mut out);
     assert_eq!(p.counters().processed, 2);
     p.finish(&mut out);
-    assert_eq!(p.counters().processed, 3);
+    assert_eq!(p.counters().processed, 6);
     assert_eq!(p.watermark(), 7 * MIN);
 }
 
@@ -135,9 +245,13 @@ fn idle_accounts_expire() {
     let mut p = Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()));
     let mut out = Outputs::default();
     p.offer(ev("old", 0, None)).unwrap();
-    p.offer(ev("new", 20 * DAY, None)).unwrap();
+    for i in 0..4 {
+        p.offer(ev("new", 20 * DAY + i, None)).unwrap();
+    }
     p.advance(&mut out);
-    p.offer(ev("new", 20 * DAY + 3_600_000, None)).unwrap();
+    for i in 0..8 {
+        p.offer(ev("new", 20 * DAY + 3_600_000 + i, None)).unwrap();
+    }
     p.advance(&mut out);
     assert_eq!(p.state_size().0, 1);
     assert_eq!(p.counters().expired, 1);

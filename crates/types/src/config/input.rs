@@ -10,8 +10,8 @@ use std::time::Duration;
 pub struct InputConfig {
     /// Records longer than this many bytes are rejected (`too_large`).
     pub max_record_bytes: usize,
-    /// A `ts` more than this ahead of the highest event time seen so far is rejected
-    /// (`future_ts`). In live mode the wall clock at consumption also bounds it.
+    /// A `ts` more than this ahead of the time recent records agree on is rejected
+    /// (`future_ts`; see the pipeline's event-time clock). Must be positive.
     #[serde(with = "humantime_serde")]
     pub max_future: Duration,
     /// Exit non-zero (replay) when rejected / total exceeds this share.
@@ -40,6 +40,8 @@ impl InputConfig {
         if self.max_record_bytes < 64 {
             p.add("input.max_record_bytes", "must be at least 64");
         }
+        // 0s would refuse every record after the first few as future_ts
+        p.positive("input.max_future", self.max_future);
         p.range(
             "input.reject_share_limit",
             self.reject_share_limit,

@@ -180,6 +180,29 @@ mod tests {
         assert!(e.contains("throtle"), "{e}");
     }
 
+    /// "A config file only lists what it changes", nested tables included.
+    #[test]
+    fn partial_sections_take_defaults_for_the_rest() {
+        let c = Config::load_str(
+            "[score.thresholds]\nsuspend = 0.95\n[score.hysteresis]\nrelease_margin = 0.1\n",
+        )
+        .unwrap();
+        let d = Config::default();
+        assert_eq!(c.score.thresholds.suspend, 0.95);
+        assert_eq!(c.score.thresholds.monitor, d.score.thresholds.monitor);
+        assert_eq!(c.score.hysteresis.release_margin, 0.1);
+    }
+
+    #[test]
+    fn a_zero_max_future_is_refused() {
+        let Err(ConfigError::Invalid(problems)) =
+            Config::load_str("[input]\nmax_future = \"0s\"\n")
+        else {
+            panic!("expected invalid")
+        };
+        assert_eq!(problems[0].path, "input.max_future");
+    }
+
     #[test]
     fn every_problem_is_reported_at_once() {
         let text = r#"
