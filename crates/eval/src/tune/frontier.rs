@@ -43,6 +43,7 @@ mod tests {
             benign_monitored: 0,
             benign_throttled: throttled,
             benign_suspended: 0,
+            cohort_throttled: 0,
             benign_monitor_rate: None,
             benign_throttle_rate: None,
             benign_suspend_rate: None,

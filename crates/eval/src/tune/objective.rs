@@ -1,5 +1,5 @@
-//! The tuning objective: no benign suspension and a bounded benign throttle rate, then
-//! the highest attack recall, then the least leak.
+//! The tuning objective: no benign suspension, no cohort member throttled and a bounded
+//! benign throttle rate, then the highest attack recall, then the least leak.
 
 use super::sweep::PointMetrics;
 use serde::Serialize;
@@ -31,9 +31,11 @@ pub struct Choice {
 }
 
 impl Objective {
-    /// Whether a point meets the benign-harm constraint.
+    /// Whether a point meets the benign-harm constraint: no benign account suspended, no
+    /// cohort member throttled, and benign throttling within the bound.
     pub fn feasible(&self, m: &PointMetrics) -> bool {
         m.benign_suspended == 0
+            && m.cohort_throttled == 0
             && m.benign_throttle_rate.unwrap_or(0.0) <= self.max_benign_throttle + 1e-12
     }
 
@@ -48,6 +50,7 @@ impl Objective {
             let harm = mb
                 .benign_suspended
                 .cmp(&ma.benign_suspended)
+                .then(mb.cohort_throttled.cmp(&ma.cohort_throttled))
                 .then(mb.benign_throttled.cmp(&ma.benign_throttled));
             let gain = ma
                 .attack_detected
@@ -94,6 +97,7 @@ mod tests {
             benign_monitored: throttled,
             benign_throttled: throttled,
             benign_suspended: suspended,
+            cohort_throttled: 0,
             benign_monitor_rate: Some(throttled as f64 / 1000.0),
             benign_throttle_rate: Some(throttled as f64 / 1000.0),
             benign_suspend_rate: Some(suspended as f64 / 1000.0),
@@ -136,5 +140,19 @@ mod tests {
             &[m(9, 5, 1, 0), m(3, 9, 0, 0), m(8, 5, 0, 0)],
             Some((2, false)),
         );
+    }
+
+    #[test]
+    fn a_throttled_cohort_member_makes_a_point_infeasible() {
+        let mut harmful = m(9, 0, 0, 1);
+        harmful.cohort_throttled = 1;
+        assert!(!Objective::default().feasible(&harmful));
+        check(&[harmful.clone(), m(5, 0, 0, 9)], Some((1, true)));
+        // with nothing feasible, the point without the throttled member is the less harmful
+        let mut suspends = m(5, 0, 1, 9);
+        suspends.cohort_throttled = 0;
+        let mut both = m(9, 0, 1, 1);
+        both.cohort_throttled = 1;
+        check(&[both, suspends], Some((1, false)));
     }
 }

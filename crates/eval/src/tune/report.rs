@@ -140,7 +140,7 @@ impl fmt::Display for TuneReport {
         let feasible = self.points.iter().filter(|p| p.feasible).count();
         writeln!(
             f,
-            "tune: {} grid points over {} accounts / {} samples; {} meet the constraint (no benign suspension, benign throttle <= {})",
+            "tune: {} grid points over {} accounts / {} samples; {} meet the constraint (no benign suspension, no cohort member throttled, benign throttle <= {})",
             self.points.len(),
             self.accounts,
             self.samples,

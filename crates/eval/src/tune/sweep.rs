@@ -16,7 +16,7 @@ pub struct PointMetrics {
     pub attack_detected: u64,
     /// `attack_detected / attack_accounts`.
     pub recall: Option<f64>,
-    /// Labelled benign (organic + automation) accounts.
+    /// Labelled benign (organic, automation and cohort) accounts.
     pub benign_accounts: u64,
     /// Benign accounts that reached monitor or more.
     pub benign_monitored: u64,
@@ -24,6 +24,8 @@ pub struct PointMetrics {
     pub benign_throttled: u64,
     /// Benign accounts suspended.
     pub benign_suspended: u64,
+    /// Cohort members (benign groups of new people) that reached throttle or suspend.
+    pub cohort_throttled: u64,
     /// `benign_monitored / benign_accounts`.
     pub benign_monitor_rate: Option<f64>,
     /// `benign_throttled / benign_accounts`.
@@ -142,6 +144,7 @@ where
 {
     let (mut detected, mut leaked) = (0u64, 0u64);
     let (mut monitored, mut throttled, mut suspended) = (0u64, 0u64, 0u64);
+    let mut cohort_throttled = 0u64;
     let mut to_detect = Vec::new();
     for (i, class) in pop.class.iter().enumerate() {
         let Some(class) = class else { continue };
@@ -157,6 +160,9 @@ where
             monitored += u64::from(o.max_level >= Level::Monitor);
             throttled += u64::from(o.max_level >= Level::Throttle);
             suspended += u64::from(o.max_level >= Level::Suspend);
+            if *class == Class::Cohort {
+                cohort_throttled += u64::from(o.max_level >= Level::Throttle);
+            }
         } else {
             match o.detection {
                 Some((n, before)) => {
@@ -176,6 +182,7 @@ where
         benign_monitored: monitored,
         benign_throttled: throttled,
         benign_suspended: suspended,
+        cohort_throttled,
         benign_monitor_rate: share(monitored, pop.benign_accounts),
         benign_throttle_rate: share(throttled, pop.benign_accounts),
         benign_suspend_rate: share(suspended, pop.benign_accounts),
