@@ -11,8 +11,12 @@
 /// Backslashes only occur inside strings in valid JSON, so the scan walks escapes without
 /// tracking strings; `\\` is skipped as a pair, so `\\ud800` (a backslash, then text) passes.
 pub fn has_lone_surrogate(line: &[u8]) -> bool {
+    // Most records hold no `\u` escape at all: one vectorised search answers for them.
+    if memchr::memmem::find(line, b"\\u").is_none() {
+        return false;
+    }
     let mut i = 0;
-    while let Some(off) = line[i..].iter().position(|&b| b == b'\\') {
+    while let Some(off) = memchr::memchr(b'\\', &line[i..]) {
         i += off;
         match line.get(i + 1) {
             Some(b'u') => match hex4(line, i + 2) {
