@@ -34,6 +34,22 @@ pub enum Command {
     },
     /// Sweep action thresholds over recorded score trajectories and write a tuned config.
     Tune(distillguard_eval::TuneArgs),
+    /// Write one self-contained HTML report of verdicts and campaign records.
+    Report(ReportArgs),
+}
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Verdicts (JSONL, as `replay --output` writes them).
+    #[arg(long)]
+    pub verdicts: PathBuf,
+    /// Campaign records (JSONL, as `replay --campaigns` writes them).
+    #[arg(long)]
+    pub campaigns: Option<PathBuf>,
+    /// The HTML file to write.
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 /// Arguments of `replay`.

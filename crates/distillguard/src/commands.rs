@@ -1,6 +1,6 @@
 //! What each command does: load config, call the library, print the summary.
 
-use crate::cli::{Cli, Command, ReplayArgs};
+use crate::cli::{Cli, Command, ReplayArgs, ReportArgs};
 use anyhow::Context;
 use distillguard_io::{load_netdata, InputSpec};
 use distillguard_replay::{replay, ReplayOptions, ReplaySummary, Stopped};
@@ -45,7 +45,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tune(a) => crate::commands::tune(a),
         Command::Run { config } => crate::live::run(&config),
+        Command::Report(a) => report(&a),
     }
+}
+
+fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    use distillguard_report::{load_campaigns, load_verdicts, render_html, ReportData};
+    let verdicts = load_verdicts(&a.verdicts)?;
+    let records = match &a.campaigns {
+        Some(p) => load_campaigns(p)?,
+        None => Vec::new(),
+    };
+    let data = ReportData::build(&verdicts, &records);
+    let mut title = a.verdicts.display().to_string();
+    if let Some(p) = &a.campaigns {
+        title = format!("{title} + {}", p.display());
+    }
+    std::fs::write(&a.output, render_html(&data, &title))
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "report: {} verdicts, {} accounts, {} campaign records ({} campaigns) -> {}",
+        data.verdicts,
+        data.accounts.len(),
+        data.campaign_records,
+        data.campaigns.len(),
+        a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Load a config file (its `[live]` section is read by `run` only), or the embedded defaults.
