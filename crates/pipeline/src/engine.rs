@@ -120,7 +120,8 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// 1: the first numbered format (the key stage remembers whether a key has been positive).
 /// 2: extraction (account shares, key members' extraction, label assessment, record figures).
 /// 3: the event-time clock (recent record times), dedupe keys scoped to the account.
-pub const STATE_FORMAT: u16 = 3;
+/// 4: each account's latest API key and address (allowlists by key and IP range).
+pub const STATE_FORMAT: u16 = 4;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
