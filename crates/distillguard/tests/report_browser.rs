@@ -1,7 +1,8 @@
 //! `distillguard report` in a real browser: the fixture is replayed, its report rendered by
 //! headless Chromium (Debian's `chromium`, which `.ci/run` installs), and the rendered DOM
 //! must hold the fixture's campaign and its 40 members, with no console message at all and
-//! the page's script run to its end. A screenshot is saved as `target/report.png`.
+//! the page's script run to its end. A screenshot is saved as `target/report.png`. A report of
+//! a 25,000-member campaign renders too, its member list one page of 100 rows at a time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,4 +124,61 @@ fn fixture_report_renders_in_headless_chromium() {
         png.starts_with(b"\x89PNG") && png.len() > 10_000,
         "screenshot"
     );
+}
+
+#[test]
+fn a_campaign_of_25000_members_renders_one_page_of_rows() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED: chromium is not installed (.ci/run installs it; apt-get install chromium)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let members: Vec<String> = (0..25_000).map(|i| format!("acct_{i:05}")).collect();
+    let verdicts: String = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            format!(
+                "{{\"account_id\":\"{m}\",\"action\":\"suspend\",\"ts\":\"2026-04-23T{:02}:{:02}:00Z\",\"score\":0.9,\"reasons\":[{{\"signal\":\"shared_template\",\"value\":0.9,\"threshold\":0.5}}],\"campaign_id\":\"cmp-00000000big0\",\"config_version\":\"v\",\"enforced\":true}}\n",
+                i / 60 % 24,
+                i % 60
+            )
+        })
+        .collect();
+    let record = serde_json::json!({
+        "campaign_id": "cmp-00000000big0", "first_seen": "2026-04-23T00:00:00Z",
+        "ts": "2026-04-23T23:59:00Z", "size": members.len(), "members": members,
+        "views": ["template"], "keys": ["template:00000000000000ff"],
+        "size_over_time": [["2026-04-23T01:00:00Z", 40], ["2026-04-23T23:59:00Z", 25_000]],
+        "assessment": "extraction",
+        "extraction": {"score": 0.9, "harvest_share": 0.8, "task_share": 0.9,
+            "followup_share": 0.0, "duplicate_share": 0.1, "output_tokens": 8000.0,
+            "targeting_share": 0.7, "requests": 100000}
+    });
+    let (v, c, page) = (
+        dir.path().join("v.jsonl"),
+        dir.path().join("c.jsonl"),
+        dir.path().join("big.html"),
+    );
+    std::fs::write(&v, verdicts).unwrap();
+    std::fs::write(&c, format!("{record}\n")).unwrap();
+    let report = bin()
+        .args(["report", "--verdicts"])
+        .arg(&v)
+        .arg("--campaigns")
+        .arg(&c)
+        .arg("--output")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{report:?}");
+    let (dom, log) = headless(&browser, &page, &["--dump-dom"]);
+    assert!(!log.contains(":CONSOLE"), "console messages: {log}");
+    assert!(dom.contains(r#"data-rendered="ok""#));
+    // the campaign's member table and the accounts table each show their first page
+    assert_eq!(dom.matches("rows 1\u{2013}100 of 25000").count(), 2);
+    assert_eq!(dom.matches("<td>acct_00099</td>").count(), 2);
+    assert!(!dom.contains("<td>acct_00100</td>"));
 }
