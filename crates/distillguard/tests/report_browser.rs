@@ -181,4 +181,41 @@ fn a_campaign_of_25000_members_renders_one_page_of_rows() {
     assert_eq!(dom.matches("rows 1\u{2013}100 of 25000").count(), 2);
     assert_eq!(dom.matches("<td>acct_00099</td>").count(), 2);
     assert!(!dom.contains("<td>acct_00100</td>"));
+
+    // paging, sorting and filtering the accounts table, driven by a probe script appended to
+    // a copy of the page
+    let probe = r#"<script>
+(function () {
+  var host = document.getElementById("accounts-table");
+  var first = function () { return host.querySelector("tbody tr td").textContent; };
+  host.querySelectorAll(".pager button")[1].click();
+  var paged = first();
+  var th = host.querySelectorAll("th")[0];
+  th.click(); th.click();
+  var sorted = first();
+  var filter = host.querySelector(".pager input");
+  filter.value = "acct_0000";
+  filter.dispatchEvent(new Event("input"));
+  var out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = [paged, sorted, first(), host.querySelector(".pager span").textContent].join("|");
+  document.body.appendChild(out);
+})();
+</script></body>"#;
+    let probed = dir.path().join("probed.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&probed, html.replace("</body>", probe)).unwrap();
+    let (dom, log) = headless(&browser, &probed, &["--dump-dom"]);
+    assert!(!log.contains(":CONSOLE"), "console messages: {log}");
+    assert!(
+        dom.contains(
+            "<pre id=\"probe\">acct_00100|acct_24999|acct_00009| rows 1\u{2013}10 of 10</pre>"
+        ),
+        "page 2 starts at row 101, descending by account starts at the last, the filter keeps \
+         the order: {}",
+        dom[dom.find("<pre id=\"probe\"").unwrap_or(0)..]
+            .chars()
+            .take(200)
+            .collect::<String>()
+    );
 }

@@ -61,14 +61,19 @@
         state.col = i;
         Array.prototype.forEach.call(head.cells, function (h) { h.classList.remove("asc", "desc"); });
         th.classList.add(state.desc ? "desc" : "asc");
-        state.shown = state.shown.slice().sort(function (x, y) {
-          return state.desc ? cmp(y[i], x[i]) : cmp(x[i], y[i]);
-        });
+        state.shown = sorted(state.shown);
         state.page = 0;
         draw();
       });
       head.appendChild(th);
     });
+    function sorted(rows) {
+      var i = state.col;
+      if (i < 0) return rows;
+      return rows.slice().sort(function (x, y) {
+        return state.desc ? cmp(y[i], x[i]) : cmp(x[i], y[i]);
+      });
+    }
     function draw() {
       var pages = Math.max(1, Math.ceil(state.shown.length / PAGE));
       state.page = Math.min(Math.max(state.page, 0), pages - 1);
@@ -96,9 +101,9 @@
     next.addEventListener("click", function () { state.page += 1; draw(); });
     filter.addEventListener("input", function () {
       var q = filter.value.toLowerCase();
-      state.shown = q === "" ? state.rows : state.rows.filter(function (r) {
+      state.shown = sorted(q === "" ? state.rows : state.rows.filter(function (r) {
         return r.some(function (v) { return v !== null && String(v).toLowerCase().indexOf(q) >= 0; });
-      });
+      }));
       state.page = 0;
       draw();
     });
