@@ -34,6 +34,45 @@ pub enum Command {
     },
     /// Sweep action thresholds over recorded score trajectories and write a tuned config.
     Tune(distillguard_eval::TuneArgs),
+    /// Write one self-contained HTML report of verdicts and campaign records.
+    Report(ReportArgs),
+    /// Replay logs and explain one account: score trajectory per signal, verdicts with their
+    /// reasons, the keys and groups it shares.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The account to explain.
+    #[arg(long)]
+    pub account: String,
+    /// Configuration file (default: the documented defaults of configs/default.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Also write an SVG plot of the score over time with the action thresholds.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Rows of the trajectory table (sampled evenly; every verdict's row is added).
+    #[arg(long, default_value_t = 40)]
+    pub rows: usize,
+    /// Input files: .jsonl, .jsonl.gz, .jsonl.zst or - (stdin); several are merged in event time.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Verdicts (JSONL, as `replay --output` writes them).
+    #[arg(long)]
+    pub verdicts: PathBuf,
+    /// Campaign records (JSONL, as `replay --campaigns` writes them).
+    #[arg(long)]
+    pub campaigns: Option<PathBuf>,
+    /// The HTML file to write.
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 /// Arguments of `replay`.

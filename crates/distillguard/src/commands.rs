@@ -1,6 +1,6 @@
 //! What each command does: load config, call the library, print the summary.
 
-use crate::cli::{Cli, Command, ReplayArgs};
+use crate::cli::{Cli, Command, ReplayArgs, ReportArgs};
 use anyhow::Context;
 use distillguard_io::{load_netdata, InputSpec};
 use distillguard_replay::{replay, ReplayOptions, ReplaySummary, Stopped};
@@ -45,7 +45,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tune(a) => crate::commands::tune(a),
         Command::Run { config } => crate::live::run(&config),
+        Command::Report(a) => report(&a),
+        Command::Explain(a) => crate::explain::run(&a),
     }
+}
+
+fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    use distillguard_report::{load_campaigns, load_verdicts, render_html, ReportData};
+    let verdicts = load_verdicts(&a.verdicts)?;
+    let records = match &a.campaigns {
+        Some(p) => load_campaigns(p)?,
+        None => Vec::new(),
+    };
+    let data = ReportData::build(&verdicts, &records);
+    let mut title = a.verdicts.display().to_string();
+    if let Some(p) = &a.campaigns {
+        title = format!("{title} + {}", p.display());
+    }
+    std::fs::write(&a.output, render_html(&data, &title))
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "report: {} verdicts, {} accounts, {} campaign records ({} campaigns) -> {}",
+        data.verdicts,
+        data.accounts.len(),
+        data.campaign_records,
+        data.campaigns.len(),
+        a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Load a config file (its `[live]` section is read by `run` only), or the embedded defaults.
@@ -269,49 +296,23 @@ fn record_trajectories(
     logs: &[std::path::PathBuf],
 ) -> anyhow::Result<distillguard_eval::tune::Trajectories> {
     use distillguard_eval::tune::TrajectoryBuilder;
-    let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
-    let dir = std::env::temp_dir();
-    let opts = ReplayOptions {
-        inputs: logs.iter().map(InputSpec::new).collect(),
-        verdicts: dir.join(format!(
-            "distillguard-tune-{}.verdicts.jsonl",
-            std::process::id()
-        )),
-        campaigns: None,
-        rejects: dir.join(format!(
-            "distillguard-tune-{}.rejects.jsonl",
-            std::process::id()
-        )),
-        batch: 4096,
-        stop: None,
-    };
-    let (verdicts, rejects) = (opts.verdicts.clone(), opts.rejects.clone());
     let mut builder = TrajectoryBuilder::new();
     let mut totals = std::collections::HashMap::<String, u64>::new();
-    let sum = replay(
-        cfg,
-        Arc::new(net),
-        opts,
-        true,
-        &mut |_, _| {},
-        &mut |samples| {
-            for s in samples {
-                let i = builder.account_index(&s.account);
-                builder.push_indexed(i, s.ts_ms, s.n_request, s.score, s.bound);
-                totals.insert(s.account.to_string(), s.n_request);
-            }
-        },
-    )?;
-    let _ = std::fs::remove_file(verdicts);
-    let _ = std::fs::remove_file(rejects);
+    let run = crate::recorded::replay_recording(cfg, logs, "tune", &mut |samples| {
+        for s in samples {
+            let i = builder.account_index(&s.account);
+            builder.push_indexed(i, s.ts_ms, s.n_request, s.score, s.bound);
+            totals.insert(s.account.to_string(), s.n_request);
+        }
+    })?;
     for (acct, n) in &totals {
         builder.set_total_requests(acct, *n);
     }
     eprintln!(
         "recorded {} score samples over {} events in {:.1}s",
         builder.len(),
-        sum.events,
-        sum.seconds
+        run.summary.events,
+        run.summary.seconds
     );
     Ok(builder.finish())
 }

@@ -4,10 +4,12 @@
 mod cli;
 mod commands;
 mod config_check;
+mod explain;
 mod interrupt;
 mod live;
 mod memory;
 mod progress;
+mod recorded;
 
 use clap::Parser;
 

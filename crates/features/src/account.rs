@@ -36,6 +36,10 @@ pub struct AccountState {
     pub fresh: bool,
     /// Org (hashed), when known.
     pub org: Option<u64>,
+    /// API key (hashed) of the latest request, when it carried one (allowlists by key).
+    pub last_api_key: Option<u64>,
+    /// Address of the latest request (allowlists by IP range).
+    pub last_ip: std::net::IpAddr,
     /// Requests seen.
     pub n: u64,
     /// Short-term rate window.
@@ -134,6 +138,8 @@ impl AccountState {
             created_ms: ev.account_created_ms,
             fresh,
             org: ev.org,
+            last_api_key: ev.api_key,
+            last_ip: ev.ip,
             n: 0,
             rate: SlidingCounter::new(&sig.rate_window),
             volume: SlidingCounter::new(&sig.volume_window),
@@ -187,6 +193,8 @@ impl AccountState {
         if self.org.is_none() {
             self.org = ev.org;
         }
+        self.last_api_key = ev.api_key;
+        self.last_ip = ev.ip;
         self.rate.add(ts, sig.rate_window.slide.as_millis() as i64);
         self.volume
             .add(ts, sig.volume_window.slide.as_millis() as i64);

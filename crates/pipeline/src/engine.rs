@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A score of one account at one event (recorded for `tune` when enabled).
+/// A score of one account at one event (recorded for `tune` and `explain` when enabled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreSample {
     /// The account.
@@ -35,6 +35,13 @@ pub struct ScoreSample {
     pub score: f64,
     /// The highest action the group assessment allowed (`tune` bounds swept ladders by it).
     pub bound: distillguard_types::ladder::Action,
+    /// Every signal behind the score (`explain` shows their trajectories).
+    pub signals: SignalSet,
+    /// The evidence held per view (template, IP pool, identity): the strongest key each
+    /// ties the account to and how many accounts share it.
+    pub views: [distillguard_features::evidence::Held; 3],
+    /// The campaign label the account carries.
+    pub label: Option<CampaignLabel>,
 }
 
 /// What a step of the engine produced.
@@ -113,7 +120,8 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// 1: the first numbered format (the key stage remembers whether a key has been positive).
 /// 2: extraction (account shares, key members' extraction, label assessment, record figures).
 /// 3: the event-time clock (recent record times), dedupe keys scoped to the account.
-pub const STATE_FORMAT: u16 = 3;
+/// 4: each account's latest API key and address (allowlists by key and IP range).
+pub const STATE_FORMAT: u16 = 4;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -330,7 +338,7 @@ impl Pipeline {
             note_template_request(st, ev, &[], cfg);
             let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
             let d = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
-            push_scored(st, ev.ts_ms, d, None, self.record_scores, cfg, out);
+            push_scored(st, &sigs, ev.ts_ms, d, None, self.record_scores, cfg, out);
             return;
         }
         for o in &self.obs {
@@ -367,6 +375,7 @@ impl Pipeline {
         let campaigns = &self.campaigns;
         push_scored(
             st,
+            &sigs,
             ev.ts_ms,
             d,
             Some(campaigns),
@@ -532,7 +541,7 @@ impl Pipeline {
                 }
             }
             let d = self.scorer.decide(st, &sigs, ts, cfg);
-            push_scored(st, ts, d, None, self.record_scores, cfg, out);
+            push_scored(st, &sigs, ts, d, None, self.record_scores, cfg, out);
         }
     }
 
@@ -662,6 +671,7 @@ fn linking_views(st: &AccountState, sigs: &SignalSet, cfg: &Config) -> (Vec<View
 #[allow(clippy::too_many_arguments)]
 fn push_scored(
     st: &AccountState,
+    sigs: &SignalSet,
     ts: i64,
     d: Decision,
     campaigns: Option<&CampaignRegistry>,
@@ -696,6 +706,13 @@ fn push_scored(
             n_request: st.n,
             score: d.score,
             bound: d.bound,
+            signals: *sigs,
+            views: [
+                st.evidence.template,
+                st.evidence.ip_pool,
+                st.evidence.identity,
+            ],
+            label: st.evidence.label,
         });
     }
 }

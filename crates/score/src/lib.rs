@@ -14,7 +14,7 @@ mod allow;
 mod assess;
 mod reasons;
 
-pub use allow::AllowIndex;
+pub use allow::{AllowIndex, Allowed};
 pub use assess::{assess, bound_views, Limit};
 pub use reasons::reasons;
 
@@ -57,7 +57,7 @@ impl Scorer {
         let sc = &cfg.score;
         let limit = assess(st, s, ts, cfg);
         let bounded = sc.thresholds.bounded(total, limit.max);
-        let allowed = self.allow.lookup(&st.id, st.org, ts);
+        let allowed = self.allow.lookup(st, ts);
         let changed = st.ladder.step(bounded, ts, &sc.thresholds, &sc.hysteresis);
         let decision = |verdict| Decision {
             score: total,
@@ -78,14 +78,31 @@ impl Scorer {
             reasons: {
                 let mut r = reasons(s, st, cfg);
                 r.extend(limit.reason(cfg));
+                if let Some(a) = allowed.filter(|_| capped) {
+                    r.push(allowlisted_reason(a, action));
+                }
                 r
             },
             campaign_id: None,
             config_version: cfg.config_version.clone(),
             enforced: !cfg.shadow,
-            allowlisted: allowed.map(str::to_string),
+            allowlisted: allowed.map(|a| a.reason.to_string()),
         };
         decision(Some(v))
+    }
+}
+
+/// The last reason of a verdict an allowlist entry capped at monitor: which entry, and the
+/// action the score had reached (value: its ladder rank, threshold: monitor's).
+fn allowlisted_reason(a: Allowed<'_>, reached: Action) -> distillguard_types::Reason {
+    distillguard_types::Reason {
+        signal: "allowlisted".to_string(),
+        value: reached as u8 as f64,
+        threshold: Action::Monitor as u8 as f64,
+        detail: Some(format!(
+            "capped at monitor (the score reached {reached}) by the allowlist entry {} = {:?}: {}",
+            a.scope, a.value, a.reason
+        )),
     }
 }
 
@@ -145,9 +162,8 @@ mod tests {
         };
         cfg.allowlist.0.push(AllowEntry {
             account: Some("partner".into()),
-            org: None,
             reason: "eval partner".into(),
-            expires: None,
+            ..AllowEntry::default()
         });
         let scorer = Scorer::new(&cfg);
         let ev = Event::sample("partner", 0, "1.2.3.4".parse().unwrap());
@@ -160,5 +176,12 @@ mod tests {
         assert_eq!(v.allowlisted.as_deref(), Some("eval partner"));
         assert!(!v.enforced);
         assert_eq!(v.reasons[0].signal, "shared_template");
+        let last = v.reasons.last().unwrap();
+        assert_eq!(last.signal, "allowlisted");
+        assert!(last
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("account = \"partner\": eval partner"));
     }
 }

@@ -30,6 +30,11 @@ pub fn org_hash(org: &str) -> u64 {
     crate::hash::tagged_hash(tags::ORG, org.as_bytes())
 }
 
+/// The stable hash an `api_key_id` string becomes in [`Event::api_key`].
+pub fn api_key_hash(key: &str) -> u64 {
+    crate::hash::tagged_hash(tags::API_KEY, key.as_bytes())
+}
+
 /// Account identifier as given by the gateway (inline for ids up to 24 bytes).
 pub type AccountId = compact_str::CompactString;
 

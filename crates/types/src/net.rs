@@ -73,6 +73,74 @@ impl AsnTable {
     }
 }
 
+/// One CIDR range, held as its first and last address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cidr {
+    /// An IPv4 range.
+    V4(u32, u32),
+    /// An IPv6 range.
+    V6(u128, u128),
+}
+
+/// Why a CIDR does not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CidrError {
+    /// The address part is not an IPv4 or IPv6 address.
+    #[error("not an IP address")]
+    Address,
+    /// The prefix length is not a number within the address family's bits.
+    #[error("prefix length must be 0..=32 (IPv4) or 0..=128 (IPv6)")]
+    PrefixLength,
+}
+
+impl Cidr {
+    /// Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address (a single-address range); the
+    /// host bits are masked off. Returns the range and whether host bits were set
+    /// (`10.1.2.3/8`), which a hand-written list most likely did not mean.
+    pub fn parse(text: &str) -> Result<(Cidr, bool), CidrError> {
+        let (addr, len) = match text.trim().split_once('/') {
+            Some((a, l)) => (
+                a,
+                Some(l.parse::<u32>().map_err(|_| CidrError::PrefixLength)?),
+            ),
+            None => (text.trim(), None),
+        };
+        match addr.parse::<IpAddr>().map_err(|_| CidrError::Address)? {
+            IpAddr::V4(a) => {
+                let len = len.unwrap_or(32);
+                if len > 32 {
+                    return Err(CidrError::PrefixLength);
+                }
+                let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+                let a = u32::from(a);
+                Ok((Cidr::V4(a & mask, (a & mask) | !mask), a & !mask != 0))
+            }
+            IpAddr::V6(a) => {
+                let len = len.unwrap_or(128);
+                if len > 128 {
+                    return Err(CidrError::PrefixLength);
+                }
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - len)
+                };
+                let a = u128::from(a);
+                Ok((Cidr::V6(a & mask, (a & mask) | !mask), a & !mask != 0))
+            }
+        }
+    }
+
+    /// Whether the range holds `ip`.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (*self, ip) {
+            (Cidr::V4(s, e), IpAddr::V4(a)) => (s..=e).contains(&u32::from(a)),
+            (Cidr::V6(s, e), IpAddr::V6(a)) => (s..=e).contains(&u128::from(a)),
+            _ => false,
+        }
+    }
+}
+
 /// A set of IPv4 / IPv6 CIDRs with membership lookup.
 #[derive(Debug, Clone, Default)]
 pub struct CidrSet {
@@ -83,37 +151,12 @@ pub struct CidrSet {
 impl CidrSet {
     /// Add a CIDR such as `10.0.0.0/8` or `2001:db8::/32`; returns false when it does not parse.
     pub fn insert(&mut self, cidr: &str) -> bool {
-        let (addr, len) = match cidr.trim().split_once('/') {
-            Some((a, l)) => (a, l.parse::<u32>().ok()),
-            None => (cidr.trim(), None),
-        };
-        match addr.parse::<IpAddr>() {
-            Ok(IpAddr::V4(a)) => {
-                let len = len.unwrap_or(32);
-                if len > 32 {
-                    return false;
-                }
-                let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-                let s = u32::from(a) & mask;
-                self.v4.push((s, s | !mask));
-                true
-            }
-            Ok(IpAddr::V6(a)) => {
-                let len = len.unwrap_or(128);
-                if len > 128 {
-                    return false;
-                }
-                let mask = if len == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - len)
-                };
-                let s = u128::from(a) & mask;
-                self.v6.push((s, s | !mask));
-                true
-            }
-            Err(_) => false,
+        match Cidr::parse(cidr) {
+            Ok((Cidr::V4(s, e), _)) => self.v4.push((s, e)),
+            Ok((Cidr::V6(s, e), _)) => self.v6.push((s, e)),
+            Err(_) => return false,
         }
+        true
     }
     /// Sort and merge (call once after inserting).
     pub fn finish(&mut self) {
@@ -179,6 +222,22 @@ mod tests {
         assert_eq!(at(150), Some(7));
         assert_eq!(at(5), None);
         assert_eq!(t.lookup(ip("::1")), None);
+    }
+
+    #[test]
+    fn cidr_parse_masks_and_reports_host_bits() {
+        let (c, host) = Cidr::parse("10.1.2.3/8").unwrap();
+        assert!(host && c.contains("10.200.0.1".parse().unwrap()));
+        let (c, host) = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(!host && c.contains("2001:db8:ffff::1".parse().unwrap()));
+        assert!(!c.contains("10.0.0.1".parse().unwrap()));
+        assert_eq!(
+            Cidr::parse("1.2.3.4").unwrap().0,
+            Cidr::V4(0x0102_0304, 0x0102_0304)
+        );
+        assert_eq!(Cidr::parse("1.2.3.0/33"), Err(CidrError::PrefixLength));
+        assert_eq!(Cidr::parse("1.2.3.0/x"), Err(CidrError::PrefixLength));
+        assert_eq!(Cidr::parse("1.2.3/24"), Err(CidrError::Address));
     }
 
     #[test]
