@@ -255,6 +255,10 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
         s.accounts,
         s.account_state_bytes as f64 / s.accounts.max(1) as f64
     );
+    eprintln!(
+        "  accounts dropped: {} idle past windows.idle_expiry, {} evicted over windows.max_accounts",
+        s.counters.expired, s.counters.evicted
+    );
     if let Some(b) = crate::memory::peak_rss_bytes() {
         eprintln!(
             "  peak memory (resident, whole process): {:.1} MiB",

@@ -114,6 +114,32 @@ impl AccountStage {
         before - self.accounts.len()
     }
 
+    /// Hold at most `max` accounts: past it, drop the least recently active ones (earliest
+    /// last event; ties in id order, so a state always keeps the same accounts) down to 90% of
+    /// `max`. Returns how many were dropped.
+    pub fn evict_over(&mut self, max: usize) -> usize {
+        if self.accounts.len() <= max {
+            return 0;
+        }
+        let drop = self.accounts.len() - (max - max / 10);
+        let mut last: Vec<i64> = self.accounts.values().map(|s| s.last_ms).collect();
+        let cut = *last.select_nth_unstable(drop - 1).1;
+        let below = last.iter().filter(|t| **t < cut).count();
+        let mut at_cut: Vec<AccountId> = self
+            .accounts
+            .values()
+            .filter(|s| s.last_ms == cut)
+            .map(|s| s.id.clone())
+            .collect();
+        at_cut.sort_unstable();
+        at_cut.truncate(drop - below);
+        let at_cut: std::collections::HashSet<AccountId> = at_cut.into_iter().collect();
+        let before = self.accounts.len();
+        self.accounts
+            .retain(|id, s| s.last_ms > cut || (s.last_ms == cut && !at_cut.contains(id)));
+        before - self.accounts.len()
+    }
+
     /// Accounts held.
     pub fn len(&self) -> usize {
         self.accounts.len()
@@ -238,6 +264,46 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s.expire(30 * 86_400_000), 1);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn over_the_cap_the_least_recently_active_accounts_go_first() {
+        let cfg = Arc::new(Config::default());
+        let mut s = AccountStage::new(cfg, Arc::new(NetData::default()));
+        let mut obs = Vec::new();
+        // 2,000 accounts, each active once, a second apart; ids in reverse of time order
+        for i in 0..2000i64 {
+            let id = format!("a{:04}", 1999 - i);
+            let ev = Event::sample(&id, i * 1000, "1.2.3.4".parse().unwrap());
+            s.update(&ev, &mut obs);
+        }
+        assert_eq!(s.evict_over(2000), 0, "at the cap nothing goes");
+        // one more: over the cap, down to 90% (1,800): the 201 earliest go
+        s.update(
+            &Event::sample("late", 3_000_000, "1.2.3.4".parse().unwrap()),
+            &mut obs,
+        );
+        assert_eq!(s.evict_over(2000), 201);
+        assert_eq!(s.len(), 1800);
+        assert!(s.get_mut("late").is_some());
+        assert!(s.get_mut("a1999").is_none(), "the earliest went");
+        assert!(s.get_mut("a1799").is_none() && s.get_mut("a1798").is_some());
+        // ties at the cut are broken by id, the same way every time
+        let mut t = AccountStage::new(Arc::new(Config::default()), Arc::new(NetData::default()));
+        for id in ["c", "a", "d", "b"] {
+            t.update(&Event::sample(id, 0, "1.2.3.4".parse().unwrap()), &mut obs);
+        }
+        for i in 0..1000 {
+            let id = format!("z{i:04}");
+            t.update(
+                &Event::sample(&id, 5000, "1.2.3.4".parse().unwrap()),
+                &mut obs,
+            );
+        }
+        assert_eq!(t.evict_over(1000), 104);
+        assert!(t.get_mut("a").is_none() && t.get_mut("d").is_none());
+        assert!(t.get_mut("z0000").is_none() && t.get_mut("z0099").is_none());
+        assert!(t.get_mut("z0100").is_some());
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct Counters {
     pub observations: u64,
     /// Accounts expired for idleness.
     pub expired: u64,
+    /// Accounts dropped, least recently active first, to stay within `windows.max_accounts`.
+    pub evicted: u64,
 }
 
 /// The engine.
@@ -283,6 +285,7 @@ impl Pipeline {
         }
         self.apply_early(wm);
         self.counters.expired += self.accounts.expire(wm) as u64;
+        self.counters.evicted += self.accounts.evict_over(self.cfg.windows.max_accounts) as u64;
         if !self.split {
             // split mode: the key side's clock comes from its own input (Self::key_clock)
             self.keys.expire(wm);

@@ -258,6 +258,27 @@ fn idle_accounts_expire() {
 }
 
 #[test]
+fn an_account_flood_is_held_to_max_accounts() {
+    let mut cfg = Config::default();
+    cfg.windows.max_accounts = 1000;
+    let mut p = Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()));
+    let mut out = Outputs::default();
+    for i in 0..5000i64 {
+        p.offer(ev(&format!("flood{i}"), i * 100, None)).unwrap();
+        if i % 500 == 499 {
+            p.advance(&mut out);
+            assert!(p.state_size().0 <= 1000, "{} held", p.state_size().0);
+        }
+    }
+    p.finish(&mut out);
+    // every account is either held or counted as evicted; nothing is dropped unseen
+    let c = p.counters();
+    assert_eq!((c.processed, c.expired), (5000, 0));
+    assert_eq!(c.evicted as usize + p.state_size().0, 5000, "{c:?}");
+    assert!(c.evicted > 2000, "{c:?}");
+}
+
+#[test]
 fn snapshot_round_trips_pending_events() {
     let mut p = engine(LatePolicy::Reject);
     let mut out = Outputs::default();

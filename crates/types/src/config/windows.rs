@@ -73,6 +73,9 @@ pub struct WindowsConfig {
     /// rest of the group's ticks.
     #[serde(with = "humantime_serde")]
     pub idle_partition: Duration,
+    /// Most account states held: the memory budget of the per-account stage. Past it the
+    /// least recently active accounts are dropped first, down to 90% of it.
+    pub max_accounts: usize,
 }
 
 impl Default for WindowsConfig {
@@ -82,6 +85,7 @@ impl Default for WindowsConfig {
             late: LatePolicy::Reject,
             idle_expiry: Duration::from_secs(14 * 86_400),
             idle_partition: Duration::from_secs(30),
+            max_accounts: 2_000_000,
         }
     }
 }
@@ -91,6 +95,9 @@ impl WindowsConfig {
         p.positive("windows.allowed_lateness", self.allowed_lateness);
         p.positive("windows.idle_expiry", self.idle_expiry);
         p.positive("windows.idle_partition", self.idle_partition);
+        if self.max_accounts < 1000 {
+            p.add("windows.max_accounts", "must be at least 1000");
+        }
         if self.idle_expiry < self.allowed_lateness {
             p.add(
                 "windows.idle_expiry",
