@@ -53,7 +53,8 @@ events_per_s() {
 # suspend (benign = organic + automation + cohort), leak share, median/p90 requests to
 # detect, median hours to detect, cohort members throttled or suspended, the worst action
 # any cohort member got, the lowest majority share over the engine's campaign records and
-# the number of those records ("NA" when absent). Uses jq when present, else python3.
+# the number of those records, and the recall over attack accounts that sent at least the
+# requests usage is judged on ("NA" when absent). Uses jq when present, else python3.
 eval_fields() {
     local json="$1"
     if [[ "${JSON_TOOL:-auto}" != python3 ]] && command -v jq >/dev/null 2>&1; then
@@ -63,7 +64,7 @@ eval_fields() {
                  .attack.ttd.requests.median, .attack.ttd.requests.p90,
                  (.attack.ttd.hours_from_first_request.median // .attack.ttd.hours_from_first_verdict.median),
                  .cohort_max_action.throttled_or_worse, .cohort_max_action.level,
-                 .attribution.min_share, .attribution.records ]
+                 .attribution.min_share, .attribution.records, .attack.judged.recall ]
                | map(if . == null then "NA" else tostring end) | @tsv' "$json"
     else
         python3 - "$json" <<'PY'
@@ -84,7 +85,8 @@ vals = [get("attack", "recall"),
         get("attack", "ttd", "requests", "median"), get("attack", "ttd", "requests", "p90"),
         hours,
         get("cohort_max_action", "throttled_or_worse"), get("cohort_max_action", "level"),
-        get("attribution", "min_share"), get("attribution", "records")]
+        get("attribution", "min_share"), get("attribution", "records"),
+        get("attack", "judged", "recall")]
 def cell(v):
     if v is None:
         return "NA"
@@ -112,7 +114,7 @@ PY
     fi
 }
 
-# Renders "scenario<TAB>seed<TAB>status<TAB>13 metrics" lines as the markdown table, with a
+# Renders "scenario<TAB>seed<TAB>status<TAB>14 metrics" lines as the markdown table, with a
 # mean row (over the seeds that have a value) after each scenario's rows.
 render_table() {
     awk -F '\t' '
@@ -121,13 +123,13 @@ render_table() {
     function rank(l) { return l == "suspend" ? 3 : l == "throttle" ? 2 : l == "monitor" ? 1 : l == "none" ? 0 : -1 }
     function row(name, seed, status, v,    cells) {
         if (status != "ok") {
-            printf "| %s | %s | %s |  |  |  |  |  |  |  |  |  |  |  |  |\n", name, seed, status
+            printf "| %s | %s | %s |  |  |  |  |  |  |  |  |  |  |  |  |  |\n", name, seed, status
             return
         }
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, seed,
-            pct(v[1], 1), pct(v[2], 2), pct(v[3], 3), pct(v[4], 3), pct(v[5], 1),
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, seed,
+            pct(v[1], 1), pct(v[13], 1), pct(v[2], 2), pct(v[3], 3), pct(v[4], 3), pct(v[5], 1),
             fix(v[6], 1), fix(v[7], 1), fix(v[8], 2), fix(v[9], 1), (v[10] == "NA" ? "–" : v[10]),
-            pct(v[11], 1), fix(v[12], 0), fix(v[13], 0)
+            pct(v[11], 1), fix(v[12], 0), fix(v[14], 0)
     }
     # Mean row: means, except the worst cohort action and the lowest attribution share
     # over the seeds.
@@ -140,9 +142,9 @@ render_table() {
         worst = "NA"; lowest = 2
     }
     BEGIN {
-        N = 13
-        print "| scenario | seed | attack recall | benign FPR monitor | benign FPR throttle | benign FPR suspend | leak share | req to detect (median) | req to detect (p90) | hours to detect (median) | cohort members throttled+ | cohort max action | attribution min share | campaign records | events/s |"
-        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        N = 14
+        print "| scenario | seed | attack recall | recall, accounts with >= 8 requests | benign FPR monitor | benign FPR throttle | benign FPR suspend | leak share | req to detect (median) | req to detect (p90) | hours to detect (median) | cohort members throttled+ | cohort max action | attribution min share | campaign records | events/s |"
+        print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         cur = ""; worst = "NA"; lowest = 2
     }
     {

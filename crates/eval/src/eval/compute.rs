@@ -2,7 +2,7 @@
 
 use super::report::{
     ActionCounts, AttackSummary, BenignFpr, CampaignRow, ClassRow, CohortGroupRow, CohortSummary,
-    DetectTimes, EvalReport, FprRow, InputSummary, Leak, UnlabelledSummary,
+    DetectTimes, EvalReport, FprRow, InputSummary, JudgedRecall, Leak, UnlabelledSummary,
 };
 use crate::action::Level;
 use crate::labels::{Class, Labels};
@@ -21,6 +21,7 @@ struct AttackGroup {
     hours_from_request: Vec<f64>,
     hours_from_verdict: Vec<f64>,
     leak: Leak,
+    judged: JudgedRecall,
 }
 
 impl AttackGroup {
@@ -45,6 +46,7 @@ impl AttackGroup {
                 r.requests
             };
             self.leak.add(leaked, r.requests);
+            self.judged.add(r.requests, cutoff.is_some());
         }
     }
 
@@ -145,6 +147,7 @@ pub fn evaluate(labels: &Labels, verdicts: &VerdictSet, logs: Option<&LogScan>) 
             precision: share(attack.at_least(Level::Throttle), actioned),
             ttd: attacks.times(with_logs),
             leak: with_logs.then_some(attacks.leak),
+            judged: with_logs.then(|| attacks.judged.finish()),
         },
         benign_fpr: BenignFpr {
             organic: FprRow::from_counts(&organic),

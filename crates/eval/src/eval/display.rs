@@ -92,6 +92,17 @@ impl fmt::Display for EvalReport {
             a.detected,
             a.accounts
         )?;
+        if let Some(j) = &a.judged {
+            writeln!(
+                f,
+                "             {} ({}/{}) over accounts with >= {} requests; {} of attack exchanges were from accounts caught",
+                pct(j.recall, 2),
+                j.detected,
+                j.accounts,
+                j.min_requests,
+                pct(j.exchange_recall, 2)
+            )?;
+        }
         writeln!(
             f,
             "  precision  {} ({} of {} actioned labelled accounts are attacks)",

@@ -12,8 +12,8 @@ pub use attribution::{attribute, load_campaigns, read_campaigns, CampaignFinal};
 pub use compute::evaluate;
 pub use report::{
     ActionCounts, AttackSummary, Attribution, AttributionRow, BenignFpr, CampaignRow, ClassRow,
-    CohortGroupRow, CohortSummary, DetectTimes, EvalReport, FprRow, InputSummary, Leak,
-    UnlabelledSummary,
+    CohortGroupRow, CohortSummary, DetectTimes, EvalReport, FprRow, InputSummary, JudgedRecall,
+    Leak, UnlabelledSummary,
 };
 
 use crate::error::EvalError;

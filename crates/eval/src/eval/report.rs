@@ -253,6 +253,71 @@ pub struct AttackSummary {
     pub ttd: DetectTimes,
     /// Leaked exchanges (logs only).
     pub leak: Option<Leak>,
+    /// Recall over the accounts the engine could judge, and by exchanges (logs only).
+    pub judged: Option<JudgedRecall>,
+}
+
+/// Recall over attack accounts that sent at least `min_requests` requests (the fewest the
+/// engine judges an account's usage on, `signals.share_min_requests` by default), and recall
+/// weighted by exchanges (the share of attack exchanges sent by accounts that were throttled
+/// or suspended). An account seen once or twice inside the window cannot be told by usage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgedRecall {
+    /// The request threshold.
+    pub min_requests: u64,
+    /// Attack accounts with at least that many requests.
+    pub accounts: u64,
+    /// Those that reached throttle or suspend.
+    pub detected: u64,
+    /// `detected / accounts`.
+    pub recall: Option<f64>,
+    /// Exchanges of all attack accounts.
+    pub exchanges: u64,
+    /// Exchanges of the attack accounts that reached throttle or suspend.
+    pub exchanges_detected: u64,
+    /// `exchanges_detected / exchanges`.
+    pub exchange_recall: Option<f64>,
+}
+
+impl Default for JudgedRecall {
+    fn default() -> Self {
+        JudgedRecall {
+            min_requests: u64::from(
+                distillguard_types::config::Config::default()
+                    .signals
+                    .share_min_requests,
+            ),
+            accounts: 0,
+            detected: 0,
+            recall: None,
+            exchanges: 0,
+            exchanges_detected: 0,
+            exchange_recall: None,
+        }
+    }
+}
+
+impl JudgedRecall {
+    /// Count one attack account with `requests` requests, detected or not.
+    pub fn add(&mut self, requests: u64, detected: bool) {
+        self.exchanges += requests;
+        if detected {
+            self.exchanges_detected += requests;
+        }
+        if requests >= self.min_requests {
+            self.accounts += 1;
+            self.detected += u64::from(detected);
+        }
+    }
+
+    /// With the shares filled in.
+    pub fn finish(&self) -> JudgedRecall {
+        JudgedRecall {
+            recall: crate::stats::share(self.detected, self.accounts),
+            exchange_recall: crate::stats::share(self.exchanges_detected, self.exchanges),
+            ..self.clone()
+        }
+    }
 }
 
 /// Attack numbers for one campaign.

@@ -199,6 +199,24 @@ fn full_case_with_logs() {
     assert_eq!(r.inputs.verdict_lines, 12);
     assert_eq!(r.unlabelled.max_action.suspend, 1);
     assert_eq!(r.attack.leak.unwrap().share, Some(9.0 / 13.0));
+    // no attack account sent the 8 requests usage is judged on; a1 and a2 (10 of the 13
+    // exchanges) were caught
+    let j = r.attack.judged.clone().unwrap();
+    assert_eq!((j.min_requests, j.accounts, j.recall), (8, 0, None));
+    assert_eq!(j.exchange_recall, Some(10.0 / 13.0));
+    assert!(r.to_string().contains("76.92% of attack exchanges"), "{r}");
+}
+
+#[test]
+fn judged_recall_counts_accounts_past_the_minimum_and_weights_by_exchanges() {
+    let mut j = super::JudgedRecall::default();
+    for (requests, caught) in [(20, true), (9, false), (3, false), (8, true)] {
+        j.add(requests, caught);
+    }
+    let j = j.finish();
+    assert_eq!((j.accounts, j.detected, j.recall), (3, 2, Some(2.0 / 3.0)));
+    assert_eq!((j.exchanges, j.exchanges_detected), (40, 28));
+    assert_eq!(j.exchange_recall, Some(0.7));
 }
 
 #[test]
