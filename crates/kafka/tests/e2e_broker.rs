@@ -1,13 +1,14 @@
 //! End to end against a real broker: three live instances (child processes) in one consumer
 //! group must action exactly the accounts an in-process replay of the same records actions,
-//! also when one instance is killed with SIGKILL mid-stream and restarted.
+//! also when one instance is killed with SIGKILL mid-stream and restarted, and when a 2 MiB
+//! malformed message sits among the records (it is dead-lettered cut, nothing else is lost).
 //!
 //! Runs only when `DISTILLGUARD_E2E_BROKERS` names a broker (`scripts/e2e-kafka.sh` starts
 //! tansu and sets it); otherwise it passes without doing anything.
 
 mod common;
 
-use common::kafka::{create_topics, produce, read_all};
+use common::kafka::{create_topics, produce, produce_with, read_all};
 use common::procs::{all_committed, print_logs, spawn, wait_commits, Setup};
 use common::{partition_of, replay_actioned, sentinels, stream};
 use std::collections::BTreeSet;
@@ -151,4 +152,53 @@ fn kill_9_one_of_three_mid_stream() {
         i.stop();
     }
     assert_eq!(actioned(&s), replay_actioned(&records));
+}
+
+#[test]
+fn an_oversized_malformed_message_is_dead_lettered_and_nothing_is_lost() {
+    let Some(b) = brokers() else {
+        eprintln!("DISTILLGUARD_E2E_BROKERS not set: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = setup(&b, "poison", dir.path(), false);
+    let (records, recs) = recorded();
+    let (first, rest) = recs.split_at(recs.len() / 2);
+    produce(&b, &s.input, first);
+    // 2 MiB of garbage: more than the producer's default message.max.bytes, so its dead
+    // letter must be cut to fit
+    let poison = vec![(0, "poison".to_string(), vec![b'{'; 2 << 20])];
+    produce_with(&b, &s.input, &poison, &[("message.max.bytes", "4194304")]);
+    produce(&b, &s.input, rest);
+    let instances: Vec<_> = (0..3).map(|i| spawn(&s, i, "")).collect();
+    let logs: Vec<_> = instances.iter().map(|i| i.log.clone()).collect();
+    wait_commits(&s, Duration::from_secs(180), all_committed);
+    let summaries: Vec<_> = instances.into_iter().map(|i| i.stop()).collect();
+    let records_read: u64 = summaries
+        .iter()
+        .map(|s| s["records"].as_u64().unwrap())
+        .sum();
+    assert!(records_read > recs.len() as u64, "{summaries:?}");
+    let (got, want) = (actioned(&s), replay_actioned(&records));
+    if got != want {
+        print_logs(&logs);
+        eprintln!("summaries: {summaries:?}");
+    }
+    assert_eq!(got, want);
+    let dead = read_all(&b, &s.dead_letters());
+    assert_eq!(
+        dead.len(),
+        25,
+        "the fixture's 24 malformed records and the poison"
+    );
+    let cut: Vec<_> = dead
+        .iter()
+        .filter(|r| r.headers.get("truncated").map(String::as_str) == Some("true"))
+        .collect();
+    assert_eq!(cut.len(), 1);
+    assert_eq!(
+        cut[0].headers.get("original_bytes").map(String::as_str),
+        Some("2097152")
+    );
+    assert!(cut[0].value.as_ref().unwrap().len() < 1_000_000);
 }
