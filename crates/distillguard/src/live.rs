@@ -128,3 +128,38 @@ async fn shutdown() {
         _ = term.recv() => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_live_section_is_refused_with_the_file_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let running = distillguard_kafka::LiveConfig::from_toml("input_topic = \"in\"").unwrap();
+        std::fs::write(
+            &path,
+            "config_version = \"v2\"\n[live]\ninput_topic = \"in\"\n",
+        )
+        .unwrap();
+        assert_eq!(check_reload(&path, &running).unwrap().config_version, "v2");
+        std::fs::write(
+            &path,
+            "[score.thresholds]\nsuspend = 2.0\n[live]\ninput_topic = \"other\"\n",
+        )
+        .unwrap();
+        let problems = check_reload(&path, &running).unwrap_err().join("\n");
+        assert!(
+            problems.contains("[live] section cannot change"),
+            "{problems}"
+        );
+        assert!(problems.contains("score.thresholds.suspend"), "{problems}");
+        std::fs::write(&path, "config_version = \"v3\"\n").unwrap();
+        let problems = check_reload(&path, &running).unwrap_err().join("\n");
+        assert!(
+            problems.contains("[live] section cannot change"),
+            "{problems}"
+        );
+    }
+}
