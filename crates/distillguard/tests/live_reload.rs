@@ -121,6 +121,7 @@ fn sighup_refuses_an_invalid_file_and_applies_a_valid_one() {
     wait_for("/readyz", || {
         get(&listen, "/readyz").is_some_and(|(status, _)| status.contains("200"))
     });
+    assert!(metric_line(&listen, "distillguard_live_ready 1"));
 
     // two problems at once; the running configuration stays
     let invalid = "config_version = \"sighup-bad\"\n[score]\nbogus = 1\n[score.thresholds]\nmonitor = 0.9\nthrottle = 0.5\n";

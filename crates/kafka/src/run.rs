@@ -614,6 +614,7 @@ impl<F: EngineFactory> Live<F> {
             Ok(()) => self.core.shared.table().finish_round(&round),
             // the checkpoint is written; a new owner restores it, so this is not fatal
             Err(e) => {
+                metrics::counter!("distillguard_live_commit_failures_total").increment(1);
                 tracing::warn!(error = %e, "offset commit failed (rebalance?); retrying next round")
             }
         }
