@@ -7,8 +7,7 @@
 #[allow(dead_code)]
 mod kafka;
 
-use kafka::{produce, read_all};
-use rdkafka::mocking::MockCluster;
+use kafka::{produce, read_all, single_partition_cluster};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -89,16 +88,7 @@ fn records() -> Vec<(i32, String, Vec<u8>)> {
 
 #[test]
 fn sighup_refuses_an_invalid_file_and_applies_a_valid_one() {
-    let cluster = MockCluster::new(1).unwrap();
-    for t in [
-        "request-log",
-        "distillguard-verdicts",
-        "distillguard-campaigns",
-        "distillguard-dead-letter",
-        "distillguard-checkpoints",
-    ] {
-        cluster.create_topic(t, 1, 1).unwrap();
-    }
+    let cluster = single_partition_cluster();
     let brokers = cluster.bootstrap_servers();
     let listen = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::kafka::{produce, read_all};
+use common::kafka::{produce, read_all, single_partition_cluster};
 use distillguard_kafka::{reload, run_pipeline_reloadable, LiveConfig};
 use distillguard_types::net::NetData;
 use distillguard_types::{Config, Verdict};
-use rdkafka::mocking::MockCluster;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,24 +79,17 @@ async fn versions_of(
 /// A config whose monitor threshold every account reaches (each account's first scored event
 /// is a verdict), labelled `version`.
 fn config(version: &str) -> Config {
-    let mut c = Config::default();
-    c.config_version = version.into();
+    let mut c = Config {
+        config_version: version.into(),
+        ..Config::default()
+    };
     c.score.thresholds.monitor = 0.0;
     c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_applies_between_batches_and_a_restart_only_change_is_refused() {
-    let cluster = MockCluster::new(1).unwrap();
-    for t in [
-        "request-log",
-        "distillguard-verdicts",
-        "distillguard-campaigns",
-        "distillguard-dead-letter",
-        "distillguard-checkpoints",
-    ] {
-        cluster.create_topic(t, 1, 1).unwrap();
-    }
+    let cluster = single_partition_cluster();
     let brokers = cluster.bootstrap_servers();
     let live = LiveConfig {
         brokers: brokers.clone(),

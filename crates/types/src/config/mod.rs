@@ -198,9 +198,11 @@ mod tests {
     #[test]
     fn only_score_allowlist_shadow_and_version_change_live() {
         let running = Config::default();
-        let mut new = Config::default();
-        new.config_version = "v2".into();
-        new.shadow = true;
+        let mut new = Config {
+            config_version: "v2".into(),
+            shadow: true,
+            ..Config::default()
+        };
         new.score.thresholds.suspend = 0.99;
         new.score.weights.synchrony = 0.3;
         assert!(running.restart_only_changes(&new).is_empty());
