@@ -281,6 +281,12 @@ impl KeyStage {
         }
     }
 
+    /// Take a reloaded configuration whose correlation settings equal the running ones
+    /// ([`Config::restart_only_changes`] is empty): the key horizon stays as built.
+    pub fn set_config(&mut self, cfg: Arc<Config>) {
+        self.cfg = cfg;
+    }
+
     /// Rebuild from a serialized state.
     pub fn from_state(cfg: Arc<Config>, s: KeyStageState) -> Self {
         KeyStage {

@@ -172,6 +172,12 @@ impl AccountStage {
     }
 
     /// Rebuild from a serialized state.
+    /// Take a reloaded configuration whose signal, window and correlation settings equal the
+    /// running ones ([`Config::restart_only_changes`] is empty).
+    pub fn set_config(&mut self, cfg: Arc<Config>) {
+        self.cfg = cfg;
+    }
+
     pub fn from_state(cfg: Arc<Config>, net: Arc<NetData>, s: AccountStageState) -> Self {
         let accounts = s.accounts.into_iter().map(|a| (a.id.clone(), a)).collect();
         AccountStage {

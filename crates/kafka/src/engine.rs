@@ -104,4 +104,18 @@ pub trait EngineFactory: Send + Sync + 'static {
     fn restore(&self, bytes: &[u8]) -> Result<Self::Engine, String>;
     /// A parser.
     fn parser(&self) -> Self::Parser;
+    /// What a live reload hands the engines (the pipeline: its new `Arc<Config>`).
+    type Settings: Send + 'static;
+    /// Make `new` the settings of every engine made from now on; Ok: its version label, Err:
+    /// every reason it cannot replace the running settings (nothing changed). The loop calls
+    /// it between batches with the partition table locked, then [`EngineFactory::reconfigure`]
+    /// on every owned engine, so no engine runs with other settings than the factory's.
+    fn reload(&self, new: Self::Settings) -> Result<String, Vec<String>> {
+        let _ = new;
+        Err(vec!["this engine takes no live reloads".into()])
+    }
+    /// Bring an owned engine to the settings of the last successful [`EngineFactory::reload`].
+    fn reconfigure(&self, engine: &mut Self::Engine) {
+        let _ = engine;
+    }
 }

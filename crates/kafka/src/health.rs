@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Gauge: 1 while `/readyz` answers 200, else 0 (for dashboards and alerts).
+pub const READY_METRIC: &str = "distillguard_live_ready";
+
 /// Liveness / readiness flags set by the live loop.
 #[derive(Debug)]
 pub struct Health {
@@ -40,11 +43,13 @@ impl Health {
     pub fn set_ready(&self, ready: bool) {
         *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.ready.store(ready, Ordering::Relaxed);
+        metrics::gauge!(READY_METRIC).set(if ready { 1.0 } else { 0.0 });
     }
     /// Not ready, and why (shown by `/readyz`).
     pub fn set_not_ready(&self, reason: String) {
         *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
         self.ready.store(false, Ordering::Relaxed);
+        metrics::gauge!(READY_METRIC).set(0.0);
     }
     /// Why not ready, if the loop said.
     pub fn reason(&self) -> Option<String> {

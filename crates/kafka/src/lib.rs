@@ -7,6 +7,9 @@
 //! topic and input offsets are committed only behind acknowledged outputs and checkpoints
 //! (at-least-once). `/metrics`, `/healthz` and `/readyz` are served on `live.metrics_listen`.
 //!
+//! [`run_reloadable`] also takes reloads of the engines' settings (SIGHUP in the binary), applied
+//! between batches; see [`reload`].
+//!
 //! The engine and parser are plugged in through [`EngineFactory`]; the binary supplies the
 //! pipeline and the io crate's parser.
 
@@ -22,6 +25,7 @@ pub mod health;
 pub mod internal;
 #[cfg(feature = "pipeline")]
 pub mod pipeline_engine;
+pub mod reload;
 pub mod repartition;
 pub mod restore;
 pub mod run;
@@ -40,6 +44,7 @@ pub use engine::{Engine, EngineFactory, Outputs, RecordParse};
 pub use error::KafkaError;
 pub use health::Health;
 #[cfg(feature = "pipeline")]
-pub use pipeline_engine::{run_pipeline, PipelineEngines};
-pub use run::{run, run_with_health};
+pub use pipeline_engine::{run_pipeline, run_pipeline_reloadable, PipelineEngines};
+pub use reload::{ReloadHandle, ReloadOutcome, Reloads};
+pub use run::{run, run_reloadable, run_with_health};
 pub use summary::Summary;

@@ -9,6 +9,7 @@
 use crate::config::LiveConfig;
 use crate::engine::{Engine, EngineFactory, Outputs, RecordParse};
 use crate::error::KafkaError;
+use crate::reload::Reloads;
 use crate::summary::Summary;
 use distillguard_io::RecordParser;
 use distillguard_pipeline::Pipeline;
@@ -16,7 +17,7 @@ use distillguard_types::corr::{Evidence, ToKeys};
 use distillguard_types::net::NetData;
 use distillguard_types::{Config, Event, RejectReason};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 impl Engine for Pipeline {
     fn offer(&mut self, ev: Event) -> Result<(), RejectReason> {
@@ -82,9 +83,11 @@ impl RecordParse for RecordParser {
     }
 }
 
-/// Pipelines and parsers for one configuration.
+/// Pipelines and parsers for one configuration, replaced by live reloads.
 pub struct PipelineEngines {
-    cfg: Arc<Config>,
+    /// The configuration engines are made with; read when partitions are assigned and
+    /// replaced by reloads, never on the per-event path (each engine holds its own `Arc`).
+    cfg: RwLock<Arc<Config>>,
     net: Arc<NetData>,
     split: bool,
 }
@@ -93,37 +96,78 @@ impl PipelineEngines {
     /// Engines for `cfg` with the loaded network data; `split`: the cross-account stage runs
     /// over repartition topics (`live.repartition`).
     pub fn new(cfg: Arc<Config>, net: Arc<NetData>, split: bool) -> PipelineEngines {
-        PipelineEngines { cfg, net, split }
+        PipelineEngines {
+            cfg: RwLock::new(cfg),
+            net,
+            split,
+        }
+    }
+
+    /// The configuration in force (the last one reloaded, or the one started with).
+    pub fn config(&self) -> Arc<Config> {
+        self.cfg.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
 impl EngineFactory for PipelineEngines {
     type Engine = Pipeline;
     type Parser = RecordParser;
+    type Settings = Arc<Config>;
     fn create(&self) -> Pipeline {
-        let mut p = Pipeline::new(self.cfg.clone(), self.net.clone());
+        let mut p = Pipeline::new(self.config(), self.net.clone());
         p.set_split(self.split);
         p
     }
     fn restore(&self, bytes: &[u8]) -> Result<Pipeline, String> {
-        let mut p = Pipeline::restore(self.cfg.clone(), self.net.clone(), bytes)
-            .map_err(|e| e.to_string())?;
+        let mut p =
+            Pipeline::restore(self.config(), self.net.clone(), bytes).map_err(|e| e.to_string())?;
         p.set_split(self.split);
         Ok(p)
     }
     fn parser(&self) -> RecordParser {
-        RecordParser::new(&self.cfg.input)
+        RecordParser::new(&self.config().input)
+    }
+    /// Refused when `new` changes a restart-only section (`Config::restart_only_changes`),
+    /// each named; the caller has checked its values.
+    fn reload(&self, new: Arc<Config>) -> Result<String, Vec<String>> {
+        let mut cfg = self.cfg.write().unwrap_or_else(|e| e.into_inner());
+        let refused = cfg.restart_only_changes(&new);
+        if !refused.is_empty() {
+            return Err(refused.iter().map(ToString::to_string).collect());
+        }
+        *cfg = new;
+        Ok(cfg.config_version.clone())
+    }
+    fn reconfigure(&self, engine: &mut Pipeline) {
+        // every engine is made from this factory's configuration, whose restart-only
+        // sections never change, so the pipeline's own check passes
+        if let Err(refused) = engine.reconfigure(self.config()) {
+            tracing::error!(?refused, "an engine kept its configuration");
+        }
     }
 }
 
-/// [`crate::run`] with the real pipeline: what `distillguard run` calls.
+/// [`crate::run`] with the real pipeline.
 pub async fn run_pipeline(
     cfg: Arc<Config>,
     net: Arc<NetData>,
     live: LiveConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary, KafkaError> {
+    run_pipeline_reloadable(cfg, net, live, None, shutdown).await
+}
+
+/// [`crate::run_reloadable`] with the real pipeline: what `distillguard run` calls, with the
+/// configurations its SIGHUP handler has checked arriving on `reloads`.
+pub async fn run_pipeline_reloadable(
+    cfg: Arc<Config>,
+    net: Arc<NetData>,
+    live: LiveConfig,
+    reloads: Option<Reloads<Arc<Config>>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary, KafkaError> {
     let windows = cfg.windows.clone();
     let engines = PipelineEngines::new(cfg, net, live.repartition);
-    crate::run(live, windows, engines, shutdown).await
+    let health = Arc::new(crate::Health::new(std::time::Duration::from_secs(60)));
+    crate::run_reloadable(live, windows, engines, health, reloads, shutdown).await
 }

@@ -17,6 +17,7 @@ use crate::engine::{Engine, EngineFactory, Outputs};
 use crate::error::KafkaError;
 use crate::health::{self, Health};
 use crate::internal::{self, InternalBatch};
+use crate::reload::{ReloadRequest, Reloads};
 use crate::restore::ReaderContext;
 use crate::sink::Sink;
 use crate::summary::Summary;
@@ -78,6 +79,19 @@ pub async fn run_with_health<F: EngineFactory>(
     health: Arc<Health>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary, KafkaError> {
+    run_reloadable(live, windows, factory, health, None, shutdown).await
+}
+
+/// [`run_with_health`], taking reloads of the engines' settings from `reloads` (see
+/// [`crate::reload`]): each is applied between batches, to the factory and every owned engine.
+pub async fn run_reloadable<F: EngineFactory>(
+    live: LiveConfig,
+    windows: WindowsConfig,
+    factory: F,
+    health: Arc<Health>,
+    reloads: Option<Reloads<F::Settings>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary, KafkaError> {
     live.validate().map_err(KafkaError::Config)?;
     let server = match live.metrics_listen {
         Some(addr) => {
@@ -99,7 +113,7 @@ pub async fn run_with_health<F: EngineFactory>(
     let result = Live::start(live, windows, factory, health.clone()).await;
     let result = match result {
         Ok(mut l) => {
-            let r = l.main(shutdown).await;
+            let r = l.main(reloads, shutdown).await;
             let t = Instant::now();
             drop(l);
             tracing::debug!(took = ?t.elapsed(), "clients closed");
@@ -123,12 +137,13 @@ struct Parsed<P> {
 }
 
 /// What the loop does next.
-enum Next<M, P> {
+enum Next<M, P, R> {
     Stop,
     Tick,
     Parsed(P),
     Internal(M),
     Input(M),
+    Reload(Option<R>),
 }
 
 struct Live<F: EngineFactory> {
@@ -243,7 +258,11 @@ impl<F: EngineFactory> Live<F> {
         }
     }
 
-    async fn main(&mut self, shutdown: impl Future<Output = ()>) -> Result<Summary, KafkaError> {
+    async fn main(
+        &mut self,
+        mut reloads: Option<Reloads<F::Settings>>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<Summary, KafkaError> {
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -255,6 +274,12 @@ impl<F: EngineFactory> Live<F> {
             let internal = async {
                 match &shared.internal {
                     Some(c) => c.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let reload = async {
+                match reloads.as_mut() {
+                    Some(r) => r.recv().await,
                     None => std::future::pending().await,
                 }
             };
@@ -270,6 +295,7 @@ impl<F: EngineFactory> Live<F> {
                 biased;
                 _ = &mut shutdown => Next::Stop,
                 _ = tick.tick() => Next::Tick,
+                r = reload => Next::Reload(r),
                 p = parsed => Next::Parsed(p.expect("the parse task ends by sending")),
                 m = internal => Next::Internal(m),
                 m = consumer.recv(), if !parsing => Next::Input(m),
@@ -280,6 +306,15 @@ impl<F: EngineFactory> Live<F> {
                 Next::Parsed(p) => self.on_parsed(p).await,
                 Next::Internal(m) => self.on_internal(m).await,
                 Next::Input(m) => self.on_input(m),
+                Next::Reload(Some(request)) => {
+                    self.on_reload(request);
+                    Ok(())
+                }
+                Next::Reload(None) => {
+                    // every handle is gone: no more reloads
+                    reloads = None;
+                    Ok(())
+                }
             };
             if let Err(e) = step {
                 break Err(e);
@@ -350,6 +385,26 @@ impl<F: EngineFactory> Live<F> {
         }
         self.report();
         Ok(())
+    }
+
+    /// A reload, between batches: the factory checks and takes the new settings, then every
+    /// owned engine is brought to them, all with the partition table locked (a rebalance
+    /// adopts engines under the same lock, so none is made with the old settings after this).
+    /// Events admitted before and not yet past the watermark are decided with the new ones.
+    fn on_reload(&mut self, request: ReloadRequest<F::Settings>) {
+        let shared = &self.core.shared;
+        let outcome = {
+            let mut table = shared.table();
+            let outcome = shared.factory.reload(request.settings);
+            if outcome.is_ok() {
+                for st in table.parts.values_mut() {
+                    shared.factory.reconfigure(&mut st.engine);
+                }
+            }
+            outcome
+        };
+        // the sender may have given up waiting; the settings are applied either way
+        let _ = request.reply.send(outcome);
     }
 
     /// An input message: read it and what else the consumer holds into a batch, and parse
@@ -559,6 +614,7 @@ impl<F: EngineFactory> Live<F> {
             Ok(()) => self.core.shared.table().finish_round(&round),
             // the checkpoint is written; a new owner restores it, so this is not fatal
             Err(e) => {
+                metrics::counter!("distillguard_live_commit_failures_total").increment(1);
                 tracing::warn!(error = %e, "offset commit failed (rebalance?); retrying next round")
             }
         }

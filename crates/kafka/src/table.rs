@@ -267,6 +267,7 @@ mod tests {
     impl EngineFactory for Factory {
         type Engine = Fixed;
         type Parser = NoParse;
+        type Settings = ();
         fn create(&self) -> Fixed {
             Fixed(0)
         }

@@ -12,7 +12,7 @@ use distillguard_features::signals::compute;
 use distillguard_features::stage::{fold_into, note_template_request, AccountStageState};
 use distillguard_features::{AccountStage, AccountState, SignalSet};
 use distillguard_score::{Decision, Scorer};
-use distillguard_types::config::{Config, LatePolicy};
+use distillguard_types::config::{Config, LatePolicy, Problem};
 use distillguard_types::corr::{CampaignLabel, Evidence, Observation, View};
 use distillguard_types::hash::{combine, stable_hash};
 use distillguard_types::net::NetData;
@@ -184,6 +184,22 @@ impl Pipeline {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// Take a reloaded configuration between batches (live mode's SIGHUP): later decisions use
+    /// its weights, thresholds, hysteresis, allowlist and shadow flag, and their verdicts carry
+    /// its `config_version`; state is kept. Refused, with every section named, when `cfg`
+    /// changes a restart-only section ([`Config::restart_only_changes`]).
+    pub fn reconfigure(&mut self, cfg: Arc<Config>) -> Result<(), Vec<Problem>> {
+        let refused = self.cfg.restart_only_changes(&cfg);
+        if !refused.is_empty() {
+            return Err(refused);
+        }
+        self.accounts.set_config(cfg.clone());
+        self.keys.set_config(cfg.clone());
+        self.scorer = Scorer::new(&cfg);
+        self.cfg = cfg;
+        Ok(())
     }
 
     /// Highest event time admitted.

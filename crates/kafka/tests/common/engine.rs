@@ -97,6 +97,7 @@ pub struct Counting;
 impl EngineFactory for Counting {
     type Engine = CountingEngine;
     type Parser = JsonParser;
+    type Settings = ();
     fn create(&self) -> CountingEngine {
         CountingEngine::default()
     }

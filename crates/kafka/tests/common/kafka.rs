@@ -210,3 +210,20 @@ pub fn create_topics(brokers: &str, topics: &[(&str, i32, bool)]) {
         }
     }
 }
+
+/// A one-broker mock cluster holding the default topics of a per-partition (not split) live
+/// run, one partition each: input, outputs and checkpoints.
+pub fn single_partition_cluster() -> rdkafka::mocking::MockCluster<'static, DefaultProducerContext>
+{
+    let cluster = rdkafka::mocking::MockCluster::new(1).expect("mock cluster");
+    for t in [
+        "request-log",
+        "distillguard-verdicts",
+        "distillguard-campaigns",
+        "distillguard-dead-letter",
+        "distillguard-checkpoints",
+    ] {
+        cluster.create_topic(t, 1, 1).expect("mock topic");
+    }
+    cluster
+}

@@ -367,3 +367,44 @@ fn split_key_side_expires_on_its_own_clock() {
     check(None, Some(3 * DAY), 0);
     check(Some(3 * DAY), Some(DAY), 1);
 }
+
+/// A reload between batches: later decisions use the new thresholds and carry the new
+/// version; a restart-only change is refused by section and nothing changes.
+#[test]
+fn reconfigure_applies_thresholds_and_version_to_later_verdicts() {
+    let mut cfg = Config {
+        config_version: "v1".into(),
+        ..Config::default()
+    };
+    // no account of this test reaches monitor
+    cfg.score.thresholds.monitor = 0.97;
+    cfg.score.thresholds.throttle = 0.98;
+    cfg.score.thresholds.suspend = 0.99;
+    let mut p = Pipeline::new(Arc::new(cfg.clone()), Arc::new(NetData::default()));
+    let mut out = Outputs::default();
+    p.offer(ev("a", MIN, None)).unwrap();
+    p.finish(&mut out);
+    assert_eq!(p.counters().processed, 1);
+    assert!(out.verdicts.is_empty(), "{:?}", out.verdicts);
+
+    let mut restart_only = cfg.clone();
+    restart_only.config_version = "bad".into();
+    restart_only.input.dedupe_window *= 2;
+    let refused = p.reconfigure(Arc::new(restart_only)).unwrap_err();
+    assert_eq!(refused[0].path, "input");
+    assert_eq!(p.config().config_version, "v1");
+
+    // every account reaches monitor
+    let mut next = cfg.clone();
+    next.config_version = "v2".into();
+    next.score.thresholds.monitor = 0.0;
+    p.reconfigure(Arc::new(next)).unwrap();
+    p.offer(ev("b", 10 * MIN, None)).unwrap();
+    p.finish(&mut out);
+    let b: Vec<_> = out
+        .verdicts
+        .iter()
+        .map(|v| (v.account_id.as_str(), v.config_version.as_str()))
+        .collect();
+    assert_eq!(b, [("b", "v2")]);
+}

@@ -155,7 +155,35 @@ impl Config {
             Err(ConfigError::Invalid(p.0))
         }
     }
+
+    /// What a live reload from `self` (running) to `new` would change that only a restart
+    /// can: one problem per section that differs outside the live-reloadable ones
+    /// ([`LIVE_RELOADABLE`]). Empty: `new` can replace `self` between batches.
+    pub fn restart_only_changes(&self, new: &Config) -> Vec<Problem> {
+        let mut p = Problems::default();
+        let mut differs = |section: &str, same: bool| {
+            if !same {
+                p.add(
+                    section,
+                    "cannot change while running (state, windows and correlation structures \
+                     are built from it): restart to apply",
+                );
+            }
+        };
+        differs("input", self.input == new.input);
+        differs("windows", self.windows == new.windows);
+        differs("signals", self.signals == new.signals);
+        differs("correlate", self.correlate == new.correlate);
+        differs("extraction", self.extraction == new.extraction);
+        differs("netdata", self.netdata == new.netdata);
+        p.0
+    }
 }
+
+/// The sections and keys a running engine takes on a reload (SIGHUP in live mode): weights,
+/// thresholds, hysteresis and the per-account cap (`score`), `allowlist`, `shadow` and
+/// `config_version`. Every other section is restart-only ([`Config::restart_only_changes`]).
+pub const LIVE_RELOADABLE: [&str; 4] = ["config_version", "shadow", "score", "allowlist"];
 
 #[cfg(test)]
 mod tests {
@@ -165,6 +193,27 @@ mod tests {
     fn shipped_default_toml_equals_code_defaults() {
         let parsed = Config::load_str(DEFAULT_TOML).expect("configs/default.toml is valid");
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn only_score_allowlist_shadow_and_version_change_live() {
+        let running = Config::default();
+        let mut new = Config {
+            config_version: "v2".into(),
+            shadow: true,
+            ..Config::default()
+        };
+        new.score.thresholds.suspend = 0.99;
+        new.score.weights.synchrony = 0.3;
+        assert!(running.restart_only_changes(&new).is_empty());
+        new.correlate.common_members += 1;
+        new.windows.allowed_lateness *= 2;
+        let paths: Vec<String> = running
+            .restart_only_changes(&new)
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(paths, ["windows", "correlate"]);
     }
 
     #[test]
