@@ -1,6 +1,6 @@
 //! `distillguard run`: the engine as a Kafka consumer group, and the `[live]` section of the
-//! config file (kept apart so the engine config stays strict about unknown keys). SIGHUP
-//! re-reads the file and reloads the engine's weights, thresholds, hysteresis, allowlist,
+//! config file (kept apart so the engine config stays strict about unknown keys). SIGHUP, or
+//! a change of the file's contents (checked every [`WATCH_EVERY`]), re-reads the file and reloads the engine's weights, thresholds, hysteresis, allowlist,
 //! shadow flag and `config_version` between batches ([`reload_from_file`]); a file that fails
 //! `check-config`'s checks, changes `[live]` or changes a restart-only section is refused
 //! with every problem logged, and the running configuration stays.
@@ -12,6 +12,10 @@ use distillguard_types::config::Config;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the config file is read to see whether its contents changed.
+pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 
 /// Split a config file into (engine config text, the body of its `[live]` table if present).
 pub fn split_live(text: &str) -> anyhow::Result<(String, Option<String>)> {
@@ -47,6 +51,11 @@ pub fn run(path: &std::path::Path) -> anyhow::Result<ExitCode> {
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .context("installing the SIGHUP handler")?
     };
+    rt.spawn(reload_on_change(
+        path.to_path_buf(),
+        live.clone(),
+        reloads.clone(),
+    ));
     rt.spawn(reload_on_hangup(
         hangups,
         path.to_path_buf(),
@@ -75,6 +84,27 @@ async fn reload_on_hangup(
         tracing::info!(file = %path.display(), "SIGHUP: reloading the configuration");
         // the outcome is logged and counted by the handle
         let _ = reload_from_file(&path, &running_live, &reloads).await;
+    }
+}
+
+/// Each change of the file's contents (a small blocking read every [`WATCH_EVERY`]; an unreadable file is no
+/// change, so an editor's replace-by-rename is seen once it lands): [`reload_from_file`].
+async fn reload_on_change(
+    path: PathBuf,
+    running_live: distillguard_kafka::LiveConfig,
+    reloads: ReloadHandle<Arc<Config>>,
+) {
+    let mut seen = std::fs::read(&path).ok();
+    loop {
+        tokio::time::sleep(WATCH_EVERY).await;
+        let Ok(now) = std::fs::read(&path) else {
+            continue;
+        };
+        if seen.as_ref() != Some(&now) {
+            seen = Some(now);
+            tracing::info!(file = %path.display(), "config file changed: reloading");
+            let _ = reload_from_file(&path, &running_live, &reloads).await;
+        }
     }
 }
 

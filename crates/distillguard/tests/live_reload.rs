@@ -1,7 +1,7 @@
-//! `distillguard run` as a child process against librdkafka's mock cluster: SIGHUP with an
-//! invalid file is refused with every problem logged and counted as `invalid`; SIGHUP with a
-//! changed threshold and version is applied, counted as `ok`, and later verdicts carry the new
-//! version.
+//! `distillguard run` as a child process against librdkafka's mock cluster, reloading on
+//! SIGHUP and, in a second run, on the file's change alone: an invalid file is refused with
+//! every problem logged and counted as `invalid`; a changed threshold and version is applied,
+//! counted as `ok`, and later verdicts carry the new version.
 
 #[path = "../../kafka/tests/common/kafka.rs"]
 #[allow(dead_code)]
@@ -69,6 +69,17 @@ fn metric_line(listen: &str, line: &str) -> bool {
     get(listen, "/metrics").is_some_and(|(_, body)| body.lines().any(|l| l == line))
 }
 
+/// Reloads counted with `result` so far (the file watch and a signal may both count one).
+fn reloads(listen: &str, result: &str) -> u64 {
+    let series = format!("distillguard_live_config_reloads_total{{result=\"{result}\"}} ");
+    get(listen, "/metrics")
+        .and_then(|(_, body)| {
+            body.lines()
+                .find_map(|l| l.strip_prefix(&series).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
 /// Twenty accounts, three records each, then ten pusher records 15 minutes later so the
 /// watermark passes all of them.
 fn records() -> Vec<(i32, String, Vec<u8>)> {
@@ -88,6 +99,17 @@ fn records() -> Vec<(i32, String, Vec<u8>)> {
 
 #[test]
 fn sighup_refuses_an_invalid_file_and_applies_a_valid_one() {
+    reload_refuses_an_invalid_file_and_applies_a_valid_one(true);
+}
+
+#[test]
+fn a_changed_file_is_reloaded_without_a_signal() {
+    reload_refuses_an_invalid_file_and_applies_a_valid_one(false);
+}
+
+/// The whole case; after each write the reload comes from SIGHUP (`signal`) or from the
+/// file watch alone.
+fn reload_refuses_an_invalid_file_and_applies_a_valid_one(signal: bool) {
     let cluster = single_partition_cluster();
     let brokers = cluster.bootstrap_servers();
     let listen = {
@@ -116,23 +138,19 @@ fn sighup_refuses_an_invalid_file_and_applies_a_valid_one() {
     // two problems at once; the running configuration stays
     let invalid = "config_version = \"sighup-bad\"\n[score]\nbogus = 1\n[score.thresholds]\nmonitor = 0.9\nthrottle = 0.5\n";
     write_config(&config, &brokers, &listen, invalid);
-    hangup(&child);
+    if signal {
+        hangup(&child);
+    }
     wait_for("an invalid reload counted", || {
-        metric_line(
-            &listen,
-            "distillguard_live_config_reloads_total{result=\"invalid\"} 1",
-        )
+        reloads(&listen, "invalid") >= 1
     });
 
     let v2 = "config_version = \"sighup-v2\"\n[score.thresholds]\nmonitor = 0.0\nsuspend = 0.95\n";
     write_config(&config, &brokers, &listen, v2);
-    hangup(&child);
-    wait_for("a reload counted ok", || {
-        metric_line(
-            &listen,
-            "distillguard_live_config_reloads_total{result=\"ok\"} 1",
-        )
-    });
+    if signal {
+        hangup(&child);
+    }
+    wait_for("a reload counted ok", || reloads(&listen, "ok") >= 1);
 
     produce(&brokers, "request-log", &records());
     let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
