@@ -11,12 +11,8 @@
 //! message's first number. Campaign moves (rare) travel as bincode inside the message.
 //!
 //! Why: the internal topics are split mode's biggest cost (every byte is produced, stored by
-//! the broker, fetched and copied). In the unit tests' step of 1,000 observations (20 accounts)
-//! this format takes 28.6 kB where bincode took 62.2 kB, and 300 evidence items 8.9 kB where it
-//! took 17.7 kB; on the throughput bench's records (973k observations and about 706k evidence
-//! items) the internal topics carried about 40 MiB, 25 bytes an item. Since keys that were
-//! never suspicious stopped answering (`KeyStage::observe`), the simulated day's 996k
-//! observations draw 330k evidence items instead of 709k: 36 MiB instead of 48 MiB.
+//! the broker, fetched and copied), and this format takes less than half of bincode's bytes
+//! (sizes in benches/RESULTS.md).
 //!
 //! A message starts with [`MAGIC`] and the format version. Messages without the magic byte are
 //! read as the previous format (bincode of the same types; its first byte, a small varint,
