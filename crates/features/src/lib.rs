@@ -23,7 +23,7 @@ pub mod timing;
 pub mod window;
 
 pub use account::AccountState;
-pub use signals::{Signal, SignalSet};
+pub use signals::{Signal, SignalId, SignalSet};
 pub use stage::AccountStage;
 
 /// Linear ramp: 0 at `r[0]`, 1 at `r[1]` (works for descending ramps too).
