@@ -166,11 +166,6 @@ impl Pipeline {
         self.split = on;
     }
 
-    /// Whether the engine runs in split mode.
-    pub fn is_split(&self) -> bool {
-        self.split
-    }
-
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.cfg
