@@ -236,7 +236,7 @@ pub const PACK: usize = 1024;
 /// partition `from`, each numbered, in the key partition's order, then possibly an
 /// acknowledgement of a tick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Back {
+pub struct EvidenceEnvelope {
     /// The key partition.
     pub from: i32,
     /// (sequence number, evidence).
