@@ -4,7 +4,7 @@
 use distillguard_features::signals::{SignalId, SignalSet};
 use distillguard_features::AccountState;
 use distillguard_types::config::Config;
-use distillguard_types::corr::byte_share;
+use distillguard_types::corr::{byte_share, View};
 use distillguard_types::Reason;
 
 fn round(x: f64) -> f64 {
@@ -31,15 +31,16 @@ pub fn reasons(s: &SignalSet, st: &AccountState, cfg: &Config) -> Vec<Reason> {
         .collect()
 }
 
-/// The plain-language detail of a cross-account signal's reason (none for per-account ones,
-/// whose value and threshold say it all).
+/// The plain-language detail of a cross-account signal's reason, by the view the signal reads
+/// ([`SignalId::view`], an exhaustive match); none for per-account signals, whose value and
+/// threshold say it all.
 fn detail(id: SignalId, st: &AccountState) -> Option<String> {
     let e = &st.evidence;
-    let held = match id {
-        SignalId::SharedTemplate => &e.template,
-        SignalId::SharedIpPool => &e.ip_pool,
-        SignalId::SharedIdentity => &e.identity,
-        SignalId::Synchrony => {
+    let held = match id.view() {
+        Some(View::Template) => &e.template,
+        Some(View::IpPool) => &e.ip_pool,
+        Some(View::Identity) => &e.identity,
+        Some(View::Timing) => {
             let h = if e.template.strength >= e.ip_pool.strength {
                 &e.template
             } else {
@@ -52,16 +53,7 @@ fn detail(id: SignalId, st: &AccountState) -> Option<String> {
                     .map_or_else(|| "its keys".to_string(), |k| k.display())
             ));
         }
-        SignalId::RateVsHistory
-        | SignalId::RateVsCohort
-        | SignalId::TimingRegularity
-        | SignalId::Sleepless
-        | SignalId::YoungVolume
-        | SignalId::HarvestUsage
-        | SignalId::TemplateConcentration
-        | SignalId::CapabilityBreadth
-        | SignalId::IpRotation
-        | SignalId::HostingIp => return None,
+        None => return None,
     };
     let key = held.key?;
     Some(format!(
