@@ -4,7 +4,7 @@
 use crate::cli::ExplainArgs;
 use crate::commands::load_config;
 use anyhow::Context;
-use distillguard_features::signals::NAMES;
+use distillguard_features::signals::SignalId;
 use distillguard_report::{load_campaigns, load_verdicts, Explanation};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,7 +16,10 @@ const VIEWS: [&str; 3] = ["template", "ip_pool", "identity"];
 /// account.
 pub fn run(a: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let cfg = Arc::new(load_config(a.config.as_deref())?);
-    let names = NAMES.iter().map(|n| n.to_string()).collect();
+    let names = SignalId::ALL
+        .iter()
+        .map(|id| id.name().to_string())
+        .collect();
     let mut e = Explanation::new(&a.account, names, cfg.score.thresholds);
     let run = crate::recorded::replay_recording(cfg, &a.inputs, "explain", &mut |samples| {
         for s in samples.iter().filter(|s| s.account == a.account.as_str()) {
@@ -25,7 +28,7 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<ExitCode> {
                 n_request: s.n_request,
                 score: s.score,
                 bound: s.bound,
-                strengths: s.signals.0.iter().map(|g| g.strength).collect(),
+                strengths: s.signals.iter().map(|(_, g)| g.strength).collect(),
             });
             for (view, held) in VIEWS.iter().zip(&s.views) {
                 if let Some(key) = held.key.filter(|_| held.members >= 2) {

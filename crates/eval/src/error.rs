@@ -36,6 +36,9 @@ pub enum EvalError {
     /// A report could not be serialised to JSON.
     #[error("cannot serialise report: {0}")]
     Json(#[from] serde_json::Error),
+    /// An input could not be opened or read, as the engine's own reader reports it.
+    #[error(transparent)]
+    Input(#[from] distillguard_io::IoError),
     /// Arguments that make no sense together (empty grid, bad range, ...).
     #[error("invalid arguments: {0}")]
     Invalid(String),

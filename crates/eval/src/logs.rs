@@ -8,9 +8,10 @@
 use crate::error::EvalError;
 use crate::timestamp::TsMs;
 use ahash::AHashMap;
+use distillguard_io::InputSpec;
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// Bytes per chunk handed to a parsing worker.
@@ -169,22 +170,11 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, EvalError> {
     Ok(out)
 }
 
-/// Opens a log file, decompressing by extension (`.gz`, `.zst`); `-` is standard input.
-pub fn open_log(path: &Path) -> Result<Box<dyn Read + Send>, EvalError> {
-    if path == Path::new("-") {
-        return Ok(Box::new(std::io::stdin()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| EvalError::io(path, e))?;
-    let name = path.to_string_lossy();
-    Ok(if name.ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
-            file,
-        )))
-    } else if name.ends_with(".zst") {
-        Box::new(zstd::Decoder::new(file).map_err(|e| EvalError::io(path, e))?)
-    } else {
-        Box::new(file)
-    })
+/// Opens a log file as the engine does ([`distillguard_io::open_input`]: gzip and zstd by their
+/// magic bytes); `-` is standard input.
+pub fn open_log(path: &Path) -> Result<Box<dyn BufRead + Send>, EvalError> {
+    let (reader, _) = distillguard_io::open_input(&InputSpec::new(path))?;
+    Ok(reader)
 }
 
 /// Reads `reader` into newline-aligned chunks and hands each to `send`; returns false
@@ -295,6 +285,7 @@ pub fn scan_logs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use distillguard_io::IoError;
     use std::io::Write;
 
     const LOG: &str = r#"{"ts":"2026-01-01T00:00:00Z","account_id":"a","prompt":"x"}
@@ -351,7 +342,7 @@ mod tests {
     #[test]
     fn missing_file_is_an_error() {
         let e = scan_logs(&[PathBuf::from("/nonexistent/x.jsonl")], &cutoffs());
-        assert!(matches!(e, Err(EvalError::Io { .. })));
+        assert!(matches!(e, Err(EvalError::Input(IoError::Open { .. }))));
     }
 
     #[test]

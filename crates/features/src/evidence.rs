@@ -199,7 +199,7 @@ impl EvidenceSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signals::{cross_account, Signal};
+    use crate::signals::{cross_account, CrossAccount};
     use distillguard_types::config::CorrelateConfig;
     use distillguard_types::corr::KeyKind;
 
@@ -303,7 +303,7 @@ mod tests {
         assert!(late.duplicate_share() > 0.4, "{}", late.duplicate_share());
     }
 
-    type ReadOut = ([Signal; 4], Option<CampaignLabel>, f64);
+    type ReadOut = (CrossAccount, Option<CampaignLabel>, f64);
 
     /// What scoring reads of an evidence set at `now`: the cross-account signals, the label
     /// and the template exposure.

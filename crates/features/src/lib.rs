@@ -1,7 +1,7 @@
 //! Per-account state and signals.
 //!
-//! [`AccountStage`] owns the state of every active account: bounded sketches and rings (a few
-//! hundred bytes per account, see [`AccountState`]), updated once per event in event-time
+//! [`AccountStage`] owns the state of every active account: bounded sketches and rings (at
+//! most 2 KiB per account, see [`AccountState`]), updated once per event in event-time
 //! order. From that state [`signals::compute`] derives the per-account signals, each a strength
 //! in 0..1 with the raw value it came from. The stage also emits the account's
 //! [`Observation`](distillguard_types::corr::Observation)s for the cross-account stage and folds
@@ -23,7 +23,7 @@ pub mod timing;
 pub mod window;
 
 pub use account::AccountState;
-pub use signals::{Signal, SignalSet};
+pub use signals::{Signal, SignalId, SignalSet};
 pub use stage::AccountStage;
 
 /// Linear ramp: 0 at `r[0]`, 1 at `r[1]` (works for descending ramps too).

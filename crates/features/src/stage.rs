@@ -5,7 +5,6 @@ use crate::cohort::Cohorts;
 use crate::evidence::EvidenceSet;
 use crate::extraction::{extraction, judged_extraction};
 use crate::keys::keys_of;
-use crate::signals::{compute, SignalSet};
 use distillguard_types::config::Config;
 use distillguard_types::corr::{share_byte, Evidence, Observation};
 use distillguard_types::net::NetData;
@@ -85,21 +84,9 @@ impl AccountStage {
         st
     }
 
-    /// Fold evidence into its account (evidence for an expired account is dropped).
-    pub fn fold(&mut self, e: &Evidence) {
-        if let Some(st) = self.accounts.get_mut(&e.account) {
-            fold_into(st, e, &self.cfg);
-        }
-    }
-
     /// The account's state, if held.
     pub fn get_mut(&mut self, account: &str) -> Option<&mut AccountState> {
         self.accounts.get_mut(account)
-    }
-
-    /// Signals of an account at `ts`.
-    pub fn signals(&self, st: &mut AccountState, ts: i64) -> SignalSet {
-        compute(st, f64::from(st.cohort_z), ts, &self.cfg)
     }
 
     /// Drop accounts idle for `idle_expiry` (checked at most once per event-time hour).
@@ -153,11 +140,6 @@ impl AccountStage {
     /// Total approximate bytes of account state.
     pub fn state_bytes(&self) -> usize {
         self.accounts.values().map(|s| s.approx_bytes()).sum()
-    }
-
-    /// Iterate states (any order).
-    pub fn iter(&self) -> impl Iterator<Item = &AccountState> {
-        self.accounts.values()
     }
 
     /// Serializable state (accounts sorted by id, so snapshots are deterministic).

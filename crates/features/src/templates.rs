@@ -2,8 +2,7 @@
 //!
 //! A handful of template slots (a lossy top-k over prompt prints): a prompt joins the slot whose
 //! LSH bands it shares, else replaces the least-used slot. "Few templates, many fillings" shows
-//! as a high share of requests in the top three slots while the number of distinct exact
-//! skeletons keeps growing.
+//! as a high share of requests in the top three slots.
 
 use crate::distinct::Distinct256;
 use distillguard_types::prompt::{PromptPrint, BANDS};
@@ -22,6 +21,8 @@ struct Slot {
 pub struct TemplateSlots {
     slots: [Slot; SLOTS],
     total: u32,
+    /// Distinct exact skeletons. No signal reads it; it stays because it is part of the
+    /// snapshot layout, and dropping it means a new `STATE_FORMAT`.
     skeletons: Distinct256,
 }
 
@@ -69,11 +70,6 @@ impl TemplateSlots {
         let mut c: [u32; SLOTS] = std::array::from_fn(|i| self.slots[i].count);
         c.sort_unstable_by(|a, b| b.cmp(a));
         (f64::from(c[0] + c[1] + c[2]).min(f64::from(self.total))) / f64::from(self.total)
-    }
-
-    /// Estimated distinct exact skeletons (fillings).
-    pub fn distinct_skeletons(&self) -> f64 {
-        self.skeletons.estimate()
     }
 }
 

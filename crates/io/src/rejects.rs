@@ -17,7 +17,6 @@
 //! verdicts. Nothing else in distillguard keeps prompt text.
 
 use crate::redact::KeptFields;
-use crate::source::Batch;
 use crate::write::{Access, RowWriter};
 use crate::IoError;
 use distillguard_types::RejectReason;
@@ -96,19 +95,6 @@ impl RejectWriter {
             fields: keep.extract(raw),
         };
         self.out.write(&row)
-    }
-
-    /// Write the parser's rejects of a batch (`names`: [`SourceStage::names`]).
-    ///
-    /// [`SourceStage::names`]: crate::source::SourceStage::names
-    pub fn write_batch_rejects(&mut self, names: &[String], batch: &Batch) -> Result<(), IoError> {
-        for r in &batch.rejects {
-            let source = names
-                .get(r.origin.source as usize)
-                .map_or("?", String::as_str);
-            self.write(source, r.origin.line, r.reason, batch.reject_raw(r))?;
-        }
-        Ok(())
     }
 
     /// Rows written so far.

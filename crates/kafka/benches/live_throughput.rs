@@ -34,10 +34,9 @@
 //!   outcome is complete only then; the [`QUIET`] period that shows it is not counted) — and it
 //!   has written its final checkpoints and committed every input offset (the
 //!   `distillguard_live_checkpoints_total` counter, which moves once the commit is
-//!   acknowledged). Group join before and client teardown after are left out of both runs: the
-//!   mock cluster's join takes 3.4–4 s in steps of about 100 ms and closing the librdkafka
-//!   clients 0.15–0.3 s, noise of ±0.1 s or more on a 1.5 s figure when runs were timed from
-//!   start to return. The subtraction removes the fixed costs in between (restore, first fetch,
+//!   acknowledged). Group join before and client teardown after are left out of both runs:
+//!   both vary by more than the difference being measured (see benches/RESULTS.md). The
+//!   subtraction removes the fixed costs in between (restore, first fetch,
 //!   the final round's fixed part). Every run still leaves the group and its committed offsets
 //!   are checked afterwards against the high watermarks. Each run also prints (to stderr) when
 //!   its first record was counted, when every record was processed, when the final commit was

@@ -16,7 +16,7 @@ const PARALLEL_FROM: usize = 32;
 
 /// One input record copied out of the consumer (its buffers are reused batch after batch).
 #[derive(Debug, Default)]
-pub struct Raw {
+pub struct InputRecord {
     /// Input partition.
     pub partition: i32,
     /// Offset.
@@ -27,7 +27,7 @@ pub struct Raw {
     pub parsed: Option<Result<Event, RejectReason>>,
 }
 
-impl Raw {
+impl InputRecord {
     /// Message key.
     pub fn key(&self) -> Option<&[u8]> {
         self.key.as_deref()
@@ -110,7 +110,7 @@ impl<T: Default> Slots<T> {
 }
 
 /// Input records read together.
-pub type Batch = Slots<Raw>;
+pub type Batch = Slots<InputRecord>;
 
 impl Batch {
     /// Copy a consumed message in.
@@ -119,7 +119,7 @@ impl Batch {
     }
 
     /// The records held.
-    pub fn records(&mut self) -> &mut [Raw] {
+    pub fn records(&mut self) -> &mut [InputRecord] {
         self.items_mut()
     }
 }
@@ -137,8 +137,8 @@ pub fn poll_once<F: std::future::Future>(f: F) -> Option<F::Output> {
 
 /// Parse every record of `batch` (in parallel when it is large enough); `parser` serves the
 /// small batches.
-pub fn parse_all<F: EngineFactory>(factory: &F, parser: &mut F::Parser, batch: &mut [Raw]) {
-    fn one<P: RecordParse>(parser: &mut P, buf: &mut Vec<u8>, raw: &mut Raw) {
+pub fn parse_all<F: EngineFactory>(factory: &F, parser: &mut F::Parser, batch: &mut [InputRecord]) {
+    fn one<P: RecordParse>(parser: &mut P, buf: &mut Vec<u8>, raw: &mut InputRecord) {
         buf.clear();
         buf.extend_from_slice(raw.payload().unwrap_or(&[]));
         raw.parsed = Some(parser.parse(buf));

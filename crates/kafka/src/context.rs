@@ -11,7 +11,7 @@ use crate::engine::EngineFactory;
 use crate::error::KafkaError;
 use crate::restore::{self, ReaderContext};
 use crate::sink::{Out, Sink};
-use crate::table::Table;
+use crate::table::Tasks;
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, StreamConsumer};
@@ -28,7 +28,7 @@ const REREADS: u32 = 3;
 const REREAD_PAUSE: Duration = Duration::from_millis(500);
 
 /// State shared by the live loop and the consumer context.
-pub struct Shared<F: EngineFactory> {
+pub struct LiveState<F: EngineFactory> {
     /// The `[live]` section.
     pub live: LiveConfig,
     /// Makes and restores engines.
@@ -38,7 +38,7 @@ pub struct Shared<F: EngineFactory> {
     /// Config of the group-less checkpoint reader.
     pub reader: ClientConfig,
     /// Owned partitions.
-    pub table: Mutex<Table<F::Engine>>,
+    pub tasks: Mutex<Tasks<F::Engine>>,
     /// An error the callback could not return; the loop stops on it.
     pub fatal: Mutex<Option<KafkaError>>,
     /// Split mode: the reader of the observation and evidence topics.
@@ -48,10 +48,10 @@ pub struct Shared<F: EngineFactory> {
     pub generation: std::sync::atomic::AtomicU64,
 }
 
-impl<F: EngineFactory> Shared<F> {
+impl<F: EngineFactory> LiveState<F> {
     /// Lock the table (a poisoned lock means a panic elsewhere; keep going with its data).
-    pub fn table(&self) -> std::sync::MutexGuard<'_, Table<F::Engine>> {
-        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    pub fn tasks(&self) -> std::sync::MutexGuard<'_, Tasks<F::Engine>> {
+        self.tasks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn set_fatal(&self, e: KafkaError) {
@@ -77,7 +77,7 @@ impl<F: EngineFactory> Shared<F> {
 
     /// Split mode: point the internal reader at partition `p` of the observation and evidence
     /// topics for every owned input partition `p`, at the offsets its state covers.
-    fn reassign_internal(&self, table: &Table<F::Engine>) {
+    fn reassign_internal(&self, table: &Tasks<F::Engine>) {
         let Some(internal) = &self.internal else {
             return;
         };
@@ -135,7 +135,7 @@ impl<F: EngineFactory> Shared<F> {
             Err(e) => return self.set_fatal(e),
         };
         let now = Instant::now();
-        let mut table = self.table();
+        let mut table = self.tasks();
         for p in parts {
             let ckpt = match store.get(&topic, p) {
                 Ok(c) => c,
@@ -213,7 +213,7 @@ impl<F: EngineFactory> Shared<F> {
                 tracing::warn!(error = %e, "no final checkpoint for revoked partitions; the next owner replays from the last one");
             }
         }
-        let mut table = self.table();
+        let mut table = self.tasks();
         table.parts.retain(|p, _| !revoked.contains(p));
         metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
         zero_partition_gauges(topic, &revoked);
@@ -226,7 +226,7 @@ impl<F: EngineFactory> Shared<F> {
         which: &HashSet<i32>,
     ) -> Result<(), KafkaError> {
         self.sink.flush_blocking(self.live.flush_timeout)?;
-        let round = self.table().build_round(
+        let round = self.tasks().build_round(
             &self.live.input_topic,
             self.live.checkpoint_chunk_bytes,
             |p| which.contains(&p),
@@ -239,7 +239,7 @@ impl<F: EngineFactory> Shared<F> {
         consumer
             .commit(&round.commit, CommitMode::Sync)
             .map_err(KafkaError::client("commit on revoke"))?;
-        self.table().finish_round(&round);
+        self.tasks().finish_round(&round);
         Ok(())
     }
 }
@@ -261,7 +261,7 @@ pub fn zero_partition_gauges(topic: &str, partitions: &HashSet<i32>) {
 /// The consumer context handed to librdkafka.
 pub struct LiveContext<F: EngineFactory> {
     /// Shared with the live loop.
-    pub shared: Arc<Shared<F>>,
+    pub shared: Arc<LiveState<F>>,
 }
 
 impl<F: EngineFactory> ClientContext for LiveContext<F> {
@@ -326,7 +326,7 @@ impl<F: EngineFactory> ConsumerContext for LiveContext<F> {
             }
             other => {
                 tracing::error!(?other, "rebalance error; dropping the assignment");
-                let mut table = self.shared.table();
+                let mut table = self.shared.tasks();
                 table.parts.clear();
                 self.shared.reassign_internal(&table);
                 drop(table);

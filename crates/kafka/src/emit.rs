@@ -270,7 +270,7 @@ pub fn reject(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repartition::{Back, KeyEnvelope};
+    use crate::repartition::{EvidenceEnvelope, KeyEnvelope};
     use crate::wire::{decode_back, decode_key};
     use distillguard_types::corr::{CorrKey, KeyKind, Observation};
     use rdkafka::mocking::MockCluster;
@@ -421,7 +421,7 @@ mod tests {
         send(&mut evs, Some(ack));
         send(&mut evs, None);
         sink.flush_blocking(Duration::from_secs(10)).unwrap();
-        let got: Vec<Back> = read_all(&brokers, "evi")[0]
+        let got: Vec<EvidenceEnvelope> = read_all(&brokers, "evi")[0]
             .iter()
             .map(|b| decode_back(b).unwrap())
             .collect();

@@ -11,7 +11,7 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
-use crate::repartition::{ack_due, fresh, Ack, Back, KeyEnvelope};
+use crate::repartition::{ack_due, fresh, Ack, EvidenceEnvelope, KeyEnvelope};
 use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::PartState;
@@ -144,7 +144,7 @@ fn handle<E: Engine>(
         }
     } else {
         match decode_back(&msg.payload) {
-            Ok(Back { from, items, ack }) => {
+            Ok(EvidenceEnvelope { from, items, ack }) => {
                 for (seq, ev) in items {
                     if fresh(&mut st.split.seen_evi, from, seq) {
                         st.engine.evidence(&ev);

@@ -171,10 +171,9 @@ impl KeyHeld {
 
     /// Apply the messages at or before `slowest` with `f`, sorted by (event time, account,
     /// sender), each sender's own order kept for ties, then drop them; nothing while a task
-    /// has not ticked (`i64::MIN`). `order` is scratch (indices: the messages, about 130 bytes
-    /// each, are sorted and applied in place, not moved; sorting the messages themselves and
-    /// moving them out and back was about 5% of split mode's CPU). An error from `f` stops
-    /// there and drops nothing.
+    /// has not ticked (`i64::MIN`). `order` is scratch: indices are sorted and the messages
+    /// applied in place, because moving the messages themselves out and back cost measurable
+    /// CPU. An error from `f` stops there and drops nothing.
     pub fn apply_due<E>(
         &mut self,
         slowest: i64,
@@ -237,7 +236,7 @@ pub const PACK: usize = 1024;
 /// partition `from`, each numbered, in the key partition's order, then possibly an
 /// acknowledgement of a tick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Back {
+pub struct EvidenceEnvelope {
     /// The key partition.
     pub from: i32,
     /// (sequence number, evidence).

@@ -8,10 +8,10 @@
 //! offset stored in it, so no admitted record is lost; outputs since that checkpoint may be
 //! produced twice.
 
-use crate::batch::{self, Batch, Raw};
+use crate::batch::{self, Batch, InputRecord};
 use crate::clients;
 use crate::config::LiveConfig;
-use crate::context::{LiveContext, Shared};
+use crate::context::{LiveContext, LiveState};
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, EngineFactory, Outputs};
 use crate::error::KafkaError;
@@ -21,7 +21,7 @@ use crate::reload::{ReloadRequest, Reloads};
 use crate::restore::ReaderContext;
 use crate::sink::Sink;
 use crate::summary::Summary;
-use crate::table::{PartState, Table};
+use crate::table::{PartState, Tasks};
 use crate::topics;
 use crate::unowned::{self, Step, Unowned};
 use crate::watermark::StageClock;
@@ -147,7 +147,7 @@ enum Next<M, P, R> {
 }
 
 struct Live<F: EngineFactory> {
-    core: Core<F>,
+    advancer: Advancer<F>,
     health: Arc<Health>,
     /// The record parser, while no batch is being parsed.
     parser: Option<F::Parser>,
@@ -203,12 +203,12 @@ impl<F: EngineFactory> Live<F> {
         };
         let factory = Arc::new(factory);
         let parser = factory.parser();
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(LiveState {
             reader: clients::reader(&live),
             live: live.clone(),
             factory,
             sink,
-            table: Mutex::new(Table::default()),
+            tasks: Mutex::new(Tasks::default()),
             fatal: Mutex::new(None),
             internal,
             generation: Default::default(),
@@ -222,7 +222,7 @@ impl<F: EngineFactory> Live<F> {
             .subscribe(&[&live.input_topic])
             .map_err(KafkaError::client("subscribe"))?;
         Ok(Live {
-            core: Core {
+            advancer: Advancer {
                 shared,
                 consumer: Arc::new(consumer),
                 topics,
@@ -246,7 +246,7 @@ impl<F: EngineFactory> Live<F> {
 
     fn fatal(&self) -> Result<(), KafkaError> {
         match self
-            .core
+            .advancer
             .shared
             .fatal
             .lock()
@@ -268,8 +268,8 @@ impl<F: EngineFactory> Live<F> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.health.set_ready(true);
         self.health.beat();
-        let consumer = self.core.consumer.clone();
-        let shared = self.core.shared.clone();
+        let consumer = self.advancer.consumer.clone();
+        let shared = self.advancer.shared.clone();
         let outcome = loop {
             let internal = async {
                 match &shared.internal {
@@ -332,10 +332,10 @@ impl<F: EngineFactory> Live<F> {
                 let t = Instant::now();
                 self.advance()?;
                 self.round().await?;
-                self.core
+                self.advancer
                     .shared
                     .sink
-                    .drain(self.core.shared.live.flush_timeout)
+                    .drain(self.advancer.shared.live.flush_timeout)
                     .await?;
                 tracing::debug!(took = ?t.elapsed(), "final checkpoints written and committed");
                 let t = Instant::now();
@@ -347,7 +347,7 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         self.report();
-        outcome.map(|()| self.core.shared.table().summary.clone())
+        outcome.map(|()| self.advancer.shared.tasks().summary.clone())
     }
 
     /// Unsubscribe and serve the revocation here (not in the consumer's destructor), so the
@@ -357,7 +357,7 @@ impl<F: EngineFactory> Live<F> {
     async fn leave(&self, consumer: &LiveConsumer<F>) {
         consumer.unsubscribe();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.core.shared.table().parts.is_empty() && Instant::now() < deadline {
+        while !self.advancer.shared.tasks().parts.is_empty() && Instant::now() < deadline {
             if let Ok(Ok(m)) =
                 tokio::time::timeout(Duration::from_millis(10), consumer.recv()).await
             {
@@ -379,7 +379,8 @@ impl<F: EngineFactory> Live<F> {
         self.health.beat();
         self.check_unowned().await;
         self.advance()?;
-        if self.round_due || self.last_round.elapsed() >= self.core.shared.live.checkpoint_interval
+        if self.round_due
+            || self.last_round.elapsed() >= self.advancer.shared.live.checkpoint_interval
         {
             self.round().await?;
         }
@@ -392,12 +393,12 @@ impl<F: EngineFactory> Live<F> {
     /// adopts engines under the same lock, so none is made with the old settings after this).
     /// Events admitted before and not yet past the watermark are decided with the new ones.
     fn on_reload(&mut self, request: ReloadRequest<F::Settings>) {
-        let shared = &self.core.shared;
+        let shared = &self.advancer.shared;
         let outcome = {
-            let mut table = shared.table();
+            let mut tasks = shared.tasks();
             let outcome = shared.factory.reload(request.settings);
             if outcome.is_ok() {
-                for st in table.parts.values_mut() {
+                for st in tasks.parts.values_mut() {
                     shared.factory.reconfigure(&mut st.engine);
                 }
             }
@@ -425,18 +426,18 @@ impl<F: EngineFactory> Live<F> {
     /// batch and parse it on the rayon pool, apart from the engines: the loop goes on with
     /// internal messages and ticks, and takes the batch back in [`Self::on_parsed`].
     fn start_parse(&mut self, first: &BorrowedMessage<'_>) {
-        let gen = |s: &Shared<F>| s.generation.load(std::sync::atomic::Ordering::Acquire);
-        let mut at = gen(&self.core.shared);
+        let gen = |s: &LiveState<F>| s.generation.load(std::sync::atomic::Ordering::Acquire);
+        let mut at = gen(&self.advancer.shared);
         let mut batch = self.spare.pop().unwrap_or_default();
         batch.clear();
         batch.push(first);
-        let consumer = self.core.consumer.clone();
+        let consumer = self.advancer.consumer.clone();
         while batch.len() < BATCH {
             match batch::poll_once(consumer.recv()) {
                 Some(Ok(msg)) => {
-                    if gen(&self.core.shared) != at {
+                    if gen(&self.advancer.shared) != at {
                         // a rebalance ran inside recv: what came before is re-read
-                        at = gen(&self.core.shared);
+                        at = gen(&self.advancer.shared);
                         batch.clear();
                     }
                     batch.push(&msg);
@@ -449,7 +450,7 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         let mut parser = self.parser.take().expect("one batch is parsed at a time");
-        let factory = self.core.shared.factory.clone();
+        let factory = self.advancer.shared.factory.clone();
         let (tx, rx) = oneshot::channel();
         rayon::spawn(move || {
             batch::parse_all(&*factory, &mut parser, batch.records());
@@ -470,7 +471,7 @@ impl<F: EngineFactory> Live<F> {
         self.parsing = None;
         let Parsed { batch, parser, gen } = p;
         self.parser = Some(parser);
-        let consumer = self.core.consumer.clone();
+        let consumer = self.advancer.consumer.clone();
         let caught_up = match batch::poll_once(consumer.recv()) {
             Some(Ok(msg)) => {
                 self.start_parse(&msg);
@@ -500,14 +501,14 @@ impl<F: EngineFactory> Live<F> {
     /// comes again); the records offered.
     fn take_batch(&mut self, mut batch: Batch, gen: u64) -> Result<usize, KafkaError> {
         let at = self
-            .core
+            .advancer
             .shared
             .generation
             .load(std::sync::atomic::Ordering::Acquire);
         let mut n = 0;
         if gen == at {
             n = batch.len();
-            let (shared, topics) = (&*self.core.shared, &self.core.topics);
+            let (shared, topics) = (&*self.advancer.shared, &self.advancer.topics);
             handle_records(shared, topics, batch.records(), &mut self.round_due)?;
         }
         batch.clear();
@@ -523,11 +524,16 @@ impl<F: EngineFactory> Live<F> {
         m: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
     ) -> Result<(), KafkaError> {
         self.fatal()?;
-        let shared = self.core.shared.clone();
+        let shared = self.advancer.shared.clone();
         let Some(reader) = &shared.internal else {
             return Ok(());
         };
-        let obs_topic = self.core.topics.observations.as_ref().map_or("", |o| &o.0);
+        let obs_topic = self
+            .advancer
+            .topics
+            .observations
+            .as_ref()
+            .map_or("", |o| &o.0);
         self.internal.clear();
         match m {
             Ok(msg) => self.internal.push(&msg, obs_topic),
@@ -547,9 +553,9 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         let step_done = {
-            let mut guard = self.core.shared.table();
-            let Table { parts, summary, .. } = &mut *guard;
-            let (sink, topics) = (&self.core.shared.sink, &self.core.topics);
+            let mut guard = self.advancer.shared.tasks();
+            let Tasks { parts, summary, .. } = &mut *guard;
+            let (sink, topics) = (&self.advancer.shared.sink, &self.advancer.topics);
             let batch = &self.internal;
             let (done, counts) = internal::handle_batch(sink, topics, parts, batch)?;
             summary.absorb(&counts);
@@ -576,11 +582,12 @@ impl<F: EngineFactory> Live<F> {
         if self.last_report.elapsed() >= REPORT_EVERY {
             self.report();
         }
-        if self.core.shared.sink.in_flight() as usize > self.core.shared.live.max_in_flight {
-            self.core
+        if self.advancer.shared.sink.in_flight() as usize > self.advancer.shared.live.max_in_flight
+        {
+            self.advancer
                 .shared
                 .sink
-                .drain(self.core.shared.live.flush_timeout)
+                .drain(self.advancer.shared.live.flush_timeout)
                 .await?;
         }
         Ok(())
@@ -590,7 +597,7 @@ impl<F: EngineFactory> Live<F> {
     /// partitions that run too far ahead.
     fn advance(&mut self) -> Result<(), KafkaError> {
         self.since_advance = 0;
-        self.core.advance()
+        self.advancer.advance()
     }
 
     /// Checkpoint every partition with progress, then commit their offsets.
@@ -598,9 +605,9 @@ impl<F: EngineFactory> Live<F> {
         self.round_due = false;
         self.last_round = Instant::now();
         self.flush_campaigns()?;
-        let live = &self.core.shared.live;
-        self.core.shared.sink.drain(live.flush_timeout).await?;
-        let round = self.core.shared.table().build_round(
+        let live = &self.advancer.shared.live;
+        self.advancer.shared.sink.drain(live.flush_timeout).await?;
+        let round = self.advancer.shared.tasks().build_round(
             &live.input_topic,
             live.checkpoint_chunk_bytes,
             |_| true,
@@ -608,10 +615,14 @@ impl<F: EngineFactory> Live<F> {
         if round.is_empty() {
             return Ok(());
         }
-        self.core.shared.send_round(&round.records)?;
-        self.core.shared.sink.drain(live.flush_timeout).await?;
-        match self.core.consumer.commit(&round.commit, CommitMode::Sync) {
-            Ok(()) => self.core.shared.table().finish_round(&round),
+        self.advancer.shared.send_round(&round.records)?;
+        self.advancer.shared.sink.drain(live.flush_timeout).await?;
+        match self
+            .advancer
+            .consumer
+            .commit(&round.commit, CommitMode::Sync)
+        {
+            Ok(()) => self.advancer.shared.tasks().finish_round(&round),
             // the checkpoint is written; a new owner restores it, so this is not fatal
             Err(e) => {
                 metrics::counter!("distillguard_live_commit_failures_total").increment(1);
@@ -623,18 +634,18 @@ impl<F: EngineFactory> Live<F> {
 
     /// Campaign records whose size changed since their last record, from every owned engine.
     fn flush_campaigns(&mut self) -> Result<(), KafkaError> {
-        let mut guard = self.core.shared.table();
-        let Table { parts, summary, .. } = &mut *guard;
+        let mut guard = self.advancer.shared.tasks();
+        let Tasks { parts, summary, .. } = &mut *guard;
         for (&p, st) in parts.iter_mut() {
-            st.engine.flush_campaigns(&mut self.core.out);
-            if !self.core.out.is_empty() {
+            st.engine.flush_campaigns(&mut self.advancer.out);
+            if !self.advancer.out.is_empty() {
                 st.advanced = true;
                 emit_task(
-                    &self.core.shared.sink,
-                    &self.core.topics,
+                    &self.advancer.shared.sink,
+                    &self.advancer.topics,
                     p,
                     st,
-                    &mut self.core.out,
+                    &mut self.advancer.out,
                     None,
                     summary,
                 )?;
@@ -647,8 +658,8 @@ impl<F: EngineFactory> Live<F> {
     /// `live.unowned_timeout` and the group has lag; ready again once one is (see
     /// [`crate::unowned`]).
     async fn check_unowned(&mut self) {
-        let owns = !self.core.shared.table().parts.is_empty();
-        let timeout = self.core.shared.live.unowned_timeout;
+        let owns = !self.advancer.shared.tasks().parts.is_empty();
+        let timeout = self.advancer.shared.live.unowned_timeout;
         match self.unowned.observe(owns, Instant::now(), timeout) {
             Step::Nothing => {}
             Step::Recovered => {
@@ -657,8 +668,8 @@ impl<F: EngineFactory> Live<F> {
                 self.health.set_ready(true);
             }
             Step::CheckLag { after } => {
-                let consumer = self.core.consumer.clone();
-                let topic = self.core.shared.live.input_topic.clone();
+                let consumer = self.advancer.consumer.clone();
+                let topic = self.advancer.shared.live.input_topic.clone();
                 let lag = tokio::task::spawn_blocking(move || {
                     unowned::group_lag(&*consumer, &topic, Duration::from_secs(10))
                 })
@@ -693,7 +704,7 @@ impl<F: EngineFactory> Live<F> {
     fn report(&mut self) {
         self.last_report = Instant::now();
         let (now, processed, pending) = {
-            let t = self.core.shared.table();
+            let t = self.advancer.shared.tasks();
             let processed: u64 = t.parts.values().map(|s| s.engine.processed()).sum();
             let pending: usize = t.parts.values().map(|s| s.engine.pending()).sum();
             (t.summary.clone(), processed, pending)
@@ -715,8 +726,8 @@ impl<F: EngineFactory> Live<F> {
 
 /// What advancing the engines touches: kept apart from the rest of the loop so that it can run
 /// on a rayon worker while the next batch is parsed.
-struct Core<F: EngineFactory> {
-    shared: Arc<Shared<F>>,
+struct Advancer<F: EngineFactory> {
+    shared: Arc<LiveState<F>>,
     consumer: Arc<LiveConsumer<F>>,
     topics: Topics,
     clock: StageClock,
@@ -724,7 +735,7 @@ struct Core<F: EngineFactory> {
     advanced_to: i64,
 }
 
-impl<F: EngineFactory> Core<F> {
+impl<F: EngineFactory> Advancer<F> {
     /// Advance every owned engine to the stage watermark, produce outputs, pause / resume
     /// partitions that run too far ahead.
     fn advance(&mut self) -> Result<(), KafkaError> {
@@ -733,8 +744,8 @@ impl<F: EngineFactory> Core<F> {
         let max_held = self.shared.live.max_buffered_events;
         let (mut pause, mut resume) = (TopicPartitionList::new(), TopicPartitionList::new());
         {
-            let mut guard = self.shared.table();
-            let Table {
+            let mut guard = self.shared.tasks();
+            let Tasks {
                 parts,
                 summary,
                 reassigned,
@@ -908,9 +919,9 @@ fn emit_task<E: Engine>(
 
 /// Parsed input records, in log order: [`handle_record`] each.
 fn handle_records<F: EngineFactory>(
-    shared: &Shared<F>,
+    shared: &LiveState<F>,
     topics: &Topics,
-    records: &mut [Raw],
+    records: &mut [InputRecord],
     round_due: &mut bool,
 ) -> Result<(), KafkaError> {
     for raw in records {
@@ -921,14 +932,14 @@ fn handle_records<F: EngineFactory>(
 
 /// One parsed input record: offer it to its partition's engine, dead-letter a reject.
 fn handle_record<F: EngineFactory>(
-    shared: &Shared<F>,
+    shared: &LiveState<F>,
     topics: &Topics,
-    raw: &mut Raw,
+    raw: &mut InputRecord,
     round_due: &mut bool,
 ) -> Result<(), KafkaError> {
     let (p, off) = (raw.partition, raw.offset);
-    let mut guard = shared.table();
-    let Table { parts, summary, .. } = &mut *guard;
+    let mut guard = shared.tasks();
+    let Tasks { parts, summary, .. } = &mut *guard;
     let Some(st) = parts.get_mut(&p) else {
         summary.skipped += 1;
         return Ok(());

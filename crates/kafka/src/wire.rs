@@ -1,5 +1,5 @@
-//! The internal topics' wire format: [`KeyEnvelope`]s on the observation topic, [`Back`]s on
-//! the evidence topic, written and read by hand.
+//! The internal topics' wire format: [`KeyEnvelope`]s on the observation topic,
+//! [`EvidenceEnvelope`]s on the evidence topic, written and read by hand.
 //!
 //! One message packs up to [`PACK`](crate::repartition::PACK) items of one sender for one
 //! receiver, and most of an item repeats from item to item: the same few accounts (an account
@@ -11,19 +11,15 @@
 //! message's first number. Campaign moves (rare) travel as bincode inside the message.
 //!
 //! Why: the internal topics are split mode's biggest cost (every byte is produced, stored by
-//! the broker, fetched and copied). In the unit tests' step of 1,000 observations (20 accounts)
-//! this format takes 28.6 kB where bincode took 62.2 kB, and 300 evidence items 8.9 kB where it
-//! took 17.7 kB; on the throughput bench's records (973k observations and about 706k evidence
-//! items) the internal topics carried about 40 MiB, 25 bytes an item. Since keys that were
-//! never suspicious stopped answering (`KeyStage::observe`), the simulated day's 996k
-//! observations draw 330k evidence items instead of 709k: 36 MiB instead of 48 MiB.
+//! the broker, fetched and copied), and this format takes less than half of bincode's bytes
+//! (sizes in benches/RESULTS.md).
 //!
 //! A message starts with [`MAGIC`] and the format version. Messages without the magic byte are
 //! read as the previous format (bincode of the same types; its first byte, a small varint,
 //! never equals [`MAGIC`]), so internal topics written by an older version still drain after
 //! an upgrade. Anything undecodable is a [`WireError`], which the live loop counts and logs.
 
-use crate::repartition::{Ack, Back, HeldMsg, KeyEnvelope};
+use crate::repartition::{Ack, EvidenceEnvelope, HeldMsg, KeyEnvelope};
 use ahash::AHashMap;
 use bincode::Options;
 use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, KeyKind, Observation, ToKeys};
@@ -89,7 +85,7 @@ pub fn encode_key(
     buf.extend_from_slice(&[MAGIC, VERSION]);
     put_zig(buf, i64::from(src));
     put_opt_zig(buf, tick);
-    TABLES.with_borrow_mut(|t| {
+    ENCODE_INDEX.with_borrow_mut(|t| {
         t.clear();
         let account = |i: usize| match &msgs[i] {
             ToKeys::Observe(o) => (o.account.as_str(), o.org, o.fresh),
@@ -240,7 +236,7 @@ pub fn encode_back(
         }
         None => buf.push(0),
     }
-    TABLES.with_borrow_mut(|t| {
+    ENCODE_INDEX.with_borrow_mut(|t| {
         t.clear();
         let account = |i: usize| (items[i].account.as_str(), None, false);
         for (i, e) in items.iter().enumerate() {
@@ -274,7 +270,7 @@ pub fn encode_back(
 }
 
 /// Decode a message of the evidence topic.
-pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
+pub fn decode_back(bytes: &[u8]) -> Result<EvidenceEnvelope, WireError> {
     if bytes.first() != Some(&MAGIC) {
         return legacy(bytes);
     }
@@ -333,7 +329,7 @@ pub fn decode_back(bytes: &[u8]) -> Result<Back, WireError> {
         ));
     }
     r.end()?;
-    Ok(Back { from, items, ack })
+    Ok(EvidenceEnvelope { from, items, ack })
 }
 
 /// Encode a key side's held messages (for its checkpoint): [`MAGIC`], the version, then per
@@ -406,7 +402,7 @@ fn bincode() -> impl Options {
 /// partition, tens of thousands a second, and growing fresh maps each time was most of
 /// encoding).
 #[derive(Default)]
-struct Tables {
+struct EncodeIndex {
     /// Hash of an account entry → its index; a colliding different entry is found by scan.
     by_hash: AHashMap<u64, u32>,
     /// Per account entry, the item that introduced it.
@@ -424,10 +420,10 @@ struct Tables {
 type AccountEntry<'a> = (&'a str, Option<u64>, bool);
 
 thread_local! {
-    static TABLES: std::cell::RefCell<Tables> = std::cell::RefCell::default();
+    static ENCODE_INDEX: std::cell::RefCell<EncodeIndex> = std::cell::RefCell::default();
 }
 
-impl Tables {
+impl EncodeIndex {
     fn clear(&mut self) {
         self.by_hash.clear();
         self.accounts.clear();
@@ -676,7 +672,7 @@ mod tests {
     }
 
     /// `back`'s items must be numbered consecutively (as the key side numbers them).
-    fn back_bytes(back: &Back) -> Vec<u8> {
+    fn back_bytes(back: &EvidenceEnvelope) -> Vec<u8> {
         let mut buf = Vec::new();
         let first = back.items.first().map_or(0, |i| i.0);
         let evs: Vec<Evidence> = back.items.iter().map(|i| i.1.clone()).collect();
@@ -767,7 +763,7 @@ mod tests {
     fn account_entries_survive_hash_collisions() {
         let ids = ["a", "b", "a", "c", "b"];
         let entry = |i: usize| (ids[i], None, false);
-        let mut t = Tables::default();
+        let mut t = EncodeIndex::default();
         assert_eq!(t.account(0, entry), 0);
         // make every other entry collide with "a": found by scan, never merged with it
         let h = |s: &str| t.hasher.hash_one((s, None::<u64>, false));
@@ -867,7 +863,7 @@ mod tests {
                 )
             })
             .collect();
-        let back = Back {
+        let back = EvidenceEnvelope {
             from: 11,
             items,
             ack: Some(Ack {
@@ -884,7 +880,7 @@ mod tests {
             bytes.len(),
             legacy.len()
         );
-        let ack = Back {
+        let ack = EvidenceEnvelope {
             from: 0,
             items: Vec::new(),
             ack: None,
@@ -899,7 +895,7 @@ mod tests {
             decode_key(&bincode().serialize(&env).unwrap()).unwrap(),
             env
         );
-        let back = Back {
+        let back = EvidenceEnvelope {
             from: 3,
             items: vec![(5, ev("a", 8, 10))],
             ack: None,
@@ -915,7 +911,7 @@ mod tests {
         let mut env = envelope();
         env.msgs.truncate(30);
         let key = key_bytes(&env);
-        let back = back_bytes(&Back {
+        let back = back_bytes(&EvidenceEnvelope {
             from: 1,
             items: (0..20).map(|i| (i, ev("acct", i, i as i64))).collect(),
             ack: Some(Ack { wm: 1, slowest: 0 }),

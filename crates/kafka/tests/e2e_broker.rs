@@ -103,7 +103,7 @@ fn three_instances_match_replay() {
     assert!(records_read >= recs.len() as u64, "{summaries:?}");
     let (got, want) = (actioned(&s), replay_actioned(&records));
     if got != want {
-        // rare on tansu (2 failures in about 44 runs, unexplained): keep what happened
+        // rare on tansu and unexplained (see benches/RESULTS.md): keep what happened
         print_logs(&logs);
         eprintln!("summaries: {summaries:?}");
     }

@@ -10,7 +10,7 @@ use distillguard_features::evidence::EvidenceSet;
 use distillguard_features::extraction::figures;
 use distillguard_features::signals::compute;
 use distillguard_features::stage::{fold_into, note_template_request, AccountStageState};
-use distillguard_features::{AccountStage, AccountState, SignalSet};
+use distillguard_features::{AccountStage, AccountState, SignalId, SignalSet};
 use distillguard_score::{Decision, Scorer};
 use distillguard_types::config::{Config, LatePolicy, Problem};
 use distillguard_types::corr::{CampaignLabel, Evidence, Observation, View};
@@ -174,11 +174,6 @@ impl Pipeline {
     /// [`Outputs::to_keys`], evidence comes back through [`Pipeline::evidence`].
     pub fn set_split(&mut self, on: bool) {
         self.split = on;
-    }
-
-    /// Whether the engine runs in split mode.
-    pub fn is_split(&self) -> bool {
-        self.split
     }
 
     /// The configuration.
@@ -678,7 +673,7 @@ fn linking_views(st: &AccountState, sigs: &SignalSet, cfg: &Config) -> (Vec<View
             key = key.or(h.key.map(|k| k.display()));
         }
     }
-    if sigs.0[13].strength > 0.0 {
+    if sigs[SignalId::Synchrony].strength > 0.0 {
         views.push(View::Timing);
     }
     (views, key)

@@ -9,12 +9,9 @@
 use distillguard_features::signals::SignalSet;
 use distillguard_features::{ramp, AccountState};
 use distillguard_types::config::Config;
-use distillguard_types::corr::byte_share;
+use distillguard_types::corr::{byte_share, View};
 use distillguard_types::ladder::Action;
 use distillguard_types::Reason;
-
-/// Index of the synchrony signal in a [`SignalSet`].
-const SYNCHRONY: usize = 13;
 
 /// The highest action an account's group assessment allows, and why.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,11 +59,17 @@ impl Limit {
 /// `correlate.sync_corr`.
 pub fn bound_views(s: &SignalSet, cfg: &Config) -> u32 {
     let c = &cfg.correlate;
-    let keyed = s.0[10..13]
-        .iter()
-        .filter(|v| v.value >= c.link_strength)
-        .count() as u32;
-    let timing = keyed > 0 && ramp(s.0[SYNCHRONY].value, c.sync_corr) >= 0.5;
+    let (mut keyed, mut sync) = (0u32, 0.0);
+    for (id, v) in s.iter() {
+        match id.view() {
+            Some(View::Template | View::IpPool | View::Identity) => {
+                keyed += u32::from(v.value >= c.link_strength);
+            }
+            Some(View::Timing) => sync = v.value,
+            None => {}
+        }
+    }
+    let timing = keyed > 0 && ramp(sync, c.sync_corr) >= 0.5;
     keyed + u32::from(timing)
 }
 
@@ -103,7 +106,7 @@ fn round(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::Scorer;
-    use distillguard_features::signals::compute;
+    use distillguard_features::signals::{compute, SignalId};
     use distillguard_types::corr::{CorrKey, KeyKind};
     use distillguard_types::Event;
 
@@ -163,9 +166,9 @@ mod tests {
             key: 1,
         });
         let mut sigs = SignalSet::default();
-        for s in &mut sigs.0[10..12] {
-            s.value = 1.0;
-            s.strength = 1.0;
+        for id in [SignalId::SharedTemplate, SignalId::SharedIpPool] {
+            sigs[id].value = 1.0;
+            sigs[id].strength = 1.0;
         }
         let v = Scorer::new(&cfg).decide(&mut st, &sigs, 0, &cfg).verdict;
         let v = v.expect("a verdict");

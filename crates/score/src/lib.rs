@@ -18,7 +18,7 @@ pub use allow::{AllowIndex, Allowed};
 pub use assess::{assess, bound_views, Limit};
 pub use reasons::reasons;
 
-use distillguard_features::signals::{SignalSet, FIRST_CROSS};
+use distillguard_features::signals::{SignalId, SignalSet};
 use distillguard_features::AccountState;
 use distillguard_types::config::Config;
 use distillguard_types::ladder::Action;
@@ -27,11 +27,15 @@ use distillguard_types::Verdict;
 
 /// Score of a signal set: (total, per-account part after the cap, cross-account part).
 pub fn score(s: &SignalSet, cfg: &Config) -> (f64, f64, f64) {
-    let w = cfg.score.weights.pairs();
-    let per: f64 = (0..FIRST_CROSS).map(|i| w[i].1 * s.0[i].strength).sum();
-    let cross: f64 = (FIRST_CROSS..w.len())
-        .map(|i| w[i].1 * s.0[i].strength)
-        .sum();
+    let w = &cfg.score.weights;
+    let part = |cross_account: bool| -> f64 {
+        SignalId::ALL
+            .into_iter()
+            .filter(|id| id.is_cross_account() == cross_account)
+            .map(|id| id.weight(w) * s[id].strength)
+            .sum()
+    };
+    let (per, cross) = (part(false), part(true));
     let per = per.min(cfg.score.per_account_cap);
     ((per + cross).min(1.0), per, cross)
 }
@@ -120,12 +124,12 @@ pub struct Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_features::signals::{Signal, COUNT};
+    use distillguard_features::signals::Signal;
 
-    fn set(strengths: &[(usize, f64)]) -> SignalSet {
-        let mut s = SignalSet([Signal::default(); COUNT]);
-        for (i, v) in strengths {
-            s.0[*i] = Signal {
+    fn set(strengths: &[(SignalId, f64)]) -> SignalSet {
+        let mut s = SignalSet::default();
+        for (id, v) in strengths {
+            s[*id] = Signal {
                 value: *v,
                 strength: *v,
                 threshold: 0.0,
@@ -134,10 +138,20 @@ mod tests {
         s
     }
 
+    /// Full-strength `shared_template` and `shared_ip_pool`.
+    const TEMPLATE_AND_POOL: [(SignalId, f64); 2] = [
+        (SignalId::SharedTemplate, 1.0),
+        (SignalId::SharedIpPool, 1.0),
+    ];
+
     #[test]
     fn per_account_signals_alone_cannot_throttle() {
         let cfg = Config::default();
-        let all_per_account: Vec<(usize, f64)> = (0..FIRST_CROSS).map(|i| (i, 1.0)).collect();
+        let all_per_account: Vec<(SignalId, f64)> = SignalId::ALL
+            .into_iter()
+            .filter(|id| !id.is_cross_account())
+            .map(|id| (id, 1.0))
+            .collect();
         let (total, per, cross) = score(&set(&all_per_account), &cfg);
         assert_eq!(per, cfg.score.per_account_cap);
         assert_eq!(cross, 0.0);
@@ -148,7 +162,7 @@ mod tests {
     #[test]
     fn shared_template_plus_pool_reaches_suspend() {
         let cfg = Config::default();
-        let (total, _, _) = score(&set(&[(10, 1.0), (11, 1.0)]), &cfg);
+        let (total, _, _) = score(&set(&TEMPLATE_AND_POOL), &cfg);
         assert!(total >= cfg.score.thresholds.suspend);
     }
 
@@ -169,7 +183,7 @@ mod tests {
         let ev = Event::sample("partner", 0, "1.2.3.4".parse().unwrap());
         let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
         let v = scorer
-            .decide(&mut st, &set(&[(10, 1.0), (11, 1.0)]), 0, &cfg)
+            .decide(&mut st, &set(&TEMPLATE_AND_POOL), 0, &cfg)
             .verdict;
         let v = v.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);

@@ -1,10 +1,10 @@
 //! Reasons: every contributing signal with its value and threshold, ordered by contribution,
 //! with a plain-language detail for the cross-account ones. Never prompt text.
 
-use distillguard_features::signals::{SignalSet, NAMES};
+use distillguard_features::signals::{SignalId, SignalSet};
 use distillguard_features::AccountState;
 use distillguard_types::config::Config;
-use distillguard_types::corr::byte_share;
+use distillguard_types::corr::{byte_share, View};
 use distillguard_types::Reason;
 
 fn round(x: f64) -> f64 {
@@ -14,29 +14,33 @@ fn round(x: f64) -> f64 {
 /// Reasons of a signal set, strongest contribution first (signals contributing nothing are
 /// left out).
 pub fn reasons(s: &SignalSet, st: &AccountState, cfg: &Config) -> Vec<Reason> {
-    let w = cfg.score.weights.pairs();
-    let mut idx: Vec<(usize, f64)> = (0..NAMES.len())
-        .map(|i| (i, w[i].1 * s.0[i].strength))
+    let w = &cfg.score.weights;
+    let mut by: Vec<(SignalId, f64)> = s
+        .iter()
+        .map(|(id, x)| (id, id.weight(w) * x.strength))
         .filter(|(_, c)| *c > 0.0)
         .collect();
-    idx.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    idx.into_iter()
-        .map(|(i, _)| Reason {
-            signal: NAMES[i].to_string(),
-            value: round(s.0[i].value),
-            threshold: round(s.0[i].threshold),
-            detail: detail(NAMES[i], st),
+    by.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    by.into_iter()
+        .map(|(id, _)| Reason {
+            signal: id.name().to_string(),
+            value: round(s[id].value),
+            threshold: round(s[id].threshold),
+            detail: detail(id, st),
         })
         .collect()
 }
 
-fn detail(name: &str, st: &AccountState) -> Option<String> {
+/// The plain-language detail of a cross-account signal's reason, by the view the signal reads
+/// ([`SignalId::view`], an exhaustive match); none for per-account signals, whose value and
+/// threshold say it all.
+fn detail(id: SignalId, st: &AccountState) -> Option<String> {
     let e = &st.evidence;
-    let held = match name {
-        "shared_template" => &e.template,
-        "shared_ip_pool" => &e.ip_pool,
-        "shared_identity" => &e.identity,
-        "synchrony" => {
+    let held = match id.view() {
+        Some(View::Template) => &e.template,
+        Some(View::IpPool) => &e.ip_pool,
+        Some(View::Identity) => &e.identity,
+        Some(View::Timing) => {
             let h = if e.template.strength >= e.ip_pool.strength {
                 &e.template
             } else {
@@ -49,7 +53,7 @@ fn detail(name: &str, st: &AccountState) -> Option<String> {
                     .map_or_else(|| "its keys".to_string(), |k| k.display())
             ));
         }
-        _ => return None,
+        None => return None,
     };
     let key = held.key?;
     Some(format!(

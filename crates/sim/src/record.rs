@@ -220,11 +220,4 @@ impl SimRecord {
             self.input_tokens, self.output_tokens, self.status
         );
     }
-
-    /// The record as a JSON line (allocates; prefer [`SimRecord::write_json`]).
-    pub fn to_json_line(&self) -> String {
-        let mut v = Vec::with_capacity(512);
-        self.write_json(&mut v);
-        String::from_utf8(v).unwrap_or_default()
-    }
 }

@@ -25,8 +25,6 @@ use rand::Rng;
 pub const THINK_MU: f64 = 3.0240;
 /// Fitted within-session think time: LogNormal scale.
 pub const THINK_SIGMA: f64 = 1.2329;
-/// Fitted gap between sessions: LogNormal location (ln seconds), for reference.
-pub const SESSION_GAP_MU: f64 = 10.1225;
 /// Fitted gap between sessions: LogNormal scale.
 pub const SESSION_GAP_SIGMA: f64 = 1.9324;
 /// Fitted mean requests per session (NASA trace).

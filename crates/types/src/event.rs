@@ -21,8 +21,6 @@ pub mod tags {
     pub const MODEL: u8 = b'm';
     /// `user_agent`.
     pub const USER_AGENT: u8 = b'u';
-    /// `endpoint`.
-    pub const ENDPOINT: u8 = b'e';
 }
 
 /// The stable hash an `org_id` string becomes in [`Event::org`].

@@ -688,19 +688,6 @@ pub fn print_of(text: &str) -> PromptPrint {
     p.finish()
 }
 
-/// Jaccard-like similarity of two prints: the share of equal bands.
-pub fn band_similarity(a: &PromptPrint, b: &PromptPrint) -> f64 {
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    a.bands
-        .iter()
-        .zip(b.bands.iter())
-        .filter(|(x, y)| x == y)
-        .count() as f64
-        / BANDS as f64
-}
-
 #[cfg(test)]
 mod exactness;
 #[cfg(test)]

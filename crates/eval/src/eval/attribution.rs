@@ -60,18 +60,9 @@ pub fn read_campaigns<R: Read>(
     Ok((finals, lines, skipped))
 }
 
-/// Reads a campaigns JSONL file (plain, `.gz` or `.zst`).
+/// Reads a campaigns JSONL file (plain, gzip or zstd), opened as the engine opens inputs.
 pub fn load_campaigns(path: &Path) -> Result<(Vec<CampaignFinal>, u64, u64), EvalError> {
-    let file = std::fs::File::open(path).map_err(|e| EvalError::io(path, e))?;
-    let name = path.to_string_lossy();
-    if name.ends_with(".zst") {
-        let dec = zstd::Decoder::new(file).map_err(|e| EvalError::io(path, e))?;
-        read_campaigns(dec, path)
-    } else if name.ends_with(".gz") {
-        read_campaigns(flate2::read::MultiGzDecoder::new(file), path)
-    } else {
-        read_campaigns(file, path)
-    }
+    read_campaigns(crate::logs::open_log(path)?, path)
 }
 
 /// The group a member counts under: campaign (attack), group (cohort), class, `unlabelled`.

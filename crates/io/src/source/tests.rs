@@ -105,7 +105,11 @@ fn events_rejects_and_raw_bytes() {
     let out = dir.path().join("rejects.jsonl");
     let mut w = crate::RejectWriter::create(&out).unwrap();
     for b in &batches {
-        w.write_batch_rejects(&names, b).unwrap();
+        for r in &b.rejects {
+            let source = &names[r.origin.source as usize];
+            w.write(source, r.origin.line, r.reason, b.reject_raw(r))
+                .unwrap();
+        }
     }
     w.write(
         &names[0],

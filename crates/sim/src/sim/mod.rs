@@ -235,11 +235,6 @@ impl Simulator {
         self.emitted
     }
 
-    /// Number of accounts.
-    pub fn account_count(&self) -> usize {
-        self.accounts.len()
-    }
-
     /// Class and campaign of every account, sorted by account id.
     pub fn labels(&self) -> Vec<Label> {
         let mut v: Vec<Label> = self
@@ -261,11 +256,6 @@ impl Simulator {
             .collect();
         v.sort_by(|a, b| a.account_id.cmp(&b.account_id));
         v
-    }
-
-    /// Cohort group names in creation order.
-    pub fn cohort_names(&self) -> Vec<String> {
-        self.cohorts.iter().map(|c| c.name.clone()).collect()
     }
 
     /// Campaign names in scenario order.

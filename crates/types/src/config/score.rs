@@ -48,24 +48,42 @@ impl Default for Weights {
 }
 
 impl Weights {
-    /// (name, weight) pairs in a fixed order.
-    pub fn pairs(&self) -> [(&'static str, f64); 14] {
+    /// Every weight with its key under `score.weights`, for validation. The struct is
+    /// destructured without `..`, so a new weight does not compile until it is listed here.
+    pub fn named(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        let Weights {
+            rate_vs_history,
+            rate_vs_cohort,
+            timing_regularity,
+            sleepless,
+            young_volume,
+            harvest_usage,
+            template_concentration,
+            capability_breadth,
+            ip_rotation,
+            hosting_ip,
+            shared_template,
+            shared_ip_pool,
+            shared_identity,
+            synchrony,
+        } = *self;
         [
-            ("rate_vs_history", self.rate_vs_history),
-            ("rate_vs_cohort", self.rate_vs_cohort),
-            ("timing_regularity", self.timing_regularity),
-            ("sleepless", self.sleepless),
-            ("young_volume", self.young_volume),
-            ("harvest_usage", self.harvest_usage),
-            ("template_concentration", self.template_concentration),
-            ("capability_breadth", self.capability_breadth),
-            ("ip_rotation", self.ip_rotation),
-            ("hosting_ip", self.hosting_ip),
-            ("shared_template", self.shared_template),
-            ("shared_ip_pool", self.shared_ip_pool),
-            ("shared_identity", self.shared_identity),
-            ("synchrony", self.synchrony),
+            ("rate_vs_history", rate_vs_history),
+            ("rate_vs_cohort", rate_vs_cohort),
+            ("timing_regularity", timing_regularity),
+            ("sleepless", sleepless),
+            ("young_volume", young_volume),
+            ("harvest_usage", harvest_usage),
+            ("template_concentration", template_concentration),
+            ("capability_breadth", capability_breadth),
+            ("ip_rotation", ip_rotation),
+            ("hosting_ip", hosting_ip),
+            ("shared_template", shared_template),
+            ("shared_ip_pool", shared_ip_pool),
+            ("shared_identity", shared_identity),
+            ("synchrony", synchrony),
         ]
+        .into_iter()
     }
 }
 
@@ -114,7 +132,7 @@ impl ScoreConfig {
             0.5,
         );
         p.range("score.per_account_cap", self.per_account_cap, 0.0, 1.0);
-        for (name, w) in self.weights.pairs() {
+        for (name, w) in self.weights.named() {
             p.range(&format!("score.weights.{name}"), w, 0.0, 1.0);
         }
     }
