@@ -73,7 +73,8 @@ pub struct WindowsConfig {
     /// rest of the group's ticks.
     #[serde(with = "humantime_serde")]
     pub idle_partition: Duration,
-    /// Most account states held: the memory budget of the per-account stage. Past it the
+    /// Most account states one engine holds (live: per input partition's task): the memory
+    /// budget of the per-account stage. Past it the
     /// least recently active accounts are dropped first, down to 90% of it.
     pub max_accounts: usize,
 }
