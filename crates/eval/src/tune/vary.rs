@@ -66,16 +66,19 @@ pub struct Variant {
 impl Variant {
     /// `key=value` pairs, or `base` when nothing is varied.
     pub fn label(&self) -> String {
-        if self.settings.is_empty() {
-            return "base".into();
-        }
-        let parts: Vec<String> = self
-            .settings
-            .iter()
-            .map(|s| format!("{}={}", s.key, s.value))
-            .collect();
-        parts.join(" ")
+        label(&self.settings)
     }
+}
+
+fn label(settings: &[Setting]) -> String {
+    if settings.is_empty() {
+        return "base".into();
+    }
+    let parts: Vec<String> = settings
+        .iter()
+        .map(|s| format!("{}={}", s.key, s.value))
+        .collect();
+    parts.join(" ")
 }
 
 /// Every combination of `vary` applied to `config_toml` (the base alone when `vary` is
@@ -107,14 +110,8 @@ pub fn variants(config_toml: &str, vary: &[Variation]) -> Result<Vec<Variant>, E
         }
         let config = toml::to_string(&toml::Value::Table(root))
             .map_err(|e| EvalError::Config(e.to_string()))?;
-        load_config(&config).map_err(|e| {
-            let label = Variant {
-                settings: settings.clone(),
-                config: String::new(),
-            }
-            .label();
-            EvalError::Config(format!("variant {label}: {e}"))
-        })?;
+        load_config(&config)
+            .map_err(|e| EvalError::Config(format!("variant {}: {e}", label(&settings))))?;
         out.push(Variant { settings, config });
     }
     Ok(out)
