@@ -172,6 +172,58 @@ fn sigterm_drains_keeps_whole_lines_and_prints_the_summary() {
     }
 }
 
+/// A full disk fails the run with the cause named, exit 2, and leaves the previous outputs as
+/// they were and no temporary files behind. Needs root to mount a small tmpfs (CI runs as root;
+/// elsewhere the test says it was skipped).
+#[test]
+fn a_full_disk_fails_the_run_and_leaves_the_previous_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8k", "tmpfs"])
+        .arg(&full)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&full);
+    std::fs::write(full.join("v.jsonl"), "previous verdicts\n").unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample.jsonl.zst");
+    let out = replay_in(
+        &full,
+        &[
+            "--output",
+            "v.jsonl",
+            "--campaigns",
+            "c.jsonl",
+            fixture.to_str().unwrap(),
+        ],
+    );
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(e.contains("No space left on device"), "{e}");
+    assert_eq!(e.matches("No space left on device").count(), 1, "{e}");
+    assert_eq!(
+        std::fs::read_to_string(full.join("v.jsonl")).unwrap(),
+        "previous verdicts\n"
+    );
+    let names: Vec<String> = std::fs::read_dir(&full)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["v.jsonl"], "no temporary or partial outputs left");
+}
+
 fn zstd_decompress(p: &Path) -> Vec<u8> {
     use std::io::Read;
     let (mut r, _) = distillguard_io::open_input(&distillguard_io::InputSpec::new(p)).unwrap();

@@ -47,6 +47,11 @@ impl KeptFields {
         }
         kept
     }
+
+    /// [`KeptFields::extract`] as JSON text (what a record held for later keeps of itself).
+    pub fn extract_json(&self, raw: &[u8]) -> String {
+        Value::Object(self.extract(raw)).to_string()
+    }
 }
 
 impl Default for KeptFields {

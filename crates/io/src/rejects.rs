@@ -97,6 +97,24 @@ impl RejectWriter {
         self.out.write(&row)
     }
 
+    /// Write a well-formed record refused after its bytes were let go: `kept_fields` is the
+    /// JSON object [`KeptFields::extract`] made of it when it was taken.
+    pub fn write_kept(
+        &mut self,
+        source: &str,
+        line: u64,
+        reason: RejectReason,
+        kept_fields: &str,
+    ) -> Result<(), IoError> {
+        let row = FieldsRow {
+            source,
+            line,
+            reason,
+            fields: serde_json::from_str(kept_fields).unwrap_or_default(),
+        };
+        self.out.write(&row)
+    }
+
     /// Rows written so far.
     pub fn rows(&self) -> u64 {
         self.out.rows()

@@ -60,6 +60,11 @@ pub fn outputs(
     tick: Option<i64>,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
+    for (origin, reason) in out.refused.drain(..) {
+        let fields = DeadLetterBody::KeptFields(origin.kept_fields.as_bytes());
+        let (p, off) = (origin.source as i32, origin.position as i64);
+        reject(sink, topics, reason, p, off, None, fields, summary)?;
+    }
     for v in out.verdicts.drain(..) {
         let payload = serde_json::to_vec(&v).expect("verdict serializes");
         sink.send(Out {
@@ -195,8 +200,18 @@ pub const DEAD_LETTER_MAX_BYTES: usize = 900_000;
 /// `key_truncated: true`, `original_key_bytes: N` when cut).
 pub const DEAD_LETTER_MAX_KEY_BYTES: usize = 16 * 1024;
 
-/// Count a reject and, unless it is a duplicate, write the raw record to the dead-letter topic
-/// (cut to [`DEAD_LETTER_MAX_BYTES`] / [`DEAD_LETTER_MAX_KEY_BYTES`], with headers saying so).
+/// What a dead letter carries (its `payload` header names which).
+#[derive(Debug, Clone, Copy)]
+pub enum DeadLetterBody<'a> {
+    /// A malformed record: its value as consumed (`payload: raw`).
+    Raw(Option<&'a [u8]>),
+    /// A well-formed record the engine refused: its kept contract fields as a JSON object,
+    /// never prompt text (`payload: kept_fields`).
+    KeptFields(&'a [u8]),
+}
+
+/// Count a reject and, unless it is a duplicate, write it to the dead-letter topic (cut to
+/// [`DEAD_LETTER_MAX_BYTES`] / [`DEAD_LETTER_MAX_KEY_BYTES`], with headers saying so).
 #[allow(clippy::too_many_arguments)]
 pub fn reject(
     sink: &Sink,
@@ -205,7 +220,7 @@ pub fn reject(
     partition: i32,
     offset: i64,
     key: Option<&[u8]>,
-    raw: Option<&[u8]>,
+    body: DeadLetterBody<'_>,
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
     summary.rejects.add(reason);
@@ -215,7 +230,11 @@ pub fn reject(
     }
     let part = partition.to_string();
     let off = offset.to_string();
-    let (key, raw) = (key.unwrap_or(&[]), raw.unwrap_or(&[]));
+    let (raw, kind) = match body {
+        DeadLetterBody::Raw(raw) => (raw.unwrap_or(&[]), "raw"),
+        DeadLetterBody::KeptFields(fields) => (fields, "kept_fields"),
+    };
+    let key = key.unwrap_or(&[]);
     let (raw_len, key_len) = (raw.len().to_string(), key.len().to_string());
     let mut headers = OwnedHeaders::new()
         .insert(Header {
@@ -233,6 +252,10 @@ pub fn reject(
         .insert(Header {
             key: "source_offset",
             value: Some(off.as_str()),
+        })
+        .insert(Header {
+            key: "payload",
+            value: Some(kind),
         });
     if raw.len() > DEAD_LETTER_MAX_BYTES {
         headers = headers
@@ -452,7 +475,7 @@ mod tests {
             0,
             41,
             Some(&long_key),
-            Some(&big),
+            DeadLetterBody::Raw(Some(&big)),
             &mut summary,
         )
         .unwrap();
@@ -463,7 +486,7 @@ mod tests {
             0,
             42,
             None,
-            Some(b"{x"),
+            DeadLetterBody::Raw(Some(b"{x")),
             &mut summary,
         )
         .unwrap();

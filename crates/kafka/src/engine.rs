@@ -5,7 +5,7 @@
 //! methods have exactly these shapes.
 
 use distillguard_types::corr::{Evidence, ToKeys};
-use distillguard_types::{CampaignRecord, Event, RejectReason, Verdict};
+use distillguard_types::{CampaignRecord, Event, RecordOrigin, RejectReason, Verdict};
 
 /// What an engine emits while advancing.
 #[derive(Debug, Default, Clone)]
@@ -17,25 +17,38 @@ pub struct Outputs {
     /// Messages for the key stages (split mode only), produced to `<prefix>-observations` on
     /// the partition of their route hash.
     pub to_keys: Vec<ToKeys>,
+    /// Records refused after they were offered (held ahead of the engine's clock), dead-lettered
+    /// with their kept fields.
+    pub refused: Vec<(RecordOrigin, RejectReason)>,
 }
 
 impl Outputs {
     /// True when nothing was emitted.
     pub fn is_empty(&self) -> bool {
-        self.verdicts.is_empty() && self.campaigns.is_empty() && self.to_keys.is_empty()
+        self.verdicts.is_empty()
+            && self.campaigns.is_empty()
+            && self.to_keys.is_empty()
+            && self.refused.is_empty()
     }
     /// Drop everything (keeping capacity).
     pub fn clear(&mut self) {
         self.verdicts.clear();
         self.campaigns.clear();
         self.to_keys.clear();
+        self.refused.clear();
     }
 }
 
 /// The per-partition processing state (one `Pipeline`).
 pub trait Engine: Send + 'static {
-    /// Admit one event; may refuse it as `late`, `future_ts` or `duplicate`.
-    fn offer(&mut self, ev: Event) -> Result<(), RejectReason>;
+    /// Admit one event; may refuse it as `late`, `future_ts` or `duplicate`. An engine that
+    /// holds a record and refuses it later reports it in [`Outputs::refused`] with the origin
+    /// `origin` makes (called only then).
+    fn offer(
+        &mut self,
+        ev: Event,
+        origin: impl FnOnce() -> RecordOrigin,
+    ) -> Result<(), RejectReason>;
     /// Process buffered events up to `watermark_ms` in event-time order.
     fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs);
     /// Where the partition is in event time (`i64::MIN` before the first record): the highest
@@ -104,6 +117,9 @@ pub trait EngineFactory: Send + Sync + 'static {
     fn restore(&self, bytes: &[u8]) -> Result<Self::Engine, String>;
     /// A parser.
     fn parser(&self) -> Self::Parser;
+    /// What a dead letter of a well-formed record the engine refused keeps of its bytes: a
+    /// JSON object of contract scalars, never prompt text.
+    fn kept_fields(&self, bytes: &[u8]) -> String;
     /// What a live reload hands the engines (the pipeline: its new `Arc<Config>`).
     type Settings: Send + 'static;
     /// Make `new` the settings of every engine made from now on; Ok: its version label, Err:

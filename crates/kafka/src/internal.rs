@@ -298,7 +298,11 @@ mod tests {
     }
 
     impl Engine for Recorder {
-        fn offer(&mut self, _: Event) -> Result<(), RejectReason> {
+        fn offer(
+            &mut self,
+            _: Event,
+            _: impl FnOnce() -> distillguard_types::RecordOrigin,
+        ) -> Result<(), RejectReason> {
             Ok(())
         }
         fn advance_to(&mut self, _: i64, _: &mut Outputs) {}

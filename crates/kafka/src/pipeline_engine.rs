@@ -11,17 +11,21 @@ use crate::engine::{Engine, EngineFactory, Outputs, RecordParse};
 use crate::error::KafkaError;
 use crate::reload::Reloads;
 use crate::summary::Summary;
-use distillguard_io::RecordParser;
+use distillguard_io::{KeptFields, RecordParser};
 use distillguard_pipeline::Pipeline;
 use distillguard_types::corr::{Evidence, ToKeys};
 use distillguard_types::net::NetData;
-use distillguard_types::{Config, Event, RejectReason};
+use distillguard_types::{Config, Event, RecordOrigin, RejectReason};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 impl Engine for Pipeline {
-    fn offer(&mut self, ev: Event) -> Result<(), RejectReason> {
-        Pipeline::offer(self, ev)
+    fn offer(
+        &mut self,
+        ev: Event,
+        origin: impl FnOnce() -> RecordOrigin,
+    ) -> Result<(), RejectReason> {
+        Pipeline::offer_from(self, ev, origin)
     }
     fn advance_to(&mut self, watermark_ms: i64, out: &mut Outputs) {
         let mut o = distillguard_pipeline::Outputs::default();
@@ -75,6 +79,7 @@ fn take(from: &mut distillguard_pipeline::Outputs, to: &mut Outputs) {
     to.verdicts.append(&mut from.verdicts);
     to.campaigns.append(&mut from.campaigns);
     to.to_keys.append(&mut from.to_keys);
+    to.refused.append(&mut from.refused);
 }
 
 impl RecordParse for RecordParser {
@@ -126,6 +131,9 @@ impl EngineFactory for PipelineEngines {
     }
     fn parser(&self) -> RecordParser {
         RecordParser::new(&self.config().input)
+    }
+    fn kept_fields(&self, bytes: &[u8]) -> String {
+        KeptFields::new(&self.config().input.fields).extract_json(bytes)
     }
     /// Refused when `new` changes a restart-only section (`Config::restart_only_changes`),
     /// each named; the caller has checked its values.

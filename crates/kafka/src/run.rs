@@ -12,7 +12,7 @@ use crate::batch::{self, Batch, InputRecord};
 use crate::clients;
 use crate::config::LiveConfig;
 use crate::context::{LiveContext, LiveState};
-use crate::emit::{self, Topics};
+use crate::emit::{self, DeadLetterBody, Topics};
 use crate::engine::{Engine, EngineFactory, Outputs};
 use crate::error::KafkaError;
 use crate::health::{self, Health};
@@ -26,7 +26,7 @@ use crate::topics;
 use crate::unowned::{self, Step, Unowned};
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
-use distillguard_types::RejectReason;
+use distillguard_types::{RecordOrigin, RejectReason};
 use rayon::prelude::*;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
@@ -716,6 +716,8 @@ impl<F: EngineFactory> Live<F> {
             .increment(d(now.records, self.reported.records));
         metrics::counter!("distillguard_live_events_total")
             .increment(d(now.events, self.reported.events));
+        metrics::counter!("distillguard_live_restored_events_total")
+            .increment(d(now.restored_events, self.reported.restored_events));
         metrics::counter!("distillguard_live_dead_letters_total")
             .increment(d(now.dead_letters, self.reported.dead_letters));
         metrics::counter!("distillguard_live_internal_total")
@@ -955,21 +957,33 @@ fn handle_record<F: EngineFactory>(
     if st.since_checkpoint >= shared.live.checkpoint_records {
         *round_due = true;
     }
-    let parsed = raw.parsed.take().unwrap_or(Err(RejectReason::BadJson));
-    match parsed.and_then(|ev| st.engine.offer(ev)) {
+    let ev = match raw.parsed.take().unwrap_or(Err(RejectReason::BadJson)) {
+        Ok(ev) => ev,
+        Err(r) => {
+            let body = DeadLetterBody::Raw(raw.payload());
+            return emit::reject(&shared.sink, topics, r, p, off, raw.key(), body, summary);
+        }
+    };
+    // a well-formed record keeps only its contract fields, now or when refused later
+    let kept = || shared.factory.kept_fields(raw.payload().unwrap_or(&[]));
+    let origin = || RecordOrigin {
+        source: p as u32,
+        position: off as u64,
+        kept_fields: kept(),
+    };
+    match st.engine.offer(ev, origin) {
         Ok(()) => {
             summary.events += 1;
             Ok(())
         }
-        Err(r) => emit::reject(
-            &shared.sink,
-            topics,
-            r,
-            p,
-            off,
-            raw.key(),
-            raw.payload(),
-            summary,
-        ),
+        Err(r) => {
+            let fields = if r == RejectReason::Duplicate {
+                String::new()
+            } else {
+                kept()
+            };
+            let body = DeadLetterBody::KeptFields(fields.as_bytes());
+            emit::reject(&shared.sink, topics, r, p, off, raw.key(), body, summary)
+        }
     }
 }

@@ -34,6 +34,9 @@ pub struct Summary {
     pub commits: u64,
     /// Partition assignments restored from a checkpoint.
     pub restored: u64,
+    /// Events the restored checkpoints had processed: work carried over, not redone (it was
+    /// counted in `events` by the instance that did it).
+    pub restored_events: u64,
     /// Partition assignments started without a checkpoint.
     pub fresh: u64,
     /// Records skipped because a checkpoint already covered them.
@@ -57,6 +60,7 @@ impl Summary {
         self.checkpoints += o.checkpoints;
         self.commits += o.commits;
         self.restored += o.restored;
+        self.restored_events += o.restored_events;
         self.fresh += o.fresh;
         self.skipped += o.skipped;
     }

@@ -212,6 +212,7 @@ impl<E: Engine> Tasks<E> {
         match ckpt {
             Some(c) => {
                 let engine = factory.restore(&c.state)?;
+                self.summary.restored_events += engine.processed();
                 let items = decode_held(&c.held).map_err(|e| format!("held messages: {e}"))?;
                 let held = KeyHeld { items };
                 self.parts
@@ -242,7 +243,11 @@ mod tests {
     struct Fixed(u8);
 
     impl Engine for Fixed {
-        fn offer(&mut self, _: Event) -> Result<(), RejectReason> {
+        fn offer(
+            &mut self,
+            _: Event,
+            _: impl FnOnce() -> distillguard_types::RecordOrigin,
+        ) -> Result<(), RejectReason> {
             Ok(())
         }
         fn advance_to(&mut self, _: i64, _: &mut Outputs) {}
@@ -279,6 +284,9 @@ mod tests {
         }
         fn parser(&self) -> NoParse {
             NoParse
+        }
+        fn kept_fields(&self, _: &[u8]) -> String {
+            "{}".into()
         }
     }
 

@@ -60,6 +60,28 @@ fn with_sentinels(mut recs: Vec<(i32, String, Vec<u8>)>, ts: i64) -> Vec<(i32, S
     recs
 }
 
+/// A mock cluster with the live loop's topics (no internal ones: the counting engine has no
+/// cross-account stage), and its bootstrap servers.
+fn cluster() -> (
+    MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    String,
+) {
+    let cluster = MockCluster::new(1).unwrap();
+    for t in [
+        INPUT,
+        "distillguard-verdicts",
+        "distillguard-dead-letter",
+        "distillguard-campaigns",
+    ] {
+        cluster.create_topic(t, PARTS, 1).unwrap();
+    }
+    cluster
+        .create_topic("distillguard-checkpoints", 2, 1)
+        .unwrap();
+    let brokers = cluster.bootstrap_servers();
+    (cluster, brokers)
+}
+
 /// Run the live loop until the group has committed everything on the input, then stop it.
 async fn run_until_committed(brokers: &str, group: &str) -> Summary {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -107,19 +129,7 @@ async fn verdicts_dead_letters_commits_and_resume_from_checkpoint() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let cluster = MockCluster::new(1).unwrap();
-    for t in [
-        INPUT,
-        "distillguard-verdicts",
-        "distillguard-dead-letter",
-        "distillguard-campaigns",
-    ] {
-        cluster.create_topic(t, PARTS, 1).unwrap();
-    }
-    cluster
-        .create_topic("distillguard-checkpoints", 2, 1)
-        .unwrap();
-    let brokers = cluster.bootstrap_servers();
+    let (_cluster, brokers) = cluster();
 
     // batch 1: 240 valid records (uneven accounts), 12 malformed, then a sentinel per partition
     let batch1 = stream(80, 3, 12, T0);
@@ -222,4 +232,45 @@ async fn verdicts_dead_letters_commits_and_resume_from_checkpoint() {
         want.len(),
         "restored counts: no account actioned twice"
     );
+}
+
+/// Issue 20, item 7: while outputs cannot be delivered (every produce request fails), the
+/// instance commits nothing past them; once the broker takes them again, a restart reads the
+/// same records and every one reaches its output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_committed_past_an_output_that_was_not_delivered() {
+    use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+    let (cluster, brokers) = cluster();
+    let batch = stream(40, 3, 6, T0);
+    let recs = with_sentinels(to_partitions(&batch), T0 + 700_000);
+    produce(&brokers, INPUT, &recs);
+
+    let refused = [RDKafkaRespErr::RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE; 100_000];
+    cluster.request_errors(RDKafkaApiKey::Produce, &refused);
+    let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let failed = tokio::time::timeout(
+        Duration::from_secs(60),
+        run(
+            live(&brokers, "g-undelivered"),
+            windows(),
+            Counting,
+            async move {
+                let _ = rx.await;
+            },
+        ),
+    )
+    .await
+    .expect("the instance stops when its outputs cannot be delivered");
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(
+        committed(&brokers, "g-undelivered", INPUT).is_empty(),
+        "nothing committed while no output was delivered"
+    );
+
+    cluster.clear_request_errors(RDKafkaApiKey::Produce);
+    let s = run_until_committed(&brokers, "g-undelivered").await;
+    assert_eq!(s.records, recs.len() as u64, "{s:?}");
+    assert_eq!(read_all(&brokers, "distillguard-dead-letter").len(), 6);
+    let got: BTreeSet<String> = verdict_accounts(&brokers).into_iter().collect();
+    assert_eq!(got, replay_actioned(&batch));
 }

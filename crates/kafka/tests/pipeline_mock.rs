@@ -27,6 +27,30 @@ fn record(i: usize, ts: i64) -> (i32, String, Vec<u8>) {
     ((i % 3) as i32, acct, serde_json::to_vec(&v).unwrap())
 }
 
+/// A mock cluster with the live loop's topics, internal ones included, and its bootstrap
+/// servers.
+fn cluster() -> (
+    MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    String,
+) {
+    let cluster = MockCluster::new(1).unwrap();
+    for t in [
+        "request-log",
+        "distillguard-verdicts",
+        "distillguard-campaigns",
+        "distillguard-dead-letter",
+        "distillguard-observations",
+        "distillguard-evidence",
+    ] {
+        cluster.create_topic(t, 3, 1).unwrap();
+    }
+    cluster
+        .create_topic("distillguard-checkpoints", 1, 1)
+        .unwrap();
+    let brokers = cluster.bootstrap_servers();
+    (cluster, brokers)
+}
+
 async fn run_once(brokers: &str) -> distillguard_kafka::Summary {
     let live = LiveConfig {
         brokers: brokers.into(),
@@ -69,21 +93,7 @@ async fn run_once(brokers: &str) -> distillguard_kafka::Summary {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_pipeline_runs_checkpoints_and_restores() {
-    let cluster = MockCluster::new(1).unwrap();
-    for t in [
-        "request-log",
-        "distillguard-verdicts",
-        "distillguard-campaigns",
-        "distillguard-dead-letter",
-        "distillguard-observations",
-        "distillguard-evidence",
-    ] {
-        cluster.create_topic(t, 3, 1).unwrap();
-    }
-    cluster
-        .create_topic("distillguard-checkpoints", 1, 1)
-        .unwrap();
-    let brokers = cluster.bootstrap_servers();
+    let (_cluster, brokers) = cluster();
 
     let mut recs: Vec<_> = (0..600).map(|i| record(i, T0 + i as i64 * 2_000)).collect();
     recs.push((0, "bad".into(), b"{\"ts\": 1".to_vec()));
@@ -104,12 +114,62 @@ async fn real_pipeline_runs_checkpoints_and_restores() {
     produce(&brokers, "request-log", &more);
     let s2 = run_once(&brokers).await;
     assert_eq!(s2.restored, 3, "{s2:?}");
+    // the work the checkpoints carried over is counted (events the first run processed)
+    assert!(
+        s2.restored_events > 0 && s2.restored_events <= s1.events,
+        "{s2:?}"
+    );
     assert_eq!(s2.records, 100);
     assert_eq!(
         s2.rejects.total_rejected(),
         0,
         "no record is late after the restore: {s2:?}"
     );
+}
+
+/// Issue 20, items 1 and 5, live: a far-future record is held, not refused on arrival, and
+/// once enough later records never reached it, dead-lettered as `future_ts`; it and a late
+/// record carry their contract fields only (no prompt text), a malformed one its raw bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn well_formed_dead_letters_carry_kept_fields_only() {
+    let (_cluster, brokers) = cluster();
+    let mut recs: Vec<_> = (0..300).map(|i| record(i, T0 + i as i64 * 2_000)).collect();
+    // partition 0: a record 400 days ahead, then 100 more ordinary ones
+    recs.push(record(999, T0 + 400 * 86_400_000));
+    recs.extend((300..600).map(|i| record(i, T0 + i as i64 * 2_000)));
+    produce(&brokers, "request-log", &recs);
+    let s1 = run_once(&brokers).await;
+    // restarted (from the checkpoint, watermarks included): a record on partition 1 an hour
+    // behind the rest, and a malformed one
+    let late = record(1_000, T0 - 3_600_000);
+    let bad = (
+        2,
+        "bad".into(),
+        b"{\"ts\": 1, \"prompt\": \"malformed".to_vec(),
+    );
+    produce(&brokers, "request-log", &[late, bad]);
+    let s2 = run_once(&brokers).await;
+    assert_eq!(s1.records + s2.records, 603, "{s1:?} {s2:?}");
+    assert_eq!(s1.dead_letters + s2.dead_letters, 3, "{s1:?} {s2:?}");
+    let dead = read_all(&brokers, "distillguard-dead-letter");
+    let by = |reason: &str| {
+        dead.iter()
+            .find(|r| r.headers["reason"] == reason)
+            .unwrap_or_else(|| panic!("no {reason} in {dead:?}"))
+    };
+    for reason in ["future_ts", "late"] {
+        let r = by(reason);
+        assert_eq!(r.headers["payload"], "kept_fields");
+        let value = r.value.as_deref().unwrap();
+        let fields: serde_json::Value = serde_json::from_slice(value).unwrap();
+        assert!(fields["account_id"].is_string(), "{fields}");
+        assert!(fields.get("prompt").is_none(), "{fields}");
+        assert!(!String::from_utf8_lossy(value).contains("Solve"));
+    }
+    assert_eq!(by("future_ts").headers["source_partition"], "0");
+    let bad = by("bad_json");
+    assert_eq!(bad.headers["payload"], "raw");
+    assert!(String::from_utf8_lossy(bad.value.as_deref().unwrap()).contains("malformed"));
 }
 
 /// Split mode, three instances (child processes) on the fixture against one replay; `kill`:

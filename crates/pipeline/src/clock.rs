@@ -6,12 +6,13 @@
 //! instead keeps the times of the last [`CLOCK_RING`] records offered (admitted or not) and
 //! reads the [`CLOCK_AGREE`]-th highest of them ([`EventClock::now`]): a time that many recent
 //! records reached. The watermark follows it (the engine keeps its highest value) and records
-//! further than `max_future` beyond it are `future_ts`. So:
+//! further than `max_future` beyond it are held ([`crate::held`]) until it reaches them. So:
 //!
 //! - a lone outlier (up to `CLOCK_AGREE − 1` of them among [`CLOCK_RING`] records) moves
-//!   nothing and is the one rejected (`future_ts` ahead, `late` behind);
-//! - after a gap in a log the first `CLOCK_AGREE − 1` records are `future_ts`, then the clock
-//!   has moved on (a gap is no error: the run follows);
+//!   nothing and is the one rejected (`future_ts` ahead, once [`CLOCK_RING`] records passed
+//!   it; `late` behind);
+//! - after a gap in a log the first `CLOCK_AGREE − 1` records wait until the next one moves
+//!   the clock, then all are taken (a gap is no error: the run follows);
 //! - until [`CLOCK_AGREE`] records have been seen there is no clock (no watermark) and no
 //!   record is `future_ts`, so a first record far in the future, in the past, or at a negative
 //!   epoch cannot lock a run: it waits in the reorder buffer like any event.

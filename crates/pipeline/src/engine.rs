@@ -2,6 +2,7 @@
 
 use crate::campaigns::CampaignRegistry;
 use crate::clock::{EventClock, CLOCK_AGREE};
+use crate::held::{AheadOfClock, Release};
 use crate::order::ReorderBuffer;
 use crate::split::ToKeys;
 use crate::PipelineError;
@@ -17,7 +18,7 @@ use distillguard_types::corr::{CampaignLabel, Evidence, Observation, View};
 use distillguard_types::hash::{combine, stable_hash};
 use distillguard_types::net::NetData;
 use distillguard_types::time::HOUR_MS;
-use distillguard_types::{AccountId, CampaignRecord, Event, RejectReason, Verdict};
+use distillguard_types::{AccountId, CampaignRecord, Event, RecordOrigin, RejectReason, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,6 +56,9 @@ pub struct Outputs {
     pub scores: Vec<ScoreSample>,
     /// Messages for the key stages (split mode only).
     pub to_keys: Vec<ToKeys>,
+    /// Records refused after they were offered (held ahead of the clock, see [`crate::held`]),
+    /// with the origin their caller gave, to be written as rejects.
+    pub refused: Vec<(RecordOrigin, RejectReason)>,
 }
 
 impl Outputs {
@@ -64,6 +68,7 @@ impl Outputs {
             && self.campaigns.is_empty()
             && self.scores.is_empty()
             && self.to_keys.is_empty()
+            && self.refused.is_empty()
     }
 }
 
@@ -99,6 +104,11 @@ pub struct Pipeline {
     dedupe_swept_ms: i64,
     max_ts: i64,
     clock: EventClock,
+    /// Records offered so far (held records age by it).
+    arrivals: u64,
+    ahead: AheadOfClock,
+    releases: Vec<Release>,
+    refused: Vec<(RecordOrigin, RejectReason)>,
     watermark: i64,
     counters: Counters,
     record_scores: bool,
@@ -123,7 +133,8 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// 2: extraction (account shares, key members' extraction, label assessment, record figures).
 /// 3: the event-time clock (recent record times), dedupe keys scoped to the account.
 /// 4: each account's latest API key and address (allowlists by key and IP range).
-pub const STATE_FORMAT: u16 = 4;
+/// 5: records held ahead of the clock, with their origins, and the arrival count.
+pub const STATE_FORMAT: u16 = 5;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -134,6 +145,9 @@ struct Snapshot {
     dedupe_swept_ms: i64,
     max_ts: i64,
     clock: EventClock,
+    arrivals: u64,
+    ahead: Vec<(EventRepr, RecordOrigin, u64)>,
+    refused: Vec<(RecordOrigin, RejectReason)>,
     watermark: i64,
     counters: Counters,
     dirty: Vec<(AccountId, i64, Option<CampaignLabel>)>,
@@ -154,6 +168,10 @@ impl Pipeline {
             dedupe_swept_ms: i64::MIN,
             max_ts: i64::MIN,
             clock: EventClock::default(),
+            arrivals: 0,
+            ahead: AheadOfClock::default(),
+            releases: Vec::new(),
+            refused: Vec::new(),
             watermark: i64::MIN,
             counters: Counters::default(),
             record_scores: false,
@@ -227,21 +245,48 @@ impl Pipeline {
         &self.counters
     }
 
-    /// Events waiting for the watermark.
+    /// Events waiting for the watermark, and records held ahead of the clock.
     pub fn pending(&self) -> usize {
-        self.buffer.len()
+        self.buffer.len() + self.ahead.len()
+    }
+
+    /// Records held ahead of the clock (see [`crate::held`]).
+    pub fn held_ahead(&self) -> usize {
+        self.ahead.len()
+    }
+
+    /// [`Pipeline::offer_from`] for a caller that writes no reject rows for held records.
+    pub fn offer(&mut self, ev: Event) -> Result<(), RejectReason> {
+        self.offer_from(ev, RecordOrigin::default)
     }
 
     /// Offer an event. On `Err` the event was not taken (the caller counts the reason and
-    /// quarantines the raw record).
-    pub fn offer(&mut self, mut ev: Event) -> Result<(), RejectReason> {
-        let c = &self.cfg;
+    /// writes the reject). A record too far ahead of the clock is held (`Ok`) until later
+    /// records say whether it is an outlier; if it is refused then, it comes out in
+    /// [`Outputs::refused`] with the origin `origin` makes (called only for a held record).
+    pub fn offer_from(
+        &mut self,
+        ev: Event,
+        origin: impl FnOnce() -> RecordOrigin,
+    ) -> Result<(), RejectReason> {
+        self.arrivals += 1;
         self.clock.observe(ev.ts_ms);
-        // Future relative to the time recent records agree on (EventClock::agreed, so one
-        // outlier cannot move it), or the watermark it was given if later: in live mode a
-        // partition silent for longer than max_future must still accept its next record once
-        // the other partitions have moved the stage watermark on. The first CLOCK_AGREE
-        // records are never future: there is no agreement to judge them by yet.
+        let limit = self.future_limit();
+        self.release_ahead(limit);
+        // The first CLOCK_AGREE records are never ahead: there is no agreement to judge by.
+        if self.clock.len() > CLOCK_AGREE && ev.ts_ms > limit {
+            self.ahead.hold(ev, origin(), self.arrivals);
+            return Ok(());
+        }
+        self.admit(ev)
+    }
+
+    /// The latest time a record may have and be taken now: `max_future` past the time recent
+    /// records agree on (EventClock::agreed, so one outlier cannot move it), or past the
+    /// watermark it was given if later (in live mode a partition silent for longer than
+    /// `max_future` must take its next record once the other partitions moved the watermark).
+    fn future_limit(&self) -> i64 {
+        let c = &self.cfg;
         let lateness = c.windows.allowed_lateness.as_millis() as i64;
         let agreed = self.clock.agreed().unwrap_or(i64::MIN);
         let reference = if self.watermark == i64::MIN {
@@ -249,12 +294,35 @@ impl Pipeline {
         } else {
             agreed.max(self.watermark.saturating_add(lateness))
         };
-        if self.clock.len() > CLOCK_AGREE
-            && ev.ts_ms > reference.saturating_add(c.input.max_future.as_millis() as i64)
-        {
-            self.counters.future += 1;
-            return Err(RejectReason::FutureTs);
+        reference.saturating_add(c.input.max_future.as_millis() as i64)
+    }
+
+    /// Admit held records the clock has reached; refuse those it never reached.
+    fn release_ahead(&mut self, limit: i64) {
+        if self.ahead.is_empty() {
+            return;
         }
+        let mut releases = std::mem::take(&mut self.releases);
+        self.ahead.release(limit, self.arrivals, &mut releases);
+        for r in releases.drain(..) {
+            match r {
+                Release::Admit(ev, origin) => {
+                    if let Err(reason) = self.admit(ev) {
+                        self.refused.push((origin, reason));
+                    }
+                }
+                Release::Refuse(origin) => {
+                    self.counters.future += 1;
+                    self.refused.push((origin, RejectReason::FutureTs));
+                }
+            }
+        }
+        self.releases = releases;
+    }
+
+    /// Take a record that is not ahead of the clock: refuse it when late or a duplicate.
+    fn admit(&mut self, mut ev: Event) -> Result<(), RejectReason> {
+        let c = &self.cfg;
         if ev.ts_ms < self.watermark {
             self.counters.late += 1;
             match c.windows.late {
@@ -288,6 +356,8 @@ impl Pipeline {
             return;
         }
         self.watermark = wm;
+        self.release_ahead(self.future_limit());
+        out.refused.append(&mut self.refused);
         self.rescore(out);
         self.order_early();
         while let Some(ev) = self.buffer.pop_until(wm) {
@@ -312,6 +382,12 @@ impl Pipeline {
 
     /// End of input: process everything left and write the final campaign records.
     pub fn finish(&mut self, out: &mut Outputs) {
+        self.release_ahead(self.future_limit());
+        for origin in self.ahead.refuse_all() {
+            self.counters.future += 1;
+            self.refused.push((origin, RejectReason::FutureTs));
+        }
+        out.refused.append(&mut self.refused);
         let end = self.max_ts;
         self.rescore(out);
         self.order_early();
@@ -590,6 +666,14 @@ impl Pipeline {
             dedupe_swept_ms: self.dedupe_swept_ms,
             max_ts: self.max_ts,
             clock: self.clock.clone(),
+            arrivals: self.arrivals,
+            ahead: self
+                .ahead
+                .entries()
+                .iter()
+                .map(|(e, o, a)| (EventRepr::from(e), o.clone(), *a))
+                .collect(),
+            refused: self.refused.clone(),
             watermark: self.watermark,
             counters: self.counters.clone(),
             early: self.early.clone(),
@@ -643,6 +727,11 @@ impl Pipeline {
         p.dedupe_swept_ms = snap.dedupe_swept_ms;
         p.max_ts = snap.max_ts;
         p.clock = snap.clock;
+        p.arrivals = snap.arrivals;
+        for (e, origin, arrival) in snap.ahead {
+            p.ahead.hold(e.into(), origin, arrival);
+        }
+        p.refused = snap.refused;
         p.watermark = snap.watermark;
         p.counters = snap.counters;
         p.early = snap.early;

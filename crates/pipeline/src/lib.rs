@@ -1,11 +1,11 @@
 //! The engine: events and watermarks in, verdicts and campaign records out.
 //!
 //! [`Pipeline`] is what both replay and live mode run. It
-//! 1. admits events ([`Pipeline::offer`]): refuses those further in the future than
-//!    `max_future` past the time recent records agree on (`future_ts`; see [`clock`] for why
-//!    not the highest time seen), behind the watermark (`late`, or admitted at the watermark
-//!    under `late = "admit"`), or repeating its account's `request_id` within
-//!    `dedupe_window` (`duplicate`);
+//! 1. admits events ([`Pipeline::offer`]): holds those further in the future than
+//!    `max_future` past the time recent records agree on until later records show a gap
+//!    (admitted) or an outlier (`future_ts`; see [`clock`] and [`held`]); refuses those
+//!    behind the watermark (`late`, or admitted at the watermark under `late = "admit"`) or
+//!    repeating their account's `request_id` within `dedupe_window` (`duplicate`);
 //! 2. buffers them and, when the watermark passes ([`Pipeline::advance_to`]), processes them in
 //!    event-time order — ties broken by request id, then content — so arrival order within the
 //!    allowed lateness never changes the result;
@@ -18,6 +18,7 @@
 mod campaigns;
 pub mod clock;
 mod engine;
+pub mod held;
 mod order;
 pub mod split;
 

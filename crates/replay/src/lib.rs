@@ -24,6 +24,7 @@ use distillguard_io::{check_paths, spawn_sources, InputSpec, KeptFields, Role};
 use distillguard_pipeline::{Outputs, Pipeline, ScoreSample};
 use distillguard_types::config::Config;
 use distillguard_types::net::NetData;
+use distillguard_types::RecordOrigin;
 use outputs::{Source, Writers};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,6 +92,7 @@ pub fn replay(
     let mut engine = Pipeline::new(cfg.clone(), net);
     engine.record_scores(record_scores);
     let stage = spawn_sources(opts.inputs, cfg.input.clone(), opts.batch);
+    let names = stage.names.clone();
     let stop_flag = opts.stop.unwrap_or_default();
     let limit = cfg.input.reject_share_limit;
     let mut sum = ReplaySummary::default();
@@ -111,27 +113,35 @@ pub fn replay(
         sum.bytes += batch.counters.bytes;
         for r in &batch.rejects {
             let at = Source {
-                name: &stage.names[r.origin.source as usize],
+                name: &names[r.origin.source as usize],
                 line: r.origin.line,
                 raw: batch.reject_raw(r),
             };
             w.reject(&mut sum, at, r.reason, false)?;
         }
         for (i, ev) in batch.events.drain(..).enumerate() {
-            match engine.offer(ev) {
+            let o = &batch.origins[i];
+            let raw = &batch.raw[o.raw.clone()];
+            // made only for a record held ahead of the clock (it may be refused later)
+            let origin = || RecordOrigin {
+                source: o.source,
+                position: o.line,
+                kept_fields: w.kept_fields(raw),
+            };
+            match engine.offer_from(ev, origin) {
                 Ok(()) => accepted += 1,
                 Err(reason) => {
-                    let o = &batch.origins[i];
                     let at = Source {
-                        name: &stage.names[o.source as usize],
+                        name: &names[o.source as usize],
                         line: o.line,
-                        raw: &batch.raw[o.raw.clone()],
+                        raw,
                     };
                     w.reject(&mut sum, at, reason, true)?;
                 }
             }
         }
         engine.advance(&mut out);
+        accepted -= w.refused(&mut out, &mut sum, &names)?;
         w.drain(&mut out, &mut sum, scores)?;
         progress(sum.lines, sum.bytes);
         batch.clear();
@@ -150,6 +160,7 @@ pub fn replay(
         stage.join()?;
     }
     engine.finish(&mut out);
+    w.refused(&mut out, &mut sum, &names)?;
     w.drain(&mut out, &mut sum, scores)?;
     if sum.stopped.is_some() {
         sum.partial = w.finish_partial()?;

@@ -72,6 +72,42 @@ impl Writers {
         Ok(())
     }
 
+    /// A record's kept fields as a JSON object (for a record the engine holds, see
+    /// [`RecordOrigin`]).
+    pub fn kept_fields(&self, raw: &[u8]) -> String {
+        self.keep.extract_json(raw)
+    }
+
+    /// Count and write the records the engine refused after taking them (held ahead of its
+    /// clock); returns how many were refused (duplicates included).
+    pub fn refused(
+        &mut self,
+        out: &mut Outputs,
+        sum: &mut ReplaySummary,
+        names: &[String],
+    ) -> Result<u64, ReplayError> {
+        let n = out.refused.len() as u64;
+        for (origin, reason) in out.refused.drain(..) {
+            sum.rejects.add(reason);
+            if reason == RejectReason::Duplicate {
+                continue;
+            }
+            sum.rejected += 1;
+            let name = names.get(origin.source as usize).map_or("", String::as_str);
+            self.rejects()?
+                .write_kept(name, origin.position, reason, &origin.kept_fields)?;
+        }
+        Ok(n)
+    }
+
+    fn rejects(&mut self) -> Result<&mut RejectWriter, ReplayError> {
+        let w = match self.rejects.take() {
+            Some(w) => w,
+            None => RejectWriter::create(&self.rejects_path)?,
+        };
+        Ok(self.rejects.insert(w))
+    }
+
     /// Write what the engine produced.
     pub fn drain(
         &mut self,

@@ -144,6 +144,9 @@ fn well_formed_rejects_keep_fields_without_prompt_text() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let by = |reason: &str| rows.iter().find(|r| r["reason"] == reason).unwrap().clone();
+    // the far-future record was held until the input ended, and is still written where it was
+    assert_eq!(by("future_ts")["line"], 602);
+    assert_eq!(by("late")["line"], 601);
     for reason in ["late", "future_ts"] {
         let r = by(reason);
         assert!(r.get("raw").is_none(), "{r}");
@@ -166,4 +169,20 @@ fn well_formed_rejects_keep_fields_without_prompt_text() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+/// Issue 20, item 1: a log that resumes after a gap of days loses nothing (the records after
+/// the gap are held until the clock has moved on, then taken).
+#[test]
+fn a_gap_in_a_log_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let day = 86_400_000;
+    let lines = (0..600)
+        .map(|i| record(i, T0 + i * 1_000))
+        .chain((600..1_200).map(|i| record(i, T0 + 3 * day + i * 1_000)));
+    let input = write_input(d, lines);
+    let sum = run(d, &input);
+    assert_eq!((sum.rejected, sum.events), (0, 1_200), "{:?}", sum.rejects);
+    assert!(!d.join("r.jsonl").exists());
 }

@@ -23,5 +23,5 @@ pub use config::Config;
 pub use event::{AccountId, Event};
 pub use ladder::{Action, Hysteresis, LadderState, Thresholds};
 pub use prompt::{Capability, PromptPrint, PromptPrinter};
-pub use reject::RejectReason;
+pub use reject::{RecordOrigin, RejectReason};
 pub use verdict::{CampaignRecord, GroupExtraction, Reason, Verdict};

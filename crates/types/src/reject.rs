@@ -91,6 +91,20 @@ impl std::fmt::Display for RejectReason {
     }
 }
 
+/// Where a well-formed record came from, and its kept fields: what a reject row or dead letter
+/// needs when the engine refuses the record after the caller has let go of its bytes (a record
+/// held ahead of the clock). `kept_fields` is a JSON object of contract scalars, never prompt
+/// text (the io crate's `KeptFields`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordOrigin {
+    /// The input: a replay source's index, or a live input partition.
+    pub source: u32,
+    /// The record's line (replay) or offset (live) in that input.
+    pub position: u64,
+    /// The record's kept fields as a JSON object (empty when the caller keeps none).
+    pub kept_fields: String,
+}
+
 /// Counts of rejects by reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RejectCounts(pub [u64; RejectReason::ALL.len()]);

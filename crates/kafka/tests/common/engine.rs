@@ -2,7 +2,7 @@
 
 use distillguard_kafka::{Engine, EngineFactory, Outputs, RecordParse};
 use distillguard_types::time::format_rfc3339_ms;
-use distillguard_types::{Action, Event, RejectReason, Verdict};
+use distillguard_types::{Action, Event, RecordOrigin, RejectReason, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -21,7 +21,7 @@ pub struct CountingEngine {
 }
 
 impl Engine for CountingEngine {
-    fn offer(&mut self, ev: Event) -> Result<(), RejectReason> {
+    fn offer(&mut self, ev: Event, _: impl FnOnce() -> RecordOrigin) -> Result<(), RejectReason> {
         if self.advanced_to.is_some_and(|w| ev.ts_ms <= w) {
             return Err(RejectReason::Late);
         }
@@ -106,5 +106,9 @@ impl EngineFactory for Counting {
     }
     fn parser(&self) -> JsonParser {
         JsonParser
+    }
+    fn kept_fields(&self, bytes: &[u8]) -> String {
+        // the fake contract has no text: a well-formed record is kept whole
+        String::from_utf8_lossy(bytes).into_owned()
     }
 }

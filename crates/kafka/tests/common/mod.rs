@@ -64,7 +64,7 @@ pub fn replay_actioned(records: &[(String, Vec<u8>)]) -> std::collections::BTree
     for (_, v) in records {
         let mut b = v.clone();
         if let Ok(ev) = p.parse(&mut b) {
-            let _ = e.offer(ev);
+            let _ = e.offer(ev, Default::default);
         }
     }
     let mut out = Outputs::default();

@@ -25,13 +25,20 @@ fn check(
     let mut p = engine(late);
     let mut out = Outputs::default();
     let mut got = Vec::new();
+    let origin = |i: usize| RecordOrigin {
+        position: i as u64,
+        ..RecordOrigin::default()
+    };
     for (i, (ts, req)) in input.iter().enumerate() {
-        if let Err(r) = p.offer(ev("a", *ts, *req)) {
+        if let Err(r) = p.offer_from(ev("a", *ts, *req), || origin(i)) {
             got.push((i, r));
         }
         p.advance(&mut out);
     }
     p.finish(&mut out);
+    // records held ahead of the clock and refused later come out with their origin
+    got.extend(out.refused.iter().map(|(o, r)| (o.position as usize, *r)));
+    got.sort_unstable();
     assert_eq!(got, expected);
     assert_eq!(p.counters().processed, processed);
 }
@@ -63,8 +70,8 @@ fn far_future_is_refused() {
 }
 
 /// The cases of issue 20, item 1: an outlier is the one rejected (or waits harmlessly in the
-/// reorder buffer when it comes first), a gap costs at most CLOCK_AGREE − 1 records, and
-/// nothing after an outlier is refused.
+/// reorder buffer when it comes first), a gap costs nothing, and nothing after an outlier is
+/// refused.
 #[test]
 fn outlying_timestamps_cannot_lock_a_run() {
     use crate::CLOCK_AGREE;
@@ -97,14 +104,29 @@ fn outlying_timestamps_cannot_lock_a_run() {
         &[],
         51,
     );
-    // a gap of three days inside a log: the first CLOCK_AGREE − 1 after it are future_ts,
-    // then the clock has moved and the rest is processed
+    // a gap of three days inside a log: the first CLOCK_AGREE − 1 after it wait until the
+    // next one moves the clock, then everything is processed
     let mut gap = run_of(t, 30);
     gap.extend(run_of(t + 3 * DAY, 30));
+    check(LatePolicy::Reject, &gap, &[], 60);
+    // a log ending CLOCK_AGREE − 1 records after a gap: nothing agrees with them, so they are
+    // the outliers
+    let mut tail = run_of(t, 30);
+    tail.extend(run_of(t + 3 * DAY, CLOCK_AGREE - 1));
     let lost: Vec<_> = (30..30 + CLOCK_AGREE - 1)
         .map(|i| at(i, RejectReason::FutureTs))
         .collect();
-    check(LatePolicy::Reject, &gap, &lost, 60 - lost.len() as u64);
+    check(LatePolicy::Reject, &tail, &lost, 30);
+    // a far-future outlier in a long run is refused once CLOCK_RING records passed it
+    let mut long = run_of(t, 10);
+    long.push((t + 400 * DAY, None));
+    long.extend(run_of(t + 10_000, 2 * crate::CLOCK_RING));
+    check(
+        LatePolicy::Reject,
+        &long,
+        &[at(10, RejectReason::FutureTs)],
+        10 + 2 * crate::CLOCK_RING as u64,
+    );
     // three records each under a day apart walking ahead of the rest: the first is within
     // max_future and waits, the others are the ones rejected; nothing else is late
     let mut walk = run_of(t, 20);
@@ -146,11 +168,16 @@ fn a_silent_partition_accepts_its_next_record_once_the_stage_watermark_moved() {
     }
     p.advance_to(3 * DAY, &mut out);
     assert_eq!(p.offer(ev("a", 3 * DAY + MIN, None)), Ok(()));
-    // still relative to that watermark: two days past it is refused
+    // still relative to that watermark: two days past it is held, and refused when nothing
+    // reaches it before the input ends
+    assert_eq!(p.offer(ev("a", 5 * DAY + 5 * MIN, None)), Ok(()));
+    assert_eq!(p.held_ahead(), 1);
+    p.finish(&mut out);
     assert_eq!(
-        p.offer(ev("a", 5 * DAY + 5 * MIN, None)),
-        Err(RejectReason::FutureTs)
+        out.refused,
+        [(RecordOrigin::default(), RejectReason::FutureTs)]
     );
+    assert_eq!(p.counters().future, 1);
 }
 
 #[test]
@@ -291,6 +318,47 @@ fn snapshot_round_trips_pending_events() {
     q.finish(&mut out);
     assert_eq!(q.counters().processed, 2);
     assert!(Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), b"junk").is_err());
+}
+
+#[test]
+fn snapshot_keeps_records_held_ahead_of_the_clock_with_their_origins() {
+    let mut p = engine(LatePolicy::Reject);
+    let origin = |i: u64| RecordOrigin {
+        source: 3,
+        position: i,
+        kept_fields: format!("{{\"line\":{i}}}"),
+    };
+    for i in 0..6 {
+        p.offer_from(ev("a", i as i64 * 1_000, None), || origin(i))
+            .unwrap();
+    }
+    // a gap: two records three days on are held
+    for i in 6..8 {
+        p.offer_from(ev("a", 3 * DAY + i as i64, None), || origin(i))
+            .unwrap();
+    }
+    assert_eq!(p.held_ahead(), 2);
+    let bytes = p.snapshot();
+    let restore = || Pipeline::restore(p.cfg.clone(), Arc::new(NetData::default()), &bytes);
+    // the log goes on after the gap: both are taken
+    let mut q = restore().unwrap();
+    let mut out = Outputs::default();
+    for i in 8..12 {
+        q.offer(ev("a", 3 * DAY + i, None)).unwrap();
+    }
+    q.finish(&mut out);
+    assert_eq!((q.counters().processed, out.refused.len()), (12, 0));
+    // the log ends: both are refused with their origins
+    let mut q = restore().unwrap();
+    let mut out = Outputs::default();
+    q.finish(&mut out);
+    assert_eq!(
+        out.refused,
+        [
+            (origin(6), RejectReason::FutureTs),
+            (origin(7), RejectReason::FutureTs)
+        ]
+    );
 }
 
 /// A snapshot of another state format is refused as such, not misread.
