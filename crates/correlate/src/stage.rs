@@ -242,8 +242,8 @@ impl KeyStage {
         (self.singles.len() + self.prompts.len(), self.shared.len())
     }
 
-    /// Approximate bytes held.
-    pub fn state_bytes(&self) -> usize {
+    /// Approximate bytes held: (single-account keys and whole prompts, shared keys).
+    pub fn state_bytes(&self) -> (usize, usize) {
         let single = std::mem::size_of::<(u64, Single)>() + 8;
         let shared: usize = self
             .shared
@@ -255,7 +255,10 @@ impl KeyStage {
             })
             .sum();
         let prompt = std::mem::size_of::<(u64, i64)>() + 8;
-        self.singles.len() * single + self.prompts.len() * prompt + shared
+        (
+            self.singles.len() * single + self.prompts.len() * prompt,
+            shared,
+        )
     }
 
     /// A shared key's state.

@@ -250,10 +250,22 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
         "  campaigns: {} ({} records)",
         s.campaigns, s.campaign_records
     );
+    let st = &s.state;
     eprintln!(
         "  accounts held: {}  account state (estimate of state structs): {:.0} B/account",
-        s.accounts,
-        s.account_state_bytes as f64 / s.accounts.max(1) as f64
+        st.accounts.entries,
+        st.accounts.bytes as f64 / st.accounts.entries.max(1) as f64
+    );
+    let mib = |b: usize| b as f64 / (1 << 20) as f64;
+    let parts: Vec<String> = st
+        .named()
+        .iter()
+        .map(|(name, f)| format!("{name} {:.1} MiB ({})", mib(f.bytes), f.entries))
+        .collect();
+    eprintln!(
+        "  state at the end (estimates, {:.1} MiB): {}",
+        mib(st.total_bytes()),
+        parts.join(", ")
     );
     eprintln!(
         "  accounts dropped: {} idle past windows.idle_expiry, {} evicted over windows.max_accounts",

@@ -206,6 +206,22 @@ fn fixture_replay_flags_the_group() {
     assert!(text.contains("\"campaign_id\":\"cmp-"));
     // No prompt text in verdicts: a phrase the fixture's prompts use never appears.
     assert!(!text.to_lowercase().contains("step by step"));
+    // the summary breaks the engine's state down by structure
+    let e = String::from_utf8_lossy(&out.stderr);
+    let line = e
+        .lines()
+        .find(|l| l.contains("state at the end"))
+        .unwrap_or_else(|| panic!("{e}"));
+    for part in [
+        "accounts ",
+        "single_keys ",
+        "shared_keys ",
+        "reorder_buffer ",
+        "campaigns ",
+        "dedupe ",
+    ] {
+        assert!(line.contains(part), "{line}");
+    }
 }
 
 #[test]

@@ -70,6 +70,10 @@ pub trait Engine: Send + 'static {
     fn processed(&self) -> u64 {
         0
     }
+    /// What the engine holds, by structure: (name, entries, estimated bytes).
+    fn footprint(&self) -> Vec<(&'static str, usize, usize)> {
+        Vec::new()
+    }
     /// Serialized state, including buffered events (a checkpoint).
     fn snapshot(&self) -> Vec<u8>;
     /// Split mode, key side: a message routed to this partition; evidence for the observing

@@ -49,6 +49,13 @@ impl Engine for Pipeline {
     fn processed(&self) -> u64 {
         self.counters().processed
     }
+    fn footprint(&self) -> Vec<(&'static str, usize, usize)> {
+        let size = Pipeline::state_size(self);
+        size.named()
+            .iter()
+            .map(|(name, f)| (*name, f.entries, f.bytes))
+            .collect()
+    }
     fn snapshot(&self) -> Vec<u8> {
         Pipeline::snapshot(self)
     }

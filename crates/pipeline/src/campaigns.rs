@@ -185,7 +185,27 @@ impl CampaignRegistry {
         out
     }
 
-    /// Number of campaigns of at least `min_size`.
+    /// Labels held (any size) and their approximate bytes: members, figures, keys, history.
+    pub fn held(&self) -> (usize, usize) {
+        use std::mem::size_of;
+        // a B-tree entry costs its key and value plus about two words of node overhead
+        let id = size_of::<AccountId>() + 16;
+        let bytes: usize = self
+            .campaigns
+            .values()
+            .map(|c| {
+                size_of::<(CampaignLabel, Campaign)>()
+                    + c.members.len() * id
+                    + c.figures.len() * (id + size_of::<GroupExtraction>())
+                    + c.keys.iter().map(|k| k.len() + 40).sum::<usize>()
+                    + c.history.capacity() * size_of::<(i64, u64)>()
+            })
+            .sum();
+        let of = self.of.len() * (id + size_of::<CampaignLabel>());
+        (self.campaigns.len(), bytes + of)
+    }
+
+    /// Campaigns of at least `min_size` accounts.
     pub fn count(&self, min_size: u32) -> usize {
         self.campaigns
             .values()

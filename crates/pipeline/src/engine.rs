@@ -4,6 +4,7 @@ use crate::campaigns::CampaignRegistry;
 use crate::clock::{EventClock, CLOCK_AGREE};
 use crate::held::{AheadOfClock, Release};
 use crate::order::ReorderBuffer;
+use crate::size::{Footprint, StateSize};
 use crate::split::ToKeys;
 use crate::PipelineError;
 use distillguard_correlate::{KeyStage, KeyStageState};
@@ -635,17 +636,40 @@ impl Pipeline {
         }
     }
 
-    /// Accounts and keys held, and their approximate bytes: (accounts, account bytes,
-    /// single keys, shared keys, key bytes).
-    pub fn state_size(&self) -> (usize, usize, usize, usize, usize) {
-        let (s, k) = self.keys.sizes();
-        (
-            self.accounts.len(),
-            self.accounts.state_bytes(),
-            s,
-            k,
-            self.keys.state_bytes(),
-        )
+    /// What the engine holds, by structure (estimates; see [`StateSize`]).
+    pub fn state_size(&self) -> StateSize {
+        let (single_keys, shared_keys) = self.keys.sizes();
+        let (single_bytes, shared_bytes) = self.keys.state_bytes();
+        let (campaigns, campaign_bytes) = self.campaigns.held();
+        let buffered = self.buffer.len() + self.ahead.len();
+        let event = std::mem::size_of::<Event>() + 24;
+        let dedupe = self.dedupe.len();
+        StateSize {
+            accounts: Footprint {
+                entries: self.accounts.len(),
+                bytes: self.accounts.state_bytes(),
+            },
+            single_keys: Footprint {
+                entries: single_keys,
+                bytes: single_bytes,
+            },
+            shared_keys: Footprint {
+                entries: shared_keys,
+                bytes: shared_bytes,
+            },
+            reorder_buffer: Footprint {
+                entries: buffered,
+                bytes: buffered * event,
+            },
+            campaigns: Footprint {
+                entries: campaigns,
+                bytes: campaign_bytes,
+            },
+            dedupe: Footprint {
+                entries: dedupe,
+                bytes: dedupe * (std::mem::size_of::<(u64, i64)>() + 8),
+            },
+        }
     }
 
     /// Campaigns of at least the configured size.

@@ -20,11 +20,13 @@ pub mod clock;
 mod engine;
 pub mod held;
 mod order;
+pub mod size;
 pub mod split;
 
 pub use campaigns::CampaignRegistry;
 pub use clock::{EventClock, CLOCK_AGREE, CLOCK_RING};
 pub use engine::{Counters, Outputs, Pipeline, ScoreSample, STATE_FORMAT};
+pub use size::StateSize;
 pub use split::ToKeys;
 
 /// Why a snapshot could not be restored.

@@ -171,9 +171,7 @@ pub fn replay(
     sum.events = sum.counters.processed;
     sum.rejected = sum.rejects.total_rejected();
     sum.campaigns = engine.campaign_count();
-    let (accounts, bytes, _, _, _) = engine.state_size();
-    sum.accounts = accounts;
-    sum.account_state_bytes = bytes;
+    sum.state = engine.state_size();
     sum.seconds = started.elapsed().as_secs_f64();
     sum.events_per_s = sum.events as f64 / sum.seconds.max(1e-9);
     Ok(sum)

@@ -1,6 +1,6 @@
 //! [`ReplaySummary`]: what a replay did, and why it stopped early if it did ([`Stopped`]).
 
-use distillguard_pipeline::Counters;
+use distillguard_pipeline::{Counters, StateSize};
 use distillguard_types::reject::RejectCounts;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -40,10 +40,8 @@ pub struct ReplaySummary {
     pub campaigns: usize,
     /// Engine counters.
     pub counters: Counters,
-    /// Accounts held at the end and their approximate bytes.
-    pub accounts: usize,
-    /// Approximate bytes of per-account state at the end.
-    pub account_state_bytes: usize,
+    /// What the engine held at the end, by structure.
+    pub state: StateSize,
     /// Wall-clock seconds.
     pub seconds: f64,
     /// Processed events per wall-clock second.

@@ -280,7 +280,7 @@ fn idle_accounts_expire() {
         p.offer(ev("new", 20 * DAY + 3_600_000 + i, None)).unwrap();
     }
     p.advance(&mut out);
-    assert_eq!(p.state_size().0, 1);
+    assert_eq!(p.state_size().accounts.entries, 1);
     assert_eq!(p.counters().expired, 1);
 }
 
@@ -294,14 +294,22 @@ fn an_account_flood_is_held_to_max_accounts() {
         p.offer(ev(&format!("flood{i}"), i * 100, None)).unwrap();
         if i % 500 == 499 {
             p.advance(&mut out);
-            assert!(p.state_size().0 <= 1000, "{} held", p.state_size().0);
+            assert!(
+                p.state_size().accounts.entries <= 1000,
+                "{} held",
+                p.state_size().accounts.entries
+            );
         }
     }
     p.finish(&mut out);
     // every account is either held or counted as evicted; nothing is dropped unseen
     let c = p.counters();
     assert_eq!((c.processed, c.expired), (5000, 0));
-    assert_eq!(c.evicted as usize + p.state_size().0, 5000, "{c:?}");
+    assert_eq!(
+        c.evicted as usize + p.state_size().accounts.entries,
+        5000,
+        "{c:?}"
+    );
     assert!(c.evicted > 2000, "{c:?}");
 }
 
@@ -427,7 +435,7 @@ fn split_key_side_expires_on_its_own_clock() {
             p.key_clock(ts);
         }
         p.key_message(&observe("b", 3 * DAY), &mut evs, &mut out);
-        let (_, _, _, shared_keys, _) = p.state_size();
+        let shared_keys = p.state_size().shared_keys.entries;
         assert_eq!(shared_keys, shared, "wm {wm:?} clock {clock:?}");
     };
     check(None, None, 1);
@@ -475,4 +483,38 @@ fn reconfigure_applies_thresholds_and_version_to_later_verdicts() {
         .map(|v| (v.account_id.as_str(), v.config_version.as_str()))
         .collect();
     assert_eq!(b, [("b", "v2")]);
+}
+
+#[test]
+fn state_size_counts_each_structure() {
+    let mut p = engine(LatePolicy::Reject);
+    let mut out = Outputs::default();
+    for (i, acct) in ["a", "b", "c"].iter().enumerate() {
+        p.offer(ev(acct, i as i64 * 1_000, Some(i as u64))).unwrap();
+    }
+    let before = p.state_size();
+    assert_eq!(before.reorder_buffer.entries, 3);
+    assert_eq!(before.accounts.entries, 0);
+    assert_eq!(before.dedupe.entries, 3);
+    p.finish(&mut out);
+    let after = p.state_size();
+    assert_eq!(after.accounts.entries, 3);
+    assert_eq!(after.reorder_buffer, Default::default());
+    assert!(after.accounts.bytes > 0 && after.shared_keys.entries > 0, "{after:?}");
+    let named: Vec<&str> = after.named().iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        named,
+        [
+            "accounts",
+            "single_keys",
+            "shared_keys",
+            "reorder_buffer",
+            "campaigns",
+            "dedupe"
+        ]
+    );
+    assert_eq!(
+        after.total_bytes(),
+        after.named().iter().map(|(_, f)| f.bytes).sum::<usize>()
+    );
 }
