@@ -45,6 +45,20 @@ pub struct KeyState {
     pub positive: bool,
 }
 
+/// What one pass over a key's tracked members finds: what its strength, counts and group
+/// extraction are computed from (one pass per observation instead of one per figure).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberTally {
+    /// Tracked members.
+    pub tracked: usize,
+    /// Tracked members that are suspect.
+    pub suspects: u32,
+    /// Sum of the suspect members' extraction (0..=255 each).
+    pub suspect_extraction: u32,
+    /// Tracked members whose extraction reaches the `extracting` threshold of the tally.
+    pub extractors: u32,
+}
+
 /// Independence unit of a member: identity keys (payment, API key) count orgs, not accounts,
 /// since one org's accounts legitimately share a card or a key.
 fn unit(o: &Observation, acct: u64) -> u64 {
@@ -128,31 +142,40 @@ impl KeyState {
         None
     }
 
+    /// One pass over the tracked members; `extracting` (0..=255) decides who is an extractor.
+    pub fn tally(&self, extracting: u8) -> MemberTally {
+        let mut t = MemberTally {
+            tracked: self.members.len(),
+            ..MemberTally::default()
+        };
+        for m in &self.members {
+            if m.suspect {
+                t.suspects += 1;
+                t.suspect_extraction += u32::from(m.extraction);
+            }
+            t.extractors += u32::from(m.extraction >= extracting);
+        }
+        t
+    }
+
     /// Mean extraction (0..1) of the tracked suspect members: what the group takes.
-    pub fn group_extraction(&self) -> f64 {
-        let (sum, n) = self
-            .members
-            .iter()
-            .filter(|m| m.suspect)
-            .fold((0u32, 0u32), |(s, n), m| {
-                (s + u32::from(m.extraction), n + 1)
-            });
-        if n == 0 {
+    pub fn group_extraction(t: &MemberTally) -> f64 {
+        if t.suspects == 0 {
             0.0
         } else {
-            f64::from(sum) / f64::from(n) / 255.0
+            f64::from(t.suspect_extraction) / f64::from(t.suspects) / 255.0
         }
     }
 
     /// (suspect members, all members): exact while under the cap, estimated beyond.
-    pub fn counts(&self, cap: usize) -> (f64, f64) {
-        if self.members.len() < cap {
-            let f = self.members.iter().filter(|m| m.suspect).count() as f64;
+    pub fn counts(&self, t: &MemberTally, cap: usize) -> (f64, f64) {
+        if t.tracked < cap {
+            let f = f64::from(t.suspects);
             let all = if matches!(self.key.kind, KeyKind::Payment | KeyKind::ApiKey) {
                 // Identity keys count units (orgs), which the HLLs hold.
-                self.all.estimate().min(self.members.len() as f64).max(1.0)
+                self.all.estimate().min(t.tracked as f64).max(1.0)
             } else {
-                self.members.len() as f64
+                t.tracked as f64
             };
             (f.min(all), all)
         } else {
@@ -165,8 +188,8 @@ impl KeyState {
     /// exact address is also suspicious by the number of its tracked members that extract
     /// (at least `extracting`, 0..=255), whatever else uses it: a rotating residential pool
     /// relays ordinary customers too, so its suspect share stays low.
-    pub fn strength(&self, c: &CorrelateConfig, extracting: u8) -> f64 {
-        let (suspect, all) = self.counts(c.member_cap);
+    pub fn strength(&self, t: &MemberTally, c: &CorrelateConfig) -> f64 {
+        let (suspect, all) = self.counts(t, c.member_cap);
         if all > f64::from(c.common_members) {
             return 0.0;
         }
@@ -181,11 +204,7 @@ impl KeyState {
         if self.key.kind != KeyKind::Ip {
             return by_share;
         }
-        let extractors = self
-            .members
-            .iter()
-            .filter(|m| m.extraction >= extracting)
-            .count() as f64;
+        let extractors = f64::from(t.extractors);
         let by_count = if extractors < min {
             0.0
         } else {

@@ -146,10 +146,11 @@ impl KeyStage {
         };
         let me = ks.observe(o, acct, bucket, c.member_cap, suspect);
 
-        let key_strength = ks.strength(c, threshold);
+        let tally = ks.tally(threshold);
+        let key_strength = ks.strength(&tally, c);
         // What the group extracts matters only where the key is suspicious at all.
         let group = if key_strength > 0.0 {
-            ks.group_extraction()
+            KeyState::group_extraction(&tally)
         } else {
             0.0
         };
@@ -187,7 +188,7 @@ impl KeyStage {
             // zero-strength answer would change nothing there (see `observe`'s docs).
             return;
         }
-        let (suspects, all) = ks.counts(c.member_cap);
+        let (suspects, all) = ks.counts(&tally, c.member_cap);
         out.push(Evidence {
             account: o.account.clone(),
             key: o.key,

@@ -500,7 +500,10 @@ fn state_size_counts_each_structure() {
     let after = p.state_size();
     assert_eq!(after.accounts.entries, 3);
     assert_eq!(after.reorder_buffer, Default::default());
-    assert!(after.accounts.bytes > 0 && after.shared_keys.entries > 0, "{after:?}");
+    assert!(
+        after.accounts.bytes > 0 && after.shared_keys.entries > 0,
+        "{after:?}"
+    );
     let named: Vec<&str> = after.named().iter().map(|(n, _)| *n).collect();
     assert_eq!(
         named,
