@@ -224,6 +224,56 @@ fn a_full_disk_fails_the_run_and_leaves_the_previous_output() {
     assert_eq!(names, ["v.jsonl"], "no temporary or partial outputs left");
 }
 
+/// SIGTERM at points spread over a replay of the fixture (fixed pseudo-random delays): each run
+/// either ended first (exit 0, whole outputs) or stopped (exit 143, summary printed, whole-line
+/// `.partial` outputs); no run leaves a torn line or a missing summary.
+#[test]
+fn sigterm_at_spread_points_keeps_whole_lines() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample.jsonl.zst");
+    let mut seed = 0x2545_f491_u64;
+    let mut stopped = 0;
+    for _ in 0..5 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = std::time::Duration::from_millis(100 + seed % 1_100);
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let child = bin()
+            .current_dir(d)
+            .args(["replay", "--output", "v.jsonl", "--campaigns", "c.jsonl"])
+            .arg(&fixture)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains("distillguard replay summary"), "{delay:?}: {e}");
+        let suffix = match out.status.code() {
+            Some(0) => "",
+            Some(143) => {
+                stopped += 1;
+                assert!(e.contains("STOPPED EARLY: interrupted"), "{e}");
+                ".partial"
+            }
+            other => panic!("{delay:?}: exit {other:?}: {e}"),
+        };
+        for f in ["v.jsonl", "c.jsonl"] {
+            let p = d.join(format!("{f}{suffix}"));
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("{p:?}: {e}"));
+            assert!(text.is_empty() || text.ends_with('\n'), "{p:?}");
+            lines_of(&p);
+        }
+    }
+    assert!(stopped > 0, "no run was stopped before its end");
+}
+
 fn zstd_decompress(p: &Path) -> Vec<u8> {
     use std::io::Read;
     let (mut r, _) = distillguard_io::open_input(&distillguard_io::InputSpec::new(p)).unwrap();
