@@ -30,6 +30,7 @@ pub mod repartition;
 pub mod restore;
 pub mod run;
 pub mod sink;
+pub mod stalled;
 pub mod summary;
 pub mod table;
 #[cfg(test)]

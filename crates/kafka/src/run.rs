@@ -23,6 +23,7 @@ use crate::sink::Sink;
 use crate::summary::Summary;
 use crate::table::{PartState, Tasks};
 use crate::topics;
+use crate::stalled::{self, StallWatch};
 use crate::unowned::{self, Step, Unowned};
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
@@ -164,6 +165,8 @@ struct Live<F: EngineFactory> {
     last_report: Instant,
     /// How long no input partition has been owned (readiness while the group has lag).
     unowned: Unowned,
+    /// Input partitions with lag whose committed offset does not move.
+    stall: StallWatch,
 }
 
 impl<F: EngineFactory> Live<F> {
@@ -241,6 +244,7 @@ impl<F: EngineFactory> Live<F> {
             reported: Summary::default(),
             last_report: Instant::now(),
             unowned: Unowned::default(),
+            stall: StallWatch::default(),
         })
     }
 
@@ -717,6 +721,48 @@ impl<F: EngineFactory> Live<F> {
                 }
             }
         }
+        self.check_stalled().await;
+    }
+
+    /// Log, once per change, and count the input partitions nobody consumes (see
+    /// [`crate::stalled`]).
+    async fn check_stalled(&mut self) {
+        let timeout = self.advancer.shared.live.unowned_timeout;
+        let now = Instant::now();
+        if !self.stall.due(now, timeout) {
+            return;
+        }
+        let owned: Vec<i32> = self.advancer.shared.tasks().parts.keys().copied().collect();
+        let consumer = self.advancer.consumer.clone();
+        let topic = self.advancer.shared.live.input_topic.clone();
+        let progress = tokio::task::spawn_blocking(move || {
+            stalled::group_progress(&*consumer, &topic, Duration::from_secs(10))
+        })
+        .await;
+        let progress = match progress {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return tracing::warn!(error = %e, "group progress check failed"),
+            Err(e) => return tracing::warn!(error = %e, "group progress check did not finish"),
+        };
+        let stalled = self
+            .stall
+            .update(&progress, |p| owned.contains(&p), now, timeout);
+        if stalled == self.stall.stalled {
+            return;
+        }
+        metrics::gauge!("distillguard_live_stalled_partitions").set(stalled.len() as f64);
+        if stalled.is_empty() {
+            tracing::info!("no stalled input partitions");
+        } else {
+            tracing::warn!(
+                partitions = ?stalled,
+                "input partitions have lag and their committed offsets have not moved for {}s: \
+                 no live member consumes them (a member that died may still hold them in the \
+                 group)",
+                timeout.as_secs()
+            );
+        }
+        self.stall.stalled = stalled;
     }
 
     /// Push counter deltas to the metrics registry.

@@ -10,7 +10,6 @@
 
 use crate::error::KafkaError;
 use rdkafka::consumer::Consumer;
-use rdkafka::{Offset, TopicPartitionList};
 use std::time::{Duration, Instant};
 
 /// How often the lag is asked again while nothing is owned.
@@ -72,30 +71,8 @@ pub fn group_lag<C: Consumer<X>, X: rdkafka::consumer::ConsumerContext>(
     topic: &str,
     timeout: Duration,
 ) -> Result<i64, KafkaError> {
-    let md = consumer
-        .fetch_metadata(Some(topic), timeout)
-        .map_err(KafkaError::client("metadata for the lag check"))?;
-    let mut tpl = TopicPartitionList::new();
-    for t in md.topics().iter().filter(|t| t.name() == topic) {
-        for p in t.partitions() {
-            tpl.add_partition(topic, p.id());
-        }
-    }
-    let committed = consumer
-        .committed_offsets(tpl, timeout)
-        .map_err(KafkaError::client("committed offsets for the lag check"))?;
-    let mut lag = 0i64;
-    for e in committed.elements_for_topic(topic) {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, e.partition(), timeout)
-            .map_err(KafkaError::client("watermarks for the lag check"))?;
-        let from = match e.offset() {
-            Offset::Offset(o) => o.max(low),
-            _ => low,
-        };
-        lag += (high - from).max(0);
-    }
-    Ok(lag)
+    let progress = crate::stalled::group_progress(consumer, topic, timeout)?;
+    Ok(progress.iter().map(|p| (p.high - p.committed).max(0)).sum())
 }
 
 #[cfg(test)]
@@ -104,6 +81,7 @@ mod tests {
     use rdkafka::config::ClientConfig;
     use rdkafka::consumer::{BaseConsumer, CommitMode};
     use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    use rdkafka::{Offset, TopicPartitionList};
 
     #[test]
     fn asks_about_lag_after_the_timeout_and_recovers_on_assignment() {
