@@ -77,7 +77,7 @@ pub fn figures(st: &AccountState, cfg: &Config) -> GroupExtraction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
     use distillguard_types::Event;
 
     /// Feed `n` requests made by `make(i)` and return the account's extraction.

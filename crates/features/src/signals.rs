@@ -378,7 +378,7 @@ pub fn cross_account(e: &EvidenceSet, own: f64, ts: i64, cfg: &Config) -> CrossA
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
     use distillguard_types::Event;
 
     fn feed(events: &[Event], cfg: &Config) -> SignalSet {

@@ -76,7 +76,7 @@ impl TemplateSlots {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
 
     fn share_of(prompts: &[String]) -> f64 {
         let mut t = TemplateSlots::default();

@@ -22,6 +22,6 @@ pub mod verdict;
 pub use config::Config;
 pub use event::{AccountId, Event};
 pub use ladder::{Action, Hysteresis, LadderState, Thresholds};
-pub use prompt::{Capability, PromptPrint, PromptPrinter};
+pub use prompt::{Capability, PromptPrint};
 pub use reject::RejectReason;
 pub use verdict::{CampaignRecord, GroupExtraction, Reason, Verdict};

@@ -21,8 +21,8 @@
 //! UTF-16 surrogate escape (`"\ud800x"`, which simd-json would read as NUL) is `bad_json`.
 //!
 //! `content` is a string, `null`, or an array of blocks whose `"type": "text"` blocks carry
-//! `text`. User-role text (`user`, `human`) goes to [`PromptPrinter::user`](distillguard_types::PromptPrinter::user); system-role text
-//! (`system`, `developer`) and the `system` field go to [`PromptPrinter::system`](distillguard_types::PromptPrinter::system); assistant and
+//! `text`. User-role text (`user`, `human`) goes to [`PromptPrinter::user`](distillguard_fingerprint::PromptPrinter::user); system-role text
+//! (`system`, `developer`) and the `system` field go to [`PromptPrinter::system`](distillguard_fingerprint::PromptPrinter::system); assistant and
 //! tool turns are shape-checked but not read. Identifier fields are reduced to
 //! [`tagged_hash`](distillguard_types::hash::tagged_hash)es with the tags in [`tags`] (strings,
 //! or integers hashed as their decimal text; empty = absent). Token counts accept integral
