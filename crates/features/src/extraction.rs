@@ -10,9 +10,9 @@
 //! requests.
 
 use crate::account::AccountState;
-use crate::ramp;
 use distillguard_types::config::Config;
 use distillguard_types::prompt::Capability;
+use distillguard_types::sketch::ramp;
 use distillguard_types::GroupExtraction;
 
 /// The account's extraction, 0..1 (0 until it is judged).

@@ -22,9 +22,9 @@
 
 use crate::account::AccountState;
 use crate::evidence::{EvidenceSet, Held};
-use crate::ramp;
 use distillguard_types::config::{Config, SignalsConfig, Weights};
 use distillguard_types::corr::{byte_share, View};
+use distillguard_types::sketch::ramp;
 use distillguard_types::time::HOUR_MS;
 
 /// Declares [`SignalId`] from one list, so [`SignalId::ALL`], [`COUNT`] and

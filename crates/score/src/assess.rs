@@ -7,10 +7,11 @@
 //! its group by fewer than `extraction.suspend_views` independent views is throttled at most.
 
 use distillguard_features::signals::SignalSet;
-use distillguard_features::{ramp, AccountState};
+use distillguard_features::AccountState;
 use distillguard_types::config::Config;
 use distillguard_types::corr::{byte_share, View};
 use distillguard_types::ladder::Action;
+use distillguard_types::sketch::ramp;
 use distillguard_types::Reason;
 
 /// The highest action an account's group assessment allows, and why.
