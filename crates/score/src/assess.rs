@@ -142,7 +142,7 @@ mod tests {
         }
         let scorer = Scorer::new(&cfg);
         let sigs = compute(&mut st, 0.0, 0, &cfg);
-        let v = scorer.decide(&mut st, &sigs, 0, &cfg).verdict;
+        let v = scorer.decide(&st, &sigs, 0, &cfg).verdict;
         if expected == Action::Clear {
             assert!(v.is_none(), "{v:?}");
             assert_eq!(assess(&st, &sigs, 0, &cfg).max, Action::Monitor);
@@ -171,7 +171,7 @@ mod tests {
             sigs[id].value = 1.0;
             sigs[id].strength = 1.0;
         }
-        let v = Scorer::new(&cfg).decide(&mut st, &sigs, 0, &cfg).verdict;
+        let v = Scorer::new(&cfg).decide(&st, &sigs, 0, &cfg).verdict;
         let v = v.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);
         assert_eq!(v.reasons.last().unwrap().signal, "cohort");
