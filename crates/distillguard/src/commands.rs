@@ -84,7 +84,7 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
         None => distillguard_types::config::DEFAULT_TOML.to_string(),
     };
     let (engine, _) = crate::live::split_live(&text)?;
-    crate::config_check::check_engine(&engine, false).map_err(|problems| {
+    crate::config_check::check_engine(engine, false).map_err(|problems| {
         anyhow::anyhow!(
             "invalid configuration:\n{}",
             problems
@@ -107,12 +107,12 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
     };
     let mut problems: Vec<String> = Vec::new();
-    let parsed = crate::config_check::check_engine(&engine, true);
+    let parsed = crate::config_check::check_engine(engine, true);
     if let Err(ps) = &parsed {
         problems.extend(ps.iter().cloned());
     }
-    if let Some(live) = &live {
-        match distillguard_kafka::LiveConfig::from_toml(live) {
+    if let Some(live) = live {
+        match distillguard_kafka::LiveConfig::from_value(live) {
             Ok(l) => {
                 if let Err(ps) = l.validate() {
                     problems.extend(ps.iter().map(|p| p.to_string()));

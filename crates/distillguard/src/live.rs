@@ -17,15 +17,12 @@ use std::time::Duration;
 /// How often the config file is read to see whether its contents changed.
 pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 
-/// Split a config file into (engine config text, the body of its `[live]` table if present).
-pub fn split_live(text: &str) -> anyhow::Result<(String, Option<String>)> {
+/// Split a config file, parsed once, into (the engine config's table, its `[live]` table if
+/// present); each part is then deserialised from its table.
+pub fn split_live(text: &str) -> anyhow::Result<(toml::Table, Option<toml::Value>)> {
     let mut table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let live = table.remove("live").map(|v| toml::to_string(&v));
-    let live = live.transpose().context("re-serialising [live]")?;
-    Ok((
-        toml::to_string(&table).context("re-serialising the config")?,
-        live,
-    ))
+    let live = table.remove("live");
+    Ok((table, live))
 }
 
 /// Run until SIGINT or SIGTERM, then drain, checkpoint, commit and leave the group.
@@ -34,8 +31,7 @@ pub fn run(path: &std::path::Path) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let (_, live) = split_live(&text)?;
     let live = live.context("the config has no [live] section (see configs/live.toml)")?;
-    let live = distillguard_kafka::LiveConfig::from_toml(&live)
-        .map_err(|e| anyhow::anyhow!("[live]: {e}"))?;
+    let live = distillguard_kafka::LiveConfig::from_value(live).context("[live]")?;
     if let Err(problems) = live.validate() {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         anyhow::bail!("invalid [live] section:\n{}", list.join("\n"));
@@ -130,9 +126,8 @@ fn check_reload(
     let (engine, live) = split_live(&text).map_err(|e| vec![e.to_string()])?;
     let mut problems = Vec::new();
     let same_live = live
-        .as_deref()
-        .map(distillguard_kafka::LiveConfig::from_toml)
-        .is_some_and(|l| l.as_ref() == Ok(running_live));
+        .map(distillguard_kafka::LiveConfig::from_value)
+        .is_some_and(|l| l.is_ok_and(|l| &l == running_live));
     if !same_live {
         problems.push(
             "live: the [live] section cannot change while running (topics, group, clients): \
@@ -140,7 +135,7 @@ fn check_reload(
                 .to_string(),
         );
     }
-    match crate::config_check::check_engine(&engine, false) {
+    match crate::config_check::check_engine(engine, false) {
         Ok(cfg) if problems.is_empty() => Ok(Arc::new(cfg)),
         Ok(_) => Err(problems),
         Err(found) => {

@@ -41,7 +41,7 @@ pub mod wire;
 
 pub use config::LiveConfig;
 pub use engine::{Engine, EngineFactory, Outputs, RecordParse};
-pub use error::KafkaError;
+pub use error::{KafkaError, LiveConfigError};
 pub use health::Health;
 #[cfg(feature = "pipeline")]
 pub use pipeline_engine::{run_pipeline, run_pipeline_reloadable, PipelineEngines};
