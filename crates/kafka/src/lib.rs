@@ -32,8 +32,8 @@ pub mod run;
 pub mod sink;
 pub mod summary;
 pub mod table;
-#[cfg(test)]
-mod testkit;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod topics;
 pub mod unowned;
 pub mod watermark;

@@ -33,12 +33,14 @@
 //! copied (the `PromptPrint` is all that remains).
 //!
 //! Two strategies read simd-json's output ([`Strategy`]); the tape strategy is the default
-//! (faster, see `benches/parse.rs`), the typed one is kept as a differential check.
+//! (faster, see `benches/parse.rs`) and the only one a normal build compiles. The typed one is
+//! kept as a differential check: it exists in tests and with the `typed` feature only.
 
 mod assemble;
 mod fields;
 mod surrogates;
 mod tape;
+#[cfg(any(test, feature = "typed"))]
 mod typed;
 
 #[cfg(test)]
@@ -58,12 +60,14 @@ pub enum Strategy {
     #[default]
     Tape,
     /// serde visitors over simd-json's deserializer, borrowing strings (one tape allocation per
-    /// record).
+    /// record); tests and the `typed` feature only.
+    #[cfg(any(test, feature = "typed"))]
     Typed,
 }
 
 enum Inner {
     Tape(tape::TapeParser),
+    #[cfg(any(test, feature = "typed"))]
     Typed(typed::TypedParser),
 }
 
@@ -87,6 +91,7 @@ impl RecordParser {
             max_record_bytes: cfg.max_record_bytes,
             inner: match strategy {
                 Strategy::Tape => Inner::Tape(tape::TapeParser::new()),
+                #[cfg(any(test, feature = "typed"))]
                 Strategy::Typed => Inner::Typed(typed::TypedParser::new()),
             },
         }
@@ -102,6 +107,7 @@ impl RecordParser {
         }
         match &mut self.inner {
             Inner::Tape(p) => p.parse(&self.fields, line),
+            #[cfg(any(test, feature = "typed"))]
             Inner::Typed(p) => p.parse(&self.fields, line),
         }
     }
