@@ -6,6 +6,7 @@
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
+use crate::metric;
 use crate::repartition::{key_partition, Ack, PACK};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
@@ -70,8 +71,7 @@ pub fn outputs(
             headers: None,
         })?;
         summary.verdicts += 1;
-        metrics::counter!("distillguard_live_verdicts_total", "action" => v.action.as_str())
-            .increment(1);
+        metrics::counter!(metric::VERDICTS, "action" => v.action.as_str()).increment(1);
     }
     for c in out.campaigns.drain(..) {
         let payload = serde_json::to_vec(&c).expect("campaign serializes");
@@ -83,7 +83,7 @@ pub fn outputs(
             headers: None,
         })?;
         summary.campaigns += 1;
-        metrics::counter!("distillguard_live_campaigns_total").increment(1);
+        metrics::counter!(metric::CAMPAIGNS).increment(1);
     }
     if let Some((topic, parts)) = &topics.observations {
         if out.to_keys.is_empty() && tick.is_none() {
@@ -209,7 +209,7 @@ pub fn reject(
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
     summary.rejects.add(reason);
-    metrics::counter!("distillguard_live_rejects_total", "reason" => reason.as_str()).increment(1);
+    metrics::counter!(metric::REJECTS, "reason" => reason.as_str()).increment(1);
     if reason == RejectReason::Duplicate {
         return Ok(());
     }

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod internal;
+pub mod metric;
 #[cfg(feature = "pipeline")]
 pub mod pipeline_engine;
 pub mod reload;
