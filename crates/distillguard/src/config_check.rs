@@ -1,8 +1,39 @@
 //! Every problem of a config file at once: key by key for type and unknown-key errors (serde
 //! stops at the first), then the values of everything that parsed, then the files `[netdata]`
-//! names. It reads the engine part of the file as parsed once ([`crate::live::split_live`]).
+//! names. [`split_live`] parses a file once into its engine part and its `[live]` table;
+//! [`load_config`] is what every command but `check-config` loads.
 
+use anyhow::Context;
 use distillguard_types::config::{Config, ConfigError};
+
+/// Split a config file, parsed once, into (the engine config's table, its `[live]` table if
+/// present); each part is then deserialised from its table.
+pub fn split_live(text: &str) -> anyhow::Result<(toml::Table, Option<toml::Value>)> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let live = table.remove("live");
+    Ok((table, live))
+}
+
+/// Load a config file (its `[live]` section is read by `run` only), or the embedded defaults.
+pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    let text = match path {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+        }
+        None => distillguard_types::config::DEFAULT_TOML.to_string(),
+    };
+    let (engine, _) = split_live(&text)?;
+    check_engine(engine, false).map_err(|problems| {
+        anyhow::anyhow!(
+            "invalid configuration:\n{}",
+            problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
 
 /// Problems of the engine part of a config (`[live]` removed), each `path: message`; the
 /// parsed config when there were none. `files`: also load what `[netdata]` names (for

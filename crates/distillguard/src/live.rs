@@ -17,26 +17,18 @@ use std::time::Duration;
 /// How often the config file is read to see whether its contents changed.
 pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 
-/// Split a config file, parsed once, into (the engine config's table, its `[live]` table if
-/// present); each part is then deserialised from its table.
-pub fn split_live(text: &str) -> anyhow::Result<(toml::Table, Option<toml::Value>)> {
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let live = table.remove("live");
-    Ok((table, live))
-}
-
 /// Run until SIGINT or SIGTERM, then drain, checkpoint, commit and leave the group.
 pub fn run(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let (_, live) = split_live(&text)?;
+    let (_, live) = crate::config_check::split_live(&text)?;
     let live = live.context("the config has no [live] section (see configs/live.toml)")?;
     let live = distillguard_kafka::LiveConfig::from_value(live).context("[live]")?;
     if let Err(problems) = live.validate() {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         anyhow::bail!("invalid [live] section:\n{}", list.join("\n"));
     }
-    let cfg = Arc::new(crate::commands::load_config(Some(path))?);
+    let cfg = Arc::new(crate::config_check::load_config(Some(path))?);
     let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -123,7 +115,7 @@ fn check_reload(
 ) -> Result<Arc<Config>, Vec<String>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| vec![format!("reading {}: {e}", path.display())])?;
-    let (engine, live) = split_live(&text).map_err(|e| vec![e.to_string()])?;
+    let (engine, live) = crate::config_check::split_live(&text).map_err(|e| vec![e.to_string()])?;
     let mut problems = Vec::new();
     let same_live = live
         .map(distillguard_kafka::LiveConfig::from_value)

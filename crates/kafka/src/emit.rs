@@ -48,6 +48,21 @@ pub struct Topics {
     pub evidence: Option<String>,
 }
 
+#[cfg(test)]
+impl Topics {
+    /// Topic names for tests, split mode with `parts` partitions on the internal topics.
+    pub(crate) fn for_tests(parts: i32) -> Topics {
+        Topics {
+            input: "in".into(),
+            verdicts: "verdicts".into(),
+            campaigns: "campaigns".into(),
+            dead_letter: "dead".into(),
+            observations: Some(("obs".into(), parts)),
+            evidence: Some("evi".into()),
+        }
+    }
+}
+
 /// Produce everything in `out` (then clear it), counting into `summary`; observations are
 /// numbered from `obs_seq` (the sending task's counter). Split mode, `tick`: the task advanced
 /// to this watermark; every key partition gets it after the step's messages (on the last
@@ -280,7 +295,7 @@ mod tests {
     const PARTS: i32 = 3;
 
     fn topics() -> Topics {
-        crate::testkit::topics(PARTS)
+        Topics::for_tests(PARTS)
     }
 
     fn mock(names: &[&str]) -> (MockCluster<'static, DefaultProducerContext>, String, Sink) {

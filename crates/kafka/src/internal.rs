@@ -327,7 +327,7 @@ mod tests {
     }
 
     fn topics() -> Topics {
-        crate::testkit::topics(PARTS)
+        Topics::for_tests(PARTS)
     }
 
     /// Task `src`'s envelope for key partition 0 at `offset`: observations (account, time)
