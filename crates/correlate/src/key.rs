@@ -1,10 +1,9 @@
 //! The state of one shared key.
 
-use distillguard_features::distinct::Hll64;
-use distillguard_features::ramp;
 use distillguard_types::config::CorrelateConfig;
 use distillguard_types::corr::{CampaignLabel, CorrKey, KeyKind, Observation};
 use distillguard_types::hash::finalize;
+use distillguard_types::sketch::{ramp, Hll64};
 use serde::{Deserialize, Serialize};
 
 /// One tracked member of a key.

@@ -1,6 +1,7 @@
 //! What each command does: load config, call the library, print the summary.
 
 use crate::cli::{Cli, Command, ReplayArgs, ReportArgs};
+use crate::config_check::load_config;
 use anyhow::Context;
 use distillguard_io::{load_netdata, InputSpec};
 use distillguard_replay::{replay, ReplayOptions, ReplaySummary, Stopped};
@@ -75,31 +76,10 @@ fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Load a config file (its `[live]` section is read by `run` only), or the embedded defaults.
-pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
-    let text = match path {
-        Some(p) => {
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
-        }
-        None => distillguard_types::config::DEFAULT_TOML.to_string(),
-    };
-    let (engine, _) = crate::live::split_live(&text)?;
-    crate::config_check::check_engine(&engine, false).map_err(|problems| {
-        anyhow::anyhow!(
-            "invalid configuration:\n{}",
-            problems
-                .iter()
-                .map(|p| format!("  - {p}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
-}
-
 fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let (engine, live) = match crate::live::split_live(&text) {
+    let (engine, live) = match crate::config_check::split_live(&text) {
         Ok(parts) => parts,
         Err(e) => {
             eprintln!("{}: {e}", file.display());
@@ -107,12 +87,12 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
     };
     let mut problems: Vec<String> = Vec::new();
-    let parsed = crate::config_check::check_engine(&engine, true);
+    let parsed = crate::config_check::check_engine(engine, true);
     if let Err(ps) = &parsed {
         problems.extend(ps.iter().cloned());
     }
-    if let Some(live) = &live {
-        match distillguard_kafka::LiveConfig::from_toml(live) {
+    if let Some(live) = live {
+        match distillguard_kafka::LiveConfig::from_value(live) {
             Ok(l) => {
                 if let Err(ps) = l.validate() {
                     problems.extend(ps.iter().map(|p| p.to_string()));

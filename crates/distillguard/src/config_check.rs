@@ -1,17 +1,44 @@
 //! Every problem of a config file at once: key by key for type and unknown-key errors (serde
-//! stops at the first, and the line it names is of the re-serialised engine part, not of the
-//! file), then the values of everything that parsed, then the files `[netdata]` names.
+//! stops at the first), then the values of everything that parsed, then the files `[netdata]`
+//! names. [`split_live`] parses a file once into its engine part and its `[live]` table;
+//! [`load_config`] is what every command but `check-config` loads.
 
+use anyhow::Context;
 use distillguard_types::config::{Config, ConfigError};
+
+/// Split a config file, parsed once, into (the engine config's table, its `[live]` table if
+/// present); each part is then deserialised from its table.
+pub fn split_live(text: &str) -> anyhow::Result<(toml::Table, Option<toml::Value>)> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let live = table.remove("live");
+    Ok((table, live))
+}
+
+/// Load a config file (its `[live]` section is read by `run` only), or the embedded defaults.
+pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    let text = match path {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+        }
+        None => distillguard_types::config::DEFAULT_TOML.to_string(),
+    };
+    let (engine, _) = split_live(&text)?;
+    check_engine(engine, false).map_err(|problems| {
+        anyhow::anyhow!(
+            "invalid configuration:\n{}",
+            problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
 
 /// Problems of the engine part of a config (`[live]` removed), each `path: message`; the
 /// parsed config when there were none. `files`: also load what `[netdata]` names (for
 /// `check-config`; a run loads them itself).
-pub fn check_engine(text: &str, files: bool) -> Result<Config, Vec<String>> {
-    let table: toml::Table = match toml::from_str(text) {
-        Ok(t) => t,
-        Err(e) => return Err(vec![e.to_string()]),
-    };
+pub fn check_engine(table: toml::Table, files: bool) -> Result<Config, Vec<String>> {
     let mut problems = Vec::new();
     let mut valid = toml::Table::new();
     for (path, value) in leaves(&table) {
@@ -130,10 +157,14 @@ fn message(e: &toml::de::Error) -> String {
 mod tests {
     use super::*;
 
+    fn check(text: &str) -> Result<Config, Vec<String>> {
+        check_engine(toml::from_str(text).unwrap(), true)
+    }
+
     #[test]
     fn every_key_problem_at_once_with_its_path() {
         let text = "[score.thresholds]\nmonitor = \"high\"\n[input]\nmax_futur = \"1d\"\nmax_future = \"0s\"\n[windows]\nallowed_lateness = 5\n[netdata]\nasn_db = \"/nonexistent/asn.csv\"\n";
-        let problems = check_engine(text, true).unwrap_err();
+        let problems = check(text).unwrap_err();
         let all = problems.join("\n");
         for want in [
             "score.thresholds.monitor",
@@ -144,9 +175,8 @@ mod tests {
             assert!(all.contains(want), "missing {want} in\n{all}");
         }
         // the netdata file is looked at only once the rest is valid
-        let problems =
-            check_engine("[netdata]\nasn_db = \"/nonexistent/asn.csv\"\n", true).unwrap_err();
+        let problems = check("[netdata]\nasn_db = \"/nonexistent/asn.csv\"\n").unwrap_err();
         assert!(problems[0].contains("/nonexistent/asn.csv"), "{problems:?}");
-        assert!(check_engine("[score.thresholds]\nsuspend = 0.9\n", true).is_ok());
+        assert!(check("[score.thresholds]\nsuspend = 0.9\n").is_ok());
     }
 }

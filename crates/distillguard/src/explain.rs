@@ -2,7 +2,7 @@
 //! account, and prints its explanation (rendered by `distillguard_report::explain`).
 
 use crate::cli::ExplainArgs;
-use crate::commands::load_config;
+use crate::config_check::load_config;
 use anyhow::Context;
 use distillguard_features::signals::SignalId;
 use distillguard_report::{load_campaigns, load_verdicts, Explanation};

@@ -17,30 +17,18 @@ use std::time::Duration;
 /// How often the config file is read to see whether its contents changed.
 pub const WATCH_EVERY: Duration = Duration::from_secs(2);
 
-/// Split a config file into (engine config text, the body of its `[live]` table if present).
-pub fn split_live(text: &str) -> anyhow::Result<(String, Option<String>)> {
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let live = table.remove("live").map(|v| toml::to_string(&v));
-    let live = live.transpose().context("re-serialising [live]")?;
-    Ok((
-        toml::to_string(&table).context("re-serialising the config")?,
-        live,
-    ))
-}
-
 /// Run until SIGINT or SIGTERM, then drain, checkpoint, commit and leave the group.
 pub fn run(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let (_, live) = split_live(&text)?;
+    let (_, live) = crate::config_check::split_live(&text)?;
     let live = live.context("the config has no [live] section (see configs/live.toml)")?;
-    let live = distillguard_kafka::LiveConfig::from_toml(&live)
-        .map_err(|e| anyhow::anyhow!("[live]: {e}"))?;
+    let live = distillguard_kafka::LiveConfig::from_value(live).context("[live]")?;
     if let Err(problems) = live.validate() {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         anyhow::bail!("invalid [live] section:\n{}", list.join("\n"));
     }
-    let cfg = Arc::new(crate::commands::load_config(Some(path))?);
+    let cfg = Arc::new(crate::config_check::load_config(Some(path))?);
     let (net, _) = load_netdata(&cfg.netdata).context("loading [netdata]")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -127,12 +115,11 @@ fn check_reload(
 ) -> Result<Arc<Config>, Vec<String>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| vec![format!("reading {}: {e}", path.display())])?;
-    let (engine, live) = split_live(&text).map_err(|e| vec![e.to_string()])?;
+    let (engine, live) = crate::config_check::split_live(&text).map_err(|e| vec![e.to_string()])?;
     let mut problems = Vec::new();
     let same_live = live
-        .as_deref()
-        .map(distillguard_kafka::LiveConfig::from_toml)
-        .is_some_and(|l| l.as_ref() == Ok(running_live));
+        .map(distillguard_kafka::LiveConfig::from_value)
+        .is_some_and(|l| l.is_ok_and(|l| &l == running_live));
     if !same_live {
         problems.push(
             "live: the [live] section cannot change while running (topics, group, clients): \
@@ -140,7 +127,7 @@ fn check_reload(
                 .to_string(),
         );
     }
-    match crate::config_check::check_engine(&engine, false) {
+    match crate::config_check::check_engine(engine, false) {
         Ok(cfg) if problems.is_empty() => Ok(Arc::new(cfg)),
         Ok(_) => Err(problems),
         Err(found) => {

@@ -71,7 +71,10 @@ fn metric_line(listen: &str, line: &str) -> bool {
 
 /// Reloads counted with `result` so far (the file watch and a signal may both count one).
 fn reloads(listen: &str, result: &str) -> u64 {
-    let series = format!("distillguard_live_config_reloads_total{{result=\"{result}\"}} ");
+    let series = format!(
+        "{}{{result=\"{result}\"}} ",
+        distillguard_kafka::metric::CONFIG_RELOADS
+    );
     get(listen, "/metrics")
         .and_then(|(_, body)| {
             body.lines()
@@ -133,7 +136,8 @@ fn reload_refuses_an_invalid_file_and_applies_a_valid_one(signal: bool) {
     wait_for("/readyz", || {
         get(&listen, "/readyz").is_some_and(|(status, _)| status.contains("200"))
     });
-    assert!(metric_line(&listen, "distillguard_live_ready 1"));
+    let ready = format!("{} 1", distillguard_kafka::metric::READY);
+    assert!(metric_line(&listen, &ready));
 
     // two problems at once; the running configuration stays
     let invalid = "config_version = \"sighup-bad\"\n[score]\nbogus = 1\n[score.thresholds]\nmonitor = 0.9\nthrottle = 0.5\n";

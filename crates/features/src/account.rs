@@ -4,7 +4,6 @@
 //! template slots; with default windows the whole state stays within 2 KiB (the test
 //! `stage::tests::account_state_stays_under_two_kib` holds it there).
 
-use crate::distinct::Distinct256;
 use crate::evidence::EvidenceSet;
 use crate::hours::HourProfile;
 use crate::templates::TemplateSlots;
@@ -15,6 +14,7 @@ use distillguard_types::hash::finalize;
 use distillguard_types::ladder::LadderState;
 use distillguard_types::net::prefix_key;
 use distillguard_types::prompt::Capability;
+use distillguard_types::sketch::Distinct256;
 use distillguard_types::{AccountId, Event};
 use serde::{Deserialize, Serialize};
 

@@ -10,9 +10,9 @@
 //! requests.
 
 use crate::account::AccountState;
-use crate::ramp;
 use distillguard_types::config::Config;
 use distillguard_types::prompt::Capability;
+use distillguard_types::sketch::ramp;
 use distillguard_types::GroupExtraction;
 
 /// The account's extraction, 0..1 (0 until it is judged).
@@ -77,7 +77,7 @@ pub fn figures(st: &AccountState, cfg: &Config) -> GroupExtraction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
     use distillguard_types::Event;
 
     /// Feed `n` requests made by `make(i)` and return the account's extraction.

@@ -72,7 +72,7 @@ pub fn keys_of(ev: &Event, asn: Option<u32>, cfg: &CorrelateConfig) -> KeyList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
 
     #[test]
     fn short_prompts_give_no_template_keys() {

@@ -11,7 +11,6 @@
 
 pub mod account;
 pub mod cohort;
-pub mod distinct;
 pub mod evidence;
 pub mod extraction;
 pub mod hours;
@@ -25,23 +24,3 @@ pub mod window;
 pub use account::AccountState;
 pub use signals::{Signal, SignalId, SignalSet};
 pub use stage::AccountStage;
-
-/// Linear ramp: 0 at `r[0]`, 1 at `r[1]` (works for descending ramps too).
-#[inline]
-pub fn ramp(x: f64, r: [f64; 2]) -> f64 {
-    if !x.is_finite() {
-        return 0.0;
-    }
-    ((x - r[0]) / (r[1] - r[0])).clamp(0.0, 1.0)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ramp_clamps_both_ways() {
-        assert_eq!(super::ramp(0.0, [1.0, 3.0]), 0.0);
-        assert_eq!(super::ramp(2.0, [1.0, 3.0]), 0.5);
-        assert_eq!(super::ramp(9.0, [1.0, 3.0]), 1.0);
-        assert_eq!(super::ramp(f64::NAN, [1.0, 3.0]), 0.0);
-    }
-}

@@ -22,9 +22,9 @@
 
 use crate::account::AccountState;
 use crate::evidence::{EvidenceSet, Held};
-use crate::ramp;
 use distillguard_types::config::{Config, SignalsConfig, Weights};
 use distillguard_types::corr::{byte_share, View};
+use distillguard_types::sketch::ramp;
 use distillguard_types::time::HOUR_MS;
 
 /// Declares [`SignalId`] from one list, so [`SignalId::ALL`], [`COUNT`] and
@@ -378,7 +378,10 @@ pub fn cross_account(e: &EvidenceSet, own: f64, ts: i64, cfg: &Config) -> CrossA
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use crate::evidence::tests::ev;
+    use distillguard_fingerprint::print_of;
+    use distillguard_types::config::CorrelateConfig;
+    use distillguard_types::corr::{CampaignLabel, KeyKind, View};
     use distillguard_types::Event;
 
     fn feed(events: &[Event], cfg: &Config) -> SignalSet {
@@ -490,6 +493,90 @@ mod tests {
             SignalId::IpRotation,
         ] {
             assert_eq!(strength(&s, id), 0.0, "{}: {s:?}", id.name());
+        }
+    }
+
+    type ReadOut = (CrossAccount, Option<CampaignLabel>, f64);
+
+    /// What scoring reads of an evidence set at `now`: the cross-account signals, the label
+    /// and the template exposure.
+    fn read(s: &EvidenceSet, now: i64, c: &CorrelateConfig) -> ReadOut {
+        let cfg = distillguard_types::Config {
+            correlate: c.clone(),
+            ..Default::default()
+        };
+        (
+            cross_account(s, 1.0, now, &cfg),
+            s.label,
+            s.template_exposure(),
+        )
+    }
+
+    #[test]
+    fn zero_evidence_from_keys_never_positive_changes_nothing() {
+        // The key stage sends no evidence from a key before it has answered anyone with
+        // positive strength (`KeyStage::observe`): folding those zero-strength pieces or not
+        // must read the same, whatever comes before or after them.
+        let (hl, link) = (1000, 0.5);
+        let c = CorrelateConfig {
+            evidence_half_life: std::time::Duration::from_millis(hl as u64),
+            link_strength: link,
+            ..CorrelateConfig::default()
+        };
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        for _run in 0..200 {
+            let (mut all, mut sent) = (EvidenceSet::default(), EvidenceSet::default());
+            let mut positive = std::collections::HashSet::new();
+            for step in 0..60i64 {
+                let ts = step * 100;
+                if next(3) == 0 {
+                    let m = [0.0, 0.6, 0.9][next(3) as usize];
+                    all.note_template(m, false, ts);
+                    sent.note_template(m, false, ts);
+                } else {
+                    let kind =
+                        [KeyKind::Template, KeyKind::Prefix, KeyKind::ApiKey][next(3) as usize];
+                    let hash = next(6);
+                    // keys 0..3 turn positive at some point; keys 3..6 never do
+                    let strength = if hash < 3 && next(2) == 0 {
+                        [0.3, 0.7, 0.95][next(3) as usize]
+                    } else {
+                        0.0
+                    };
+                    let at = ts - 100 * next(3) as i64;
+                    let mut e = ev(kind, hash, strength, at);
+                    e.sync = if strength > 0.0 {
+                        next(100) as f64 / 100.0
+                    } else {
+                        0.0
+                    };
+                    if strength < link {
+                        e.label = None;
+                    }
+                    all.fold(&e, hl, link, true);
+                    if kind.view() == Some(View::Template) {
+                        all.late_template(e.ts_ms, e.strength);
+                    }
+                    if strength > 0.0 {
+                        positive.insert(e.key);
+                    }
+                    if strength > 0.0 || positive.contains(&e.key) {
+                        sent.fold(&e, hl, link, true);
+                        if kind.view() == Some(View::Template) {
+                            sent.late_template(e.ts_ms, e.strength);
+                        }
+                    }
+                }
+                for now in [ts, ts + 50, ts + 5000] {
+                    assert_eq!(read(&all, now, &c), read(&sent, now, &c), "step {step}");
+                }
+            }
         }
     }
 }

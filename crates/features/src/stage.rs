@@ -231,7 +231,7 @@ pub fn fold_into(st: &mut AccountState, e: &Evidence, cfg: &Config) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
 
     #[test]
     fn observations_once_per_key_per_bucket_and_expiry() {
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(st.evidence.label, Some(label));
         // Judged: plain chat, no extraction. It leaves, and refuses the label again.
         let mut chat = ev.clone();
-        chat.prompt = distillguard_types::prompt::print_of("what a lovely day it is, thanks");
+        chat.prompt = distillguard_fingerprint::print_of("what a lovely day it is, thanks");
         for i in 0..10 {
             chat.ts_ms = i * 1000;
             st.update(&chat, None, false, &cfg.signals, &cfg.correlate);

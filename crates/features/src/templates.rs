@@ -4,8 +4,8 @@
 //! LSH bands it shares, else replaces the least-used slot. "Few templates, many fillings" shows
 //! as a high share of requests in the top three slots.
 
-use crate::distinct::Distinct256;
 use distillguard_types::prompt::{PromptPrint, BANDS};
+use distillguard_types::sketch::Distinct256;
 use serde::{Deserialize, Serialize};
 
 const SLOTS: usize = 6;
@@ -76,7 +76,7 @@ impl TemplateSlots {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::prompt::print_of;
+    use distillguard_fingerprint::print_of;
 
     fn share_of(prompts: &[String]) -> f64 {
         let mut t = TemplateSlots::default();

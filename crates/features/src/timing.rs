@@ -8,6 +8,7 @@
 //!
 //! `regularity` = max(ramp of CV from human to scripted, periodicity above 0.5 scaled to 1).
 
+use distillguard_types::sketch::ramp;
 use serde::{Deserialize, Serialize};
 
 /// Ring of recent gaps in seconds.
@@ -100,7 +101,7 @@ impl GapRing {
 impl TimingStats {
     /// Strength of "scripted rhythm", 0..1, given the CV ramp `[scripted, human]`.
     pub fn regularity(&self, cv_ramp: [f64; 2]) -> f64 {
-        let by_cv = crate::ramp(self.cv, [cv_ramp[1], cv_ramp[0]]);
+        let by_cv = ramp(self.cv, [cv_ramp[1], cv_ramp[0]]);
         let by_period = ((self.periodicity - 0.5) * 2.0).clamp(0.0, 1.0);
         by_cv.max(by_period)
     }

@@ -149,7 +149,7 @@ fn parse(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0u64;
             for (sys, user) in &texts {
-                let mut p = distillguard_types::PromptPrinter::new();
+                let mut p = distillguard_fingerprint::PromptPrinter::new();
                 p.system(sys);
                 for u in user {
                     p.user(u);
@@ -206,7 +206,7 @@ fn cpu_time_comparison(_: &mut Criterion) {
     let t0 = thread_cpu_ns().unwrap_or(0);
     for _ in 0..rounds {
         for (sys, user) in &texts {
-            let mut p = distillguard_types::PromptPrinter::new();
+            let mut p = distillguard_fingerprint::PromptPrinter::new();
             p.system(sys);
             for u in user {
                 p.user(u);

@@ -383,7 +383,6 @@ fn metric(name: &str) -> u64 {
         .sum::<f64>() as u64
 }
 
-/// `distillguard_live_records_total`: records consumed.
 /// CPU time used so far by this process (every thread: the engines, librdkafka, the mock
 /// cluster), from `/proc/self/stat` (utime + stime, in clock ticks of 10 ms); zero elsewhere.
 fn cpu_time() -> Duration {
@@ -399,8 +398,9 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Records consumed ([`distillguard_kafka::metric::RECORDS`]).
 fn records_counter() -> u64 {
-    metric("distillguard_live_records_total")
+    metric(distillguard_kafka::metric::RECORDS)
 }
 
 /// One kind of live run.
@@ -493,7 +493,7 @@ impl Live<'_> {
                 let got = records_counter() - base;
                 let done = match kind {
                     Kind::Pipeline => {
-                        metric("distillguard_live_engine_processed") >= processed_target
+                        metric(distillguard_kafka::metric::ENGINE_PROCESSED) >= processed_target
                     }
                     Kind::Counting => true,
                 };
@@ -509,8 +509,8 @@ impl Live<'_> {
                     eprintln!(
                         "    {group} {:>6.2?}: consumed {got}, processed {}, pending {}",
                         start.elapsed(),
-                        metric("distillguard_live_engine_processed"),
-                        metric("distillguard_live_engine_pending"),
+                        metric(distillguard_kafka::metric::ENGINE_PROCESSED),
+                        metric(distillguard_kafka::metric::ENGINE_PENDING),
                     );
                 }
                 if got > seen {
@@ -530,9 +530,9 @@ impl Live<'_> {
                 // outcome is complete once they stop. The run lasts until the last of them
                 // (the quiet period that shows it is over is not counted).
                 let activity = || {
-                    metric("distillguard_live_internal_total")
-                        + metric("distillguard_live_verdicts_total")
-                        + metric("distillguard_live_campaigns_total")
+                    metric(distillguard_kafka::metric::INTERNAL)
+                        + metric(distillguard_kafka::metric::VERDICTS)
+                        + metric(distillguard_kafka::metric::CAMPAIGNS)
                 };
                 let (mut last, mut changed) = (activity(), Instant::now());
                 while changed.elapsed() < QUIET && !task.is_finished() {
@@ -550,9 +550,9 @@ impl Live<'_> {
             let quiet_at = start.elapsed();
             // shutdown: the final checkpoints and commit end the measurement (counted as soon
             // as the commit is acknowledged); leaving the group and closing the clients follow
-            let checkpoints = metric("distillguard_live_checkpoints_total");
+            let checkpoints = metric(distillguard_kafka::metric::CHECKPOINTS);
             let _ = tx.send(());
-            while metric("distillguard_live_checkpoints_total") == checkpoints
+            while metric(distillguard_kafka::metric::CHECKPOINTS) == checkpoints
                 && !task.is_finished()
             {
                 tokio::time::sleep(Duration::from_millis(2)).await;

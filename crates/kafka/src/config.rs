@@ -4,6 +4,7 @@
 //! with its key path under `live.`. The `[live.kafka]` table is handed to librdkafka verbatim
 //! (SASL, TLS, compression, timeouts …) after the settings the transport depends on.
 
+use crate::error::LiveConfigError;
 use distillguard_types::config::{Problem, Problems};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -152,8 +153,14 @@ impl LiveConfig {
     }
 
     /// Parse a `[live]` table (TOML text of the section body) without validating values.
-    pub fn from_toml(text: &str) -> Result<LiveConfig, String> {
-        toml_from_str(text)
+    pub fn from_toml(text: &str) -> Result<LiveConfig, LiveConfigError> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// The `[live]` table of a config file already parsed (`table["live"]`), without
+    /// validating values.
+    pub fn from_value(section: toml::Value) -> Result<LiveConfig, LiveConfigError> {
+        Ok(section.try_into()?)
     }
 
     /// Check every value; report every problem at once (paths start with `live.`).
@@ -259,18 +266,14 @@ impl LiveConfig {
     }
 }
 
-fn toml_from_str(text: &str) -> Result<LiveConfig, String> {
-    toml::from_str(text).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The `[live]` table of a whole config file.
     fn section(text: &str) -> LiveConfig {
-        let t: toml::Table = toml::from_str(text).unwrap();
-        t["live"].clone().try_into().unwrap()
+        let mut t: toml::Table = toml::from_str(text).unwrap();
+        LiveConfig::from_value(t.remove("live").unwrap()).unwrap()
     }
 
     #[test]
@@ -283,7 +286,10 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused() {
         let e = LiveConfig::from_toml("brokerz = \"x:1\"").unwrap_err();
-        assert!(e.contains("brokerz"), "{e}");
+        assert!(e.to_string().contains("brokerz"), "{e}");
+        let table: toml::Table = toml::from_str("[live]\nbrokerz = \"x:1\"").unwrap();
+        let e = LiveConfig::from_value(table["live"].clone()).unwrap_err();
+        assert!(matches!(&e, LiveConfigError::Parse(p) if p.to_string().contains("brokerz")));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::checkpoint::CheckpointStore;
 use crate::config::LiveConfig;
 use crate::engine::EngineFactory;
 use crate::error::KafkaError;
+use crate::metric;
 use crate::restore::{self, ReaderContext};
 use crate::sink::{Out, Sink};
 use crate::table::Tasks;
@@ -128,7 +129,7 @@ impl<F: EngineFactory> LiveState<F> {
                          checkpoint topic deleted?): starting from the committed offset \
                          without this partition's earlier state"
                     );
-                    metrics::counter!("distillguard_live_checkpoint_missing_total").increment(1);
+                    metrics::counter!(metric::CHECKPOINT_MISSING).increment(1);
                 }
                 s
             }
@@ -141,7 +142,7 @@ impl<F: EngineFactory> LiveState<F> {
                 Ok(c) => c,
                 Err(message) => {
                     tracing::error!(partition = p, %message, "damaged checkpoint; starting this partition without state");
-                    metrics::counter!("distillguard_live_checkpoint_damaged_total").increment(1);
+                    metrics::counter!(metric::CHECKPOINT_DAMAGED).increment(1);
                     None
                 }
             };
@@ -167,7 +168,7 @@ impl<F: EngineFactory> LiveState<F> {
                 }
             }
         }
-        metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+        metrics::gauge!(metric::ASSIGNED_PARTITIONS).set(table.parts.len() as f64);
         table.reassigned = true;
         self.reassign_internal(&table);
     }
@@ -215,7 +216,7 @@ impl<F: EngineFactory> LiveState<F> {
         }
         let mut table = self.tasks();
         table.parts.retain(|p, _| !revoked.contains(p));
-        metrics::gauge!("distillguard_live_assigned_partitions").set(table.parts.len() as f64);
+        metrics::gauge!(metric::ASSIGNED_PARTITIONS).set(table.parts.len() as f64);
         zero_partition_gauges(topic, &revoked);
         self.reassign_internal(&table);
     }
@@ -251,10 +252,10 @@ impl<F: EngineFactory> LiveState<F> {
 pub fn zero_partition_gauges(topic: &str, partitions: &HashSet<i32>) {
     for p in partitions {
         let part = p.to_string();
-        metrics::gauge!("distillguard_live_consumer_lag", "topic" => topic.to_string(), "partition" => part.clone())
+        metrics::gauge!(metric::CONSUMER_LAG, "topic" => topic.to_string(), "partition" => part.clone())
             .set(0.0);
-        metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => part.clone()).set(0.0);
-        metrics::gauge!("distillguard_live_key_held", "partition" => part).set(0.0);
+        metrics::gauge!(metric::CHECKPOINT_BYTES, "partition" => part.clone()).set(0.0);
+        metrics::gauge!(metric::KEY_HELD, "partition" => part).set(0.0);
     }
 }
 
@@ -286,7 +287,7 @@ impl<F: EngineFactory> ClientContext for LiveContext<F> {
                 if *p < 0 || part.consumer_lag < 0 {
                     continue;
                 }
-                metrics::gauge!("distillguard_live_consumer_lag", "topic" => topic.clone(), "partition" => p.to_string())
+                metrics::gauge!(metric::CONSUMER_LAG, "topic" => topic.clone(), "partition" => p.to_string())
                     .set(part.consumer_lag as f64);
             }
         }
@@ -345,9 +346,9 @@ mod tests {
     fn revoked_partition_gauges_go_to_zero() {
         let prom = crate::health::prometheus();
         for p in ["971", "972"] {
-            metrics::gauge!("distillguard_live_consumer_lag", "topic" => "gauge-test", "partition" => p)
+            metrics::gauge!(metric::CONSUMER_LAG, "topic" => "gauge-test", "partition" => p)
                 .set(8902.0);
-            metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p).set(4096.0);
+            metrics::gauge!(metric::CHECKPOINT_BYTES, "partition" => p).set(4096.0);
         }
         zero_partition_gauges("gauge-test", &HashSet::from([971]));
         let text = prom.render();

@@ -6,6 +6,7 @@
 
 use crate::engine::Outputs;
 use crate::error::KafkaError;
+use crate::metric;
 use crate::repartition::{key_partition, Ack, PACK};
 use crate::sink::{Out, Sink};
 use crate::summary::Summary;
@@ -47,6 +48,21 @@ pub struct Topics {
     pub evidence: Option<String>,
 }
 
+#[cfg(test)]
+impl Topics {
+    /// Topic names for tests, split mode with `parts` partitions on the internal topics.
+    pub(crate) fn for_tests(parts: i32) -> Topics {
+        Topics {
+            input: "in".into(),
+            verdicts: "verdicts".into(),
+            campaigns: "campaigns".into(),
+            dead_letter: "dead".into(),
+            observations: Some(("obs".into(), parts)),
+            evidence: Some("evi".into()),
+        }
+    }
+}
+
 /// Produce everything in `out` (then clear it), counting into `summary`; observations are
 /// numbered from `obs_seq` (the sending task's counter). Split mode, `tick`: the task advanced
 /// to this watermark; every key partition gets it after the step's messages (on the last
@@ -75,8 +91,7 @@ pub fn outputs(
             headers: None,
         })?;
         summary.verdicts += 1;
-        metrics::counter!("distillguard_live_verdicts_total", "action" => v.action.as_str())
-            .increment(1);
+        metrics::counter!(metric::VERDICTS, "action" => v.action.as_str()).increment(1);
     }
     for c in out.campaigns.drain(..) {
         let payload = serde_json::to_vec(&c).expect("campaign serializes");
@@ -88,7 +103,7 @@ pub fn outputs(
             headers: None,
         })?;
         summary.campaigns += 1;
-        metrics::counter!("distillguard_live_campaigns_total").increment(1);
+        metrics::counter!(metric::CAMPAIGNS).increment(1);
     }
     if let Some((topic, parts)) = &topics.observations {
         if out.to_keys.is_empty() && tick.is_none() {
@@ -224,7 +239,7 @@ pub fn reject(
     summary: &mut Summary,
 ) -> Result<(), KafkaError> {
     summary.rejects.add(reason);
-    metrics::counter!("distillguard_live_rejects_total", "reason" => reason.as_str()).increment(1);
+    metrics::counter!(metric::REJECTS, "reason" => reason.as_str()).increment(1);
     if reason == RejectReason::Duplicate {
         return Ok(());
     }
@@ -303,7 +318,7 @@ mod tests {
     const PARTS: i32 = 3;
 
     fn topics() -> Topics {
-        crate::testkit::topics(PARTS)
+        Topics::for_tests(PARTS)
     }
 
     fn mock(names: &[&str]) -> (MockCluster<'static, DefaultProducerContext>, String, Sink) {

@@ -51,6 +51,15 @@ pub enum KafkaError {
     },
 }
 
+/// Why a `[live]` section could not be read (its values are checked apart, by
+/// [`LiveConfig::validate`](crate::LiveConfig::validate), which lists every problem).
+#[derive(Debug, thiserror::Error)]
+pub enum LiveConfigError {
+    /// Not a table of known keys with values of the right types (unknown keys are refused).
+    #[error("{0}")]
+    Parse(#[from] toml::de::Error),
+}
+
 impl KafkaError {
     /// Wrap a librdkafka error with the operation it came from.
     pub fn client(op: &'static str) -> impl FnOnce(rdkafka::error::KafkaError) -> KafkaError {

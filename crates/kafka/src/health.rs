@@ -2,15 +2,13 @@
 //! `GET /metrics` (Prometheus text), `GET /healthz` (liveness: the loop ticked recently) and
 //! `GET /readyz` (readiness: joined the group and consuming, not shutting down).
 
+use crate::metric;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// Gauge: 1 while `/readyz` answers 200, else 0 (for dashboards and alerts).
-pub const READY_METRIC: &str = "distillguard_live_ready";
 
 /// Liveness / readiness flags set by the live loop.
 #[derive(Debug)]
@@ -43,13 +41,13 @@ impl Health {
     pub fn set_ready(&self, ready: bool) {
         *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.ready.store(ready, Ordering::Relaxed);
-        metrics::gauge!(READY_METRIC).set(if ready { 1.0 } else { 0.0 });
+        metrics::gauge!(metric::READY).set(if ready { 1.0 } else { 0.0 });
     }
     /// Not ready, and why (shown by `/readyz`).
     pub fn set_not_ready(&self, reason: String) {
         *self.reason.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason);
         self.ready.store(false, Ordering::Relaxed);
-        metrics::gauge!(READY_METRIC).set(0.0);
+        metrics::gauge!(metric::READY).set(0.0);
     }
     /// Why not ready, if the loop said.
     pub fn reason(&self) -> Option<String> {
@@ -79,6 +77,8 @@ pub fn prometheus() -> PrometheusHandle {
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder is already installed; /metrics serves this crate's recorder only");
+            } else {
+                metric::describe();
             }
             handle
         })
@@ -189,6 +189,14 @@ mod tests {
         h.set_ready(true);
         let m = get(addr, "/metrics").await;
         assert!(m.contains("distillguard_test_counter 3"), "{m}");
+        let ready = metric::ALL
+            .iter()
+            .find(|d| d.name == metric::READY)
+            .unwrap();
+        assert!(
+            m.contains(&format!("# HELP {} {}", ready.name, ready.help)),
+            "the recorder carries the help texts: {m}"
+        );
         task.abort();
     }
 }

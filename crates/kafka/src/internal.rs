@@ -11,6 +11,7 @@ use crate::batch::Slots;
 use crate::emit::{self, Topics};
 use crate::engine::{Engine, Outputs};
 use crate::error::KafkaError;
+use crate::metric;
 use crate::repartition::{ack_due, fresh, Ack, EvidenceEnvelope, KeyEnvelope};
 use crate::sink::Sink;
 use crate::summary::Summary;
@@ -78,8 +79,7 @@ pub fn handle_batch<E: Engine>(
         for m in msgs.iter().filter(|m| m.partition == *p) {
             done |= handle(sink, topics, *p, st, &mut scratch, m, &mut sum)?;
         }
-        metrics::gauge!("distillguard_live_key_held", "partition" => p.to_string())
-            .set(st.held.len() as f64);
+        metrics::gauge!(metric::KEY_HELD, "partition" => p.to_string()).set(st.held.len() as f64);
         Ok((done, sum))
     };
     let results: Vec<Result<(bool, Summary), KafkaError>> = if work.len() > 1 {
@@ -265,7 +265,7 @@ fn key_side<E: Engine>(
 
 fn corrupt(summary: &mut Summary, topics: &Topics, msg: &InternalMsg, error: &str) {
     summary.internal_corrupt += 1;
-    metrics::counter!("distillguard_live_internal_corrupt_total").increment(1);
+    metrics::counter!(metric::INTERNAL_CORRUPT).increment(1);
     let topic = match (&topics.observations, &topics.evidence) {
         (Some((t, _)), _) if msg.obs => t.as_str(),
         (_, Some(t)) => t.as_str(),
@@ -331,7 +331,7 @@ mod tests {
     }
 
     fn topics() -> Topics {
-        crate::testkit::topics(PARTS)
+        Topics::for_tests(PARTS)
     }
 
     /// Task `src`'s envelope for key partition 0 at `offset`: observations (account, time)

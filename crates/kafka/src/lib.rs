@@ -23,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod internal;
+pub mod metric;
 #[cfg(feature = "pipeline")]
 pub mod pipeline_engine;
 pub mod reload;
@@ -33,8 +34,8 @@ pub mod sink;
 pub mod stalled;
 pub mod summary;
 pub mod table;
-#[cfg(test)]
-mod testkit;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod topics;
 pub mod unowned;
 pub mod watermark;
@@ -42,7 +43,7 @@ pub mod wire;
 
 pub use config::LiveConfig;
 pub use engine::{Engine, EngineFactory, Outputs, RecordParse};
-pub use error::KafkaError;
+pub use error::{KafkaError, LiveConfigError};
 pub use health::Health;
 #[cfg(feature = "pipeline")]
 pub use pipeline_engine::{run_pipeline, run_pipeline_reloadable, PipelineEngines};

@@ -3,13 +3,11 @@
 //! and answers with the new version label or every reason it was refused.
 //!
 //! The binary checks the file (the same checks as `check-config`) and hands the outcome to
-//! [`ReloadHandle::apply`], which also counts it in [`RELOADS_METRIC`] by `result` (`ok` or
+//! [`ReloadHandle::apply`], which also counts it in [`metric::CONFIG_RELOADS`] by `result` (`ok` or
 //! `invalid`) and logs it: a refused file leaves the running settings as they were.
 
+use crate::metric;
 use tokio::sync::{mpsc, oneshot};
-
-/// Counter of reload attempts, labelled `result="ok"` or `result="invalid"`.
-pub const RELOADS_METRIC: &str = "distillguard_live_config_reloads_total";
 
 /// The loop's answer to one reload: the applied version label, or every problem.
 pub type ReloadOutcome = Result<String, Vec<String>>;
@@ -48,7 +46,7 @@ pub fn channel<S>() -> (ReloadHandle<S>, Reloads<S>) {
 impl<S> ReloadHandle<S> {
     /// Apply a checked configuration (`Ok`) or refuse one that failed its checks (`Err`:
     /// every problem): waits for the loop's answer, counts the outcome in
-    /// [`RELOADS_METRIC`] and logs it. The running settings change only on `Ok`.
+    /// [`metric::CONFIG_RELOADS`] and logs it. The running settings change only on `Ok`.
     pub async fn apply(&self, checked: Result<S, Vec<String>>) -> ReloadOutcome {
         let outcome = match checked {
             Err(problems) => Err(problems),
@@ -65,11 +63,11 @@ impl<S> ReloadHandle<S> {
         };
         match &outcome {
             Ok(version) => {
-                metrics::counter!(RELOADS_METRIC, "result" => "ok").increment(1);
+                metrics::counter!(metric::CONFIG_RELOADS, "result" => "ok").increment(1);
                 tracing::info!(config_version = %version, "configuration reloaded");
             }
             Err(problems) => {
-                metrics::counter!(RELOADS_METRIC, "result" => "invalid").increment(1);
+                metrics::counter!(metric::CONFIG_RELOADS, "result" => "invalid").increment(1);
                 tracing::error!(
                     "configuration reload refused, the running configuration stays:\n  {}",
                     problems.join("\n  ")

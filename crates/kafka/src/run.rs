@@ -17,13 +17,14 @@ use crate::engine::{Engine, EngineFactory, Outputs};
 use crate::error::KafkaError;
 use crate::health::{self, Health};
 use crate::internal::{self, InternalBatch};
+use crate::metric;
 use crate::reload::{ReloadRequest, Reloads};
 use crate::restore::ReaderContext;
 use crate::sink::Sink;
+use crate::stalled::{self, StallWatch};
 use crate::summary::Summary;
 use crate::table::{PartState, Tasks};
 use crate::topics;
-use crate::stalled::{self, StallWatch};
 use crate::unowned::{self, Step, Unowned};
 use crate::watermark::StageClock;
 use distillguard_types::config::WindowsConfig;
@@ -630,7 +631,7 @@ impl<F: EngineFactory> Live<F> {
             Ok(()) => self.advancer.shared.tasks().finish_round(&round),
             // the checkpoint is written; a new owner restores it, so this is not fatal
             Err(e) => {
-                metrics::counter!("distillguard_live_commit_failures_total").increment(1);
+                metrics::counter!(metric::COMMIT_FAILURES).increment(1);
                 tracing::warn!(error = %e, "offset commit failed (rebalance?); retrying next round")
             }
         }
@@ -649,9 +650,8 @@ impl<F: EngineFactory> Live<F> {
             }
         }
         for (name, (entries, bytes)) in by {
-            metrics::gauge!("distillguard_live_state_entries", "structure" => name)
-                .set(entries as f64);
-            metrics::gauge!("distillguard_live_state_bytes", "structure" => name).set(bytes as f64);
+            metrics::gauge!(metric::STATE_ENTRIES, "structure" => name).set(entries as f64);
+            metrics::gauge!(metric::STATE_BYTES, "structure" => name).set(bytes as f64);
         }
     }
 
@@ -687,7 +687,7 @@ impl<F: EngineFactory> Live<F> {
             Step::Nothing => {}
             Step::Recovered => {
                 tracing::info!("partitions assigned again: ready");
-                metrics::gauge!("distillguard_live_unowned_with_lag").set(0.0);
+                metrics::gauge!(metric::UNOWNED_WITH_LAG).set(0.0);
                 self.health.set_ready(true);
             }
             Step::CheckLag { after } => {
@@ -707,12 +707,12 @@ impl<F: EngineFactory> Live<F> {
                             tracing::warn!("{reason}: not ready");
                         }
                         self.unowned.flagged = true;
-                        metrics::gauge!("distillguard_live_unowned_with_lag").set(1.0);
+                        metrics::gauge!(metric::UNOWNED_WITH_LAG).set(1.0);
                         self.health.set_not_ready(reason);
                     }
                     Ok(Ok(_)) => {
                         if std::mem::take(&mut self.unowned.flagged) {
-                            metrics::gauge!("distillguard_live_unowned_with_lag").set(0.0);
+                            metrics::gauge!(metric::UNOWNED_WITH_LAG).set(0.0);
                             self.health.set_ready(true);
                         }
                     }
@@ -750,7 +750,7 @@ impl<F: EngineFactory> Live<F> {
         if stalled == self.stall.stalled {
             return;
         }
-        metrics::gauge!("distillguard_live_stalled_partitions").set(stalled.len() as f64);
+        metrics::gauge!(metric::STALLED_PARTITIONS).set(stalled.len() as f64);
         if stalled.is_empty() {
             tracing::info!("no stalled input partitions");
         } else {
@@ -774,19 +774,16 @@ impl<F: EngineFactory> Live<F> {
             let pending: usize = t.parts.values().map(|s| s.engine.pending()).sum();
             (t.summary.clone(), processed, pending)
         };
-        metrics::gauge!("distillguard_live_engine_processed").set(processed as f64);
-        metrics::gauge!("distillguard_live_engine_pending").set(pending as f64);
+        metrics::gauge!(metric::ENGINE_PROCESSED).set(processed as f64);
+        metrics::gauge!(metric::ENGINE_PENDING).set(pending as f64);
         let d = |a: u64, b: u64| a.saturating_sub(b);
-        metrics::counter!("distillguard_live_records_total")
-            .increment(d(now.records, self.reported.records));
-        metrics::counter!("distillguard_live_events_total")
-            .increment(d(now.events, self.reported.events));
-        metrics::counter!("distillguard_live_restored_events_total")
+        metrics::counter!(metric::RECORDS).increment(d(now.records, self.reported.records));
+        metrics::counter!(metric::EVENTS).increment(d(now.events, self.reported.events));
+        metrics::counter!(metric::RESTORED_EVENTS)
             .increment(d(now.restored_events, self.reported.restored_events));
-        metrics::counter!("distillguard_live_dead_letters_total")
+        metrics::counter!(metric::DEAD_LETTERS)
             .increment(d(now.dead_letters, self.reported.dead_letters));
-        metrics::counter!("distillguard_live_internal_total")
-            .increment(d(now.internal, self.reported.internal));
+        metrics::counter!(metric::INTERNAL).increment(d(now.internal, self.reported.internal));
         self.reported = now;
     }
 }
@@ -839,7 +836,7 @@ impl<F: EngineFactory> Advancer<F> {
             if wm == i64::MIN {
                 return Ok(());
             }
-            metrics::gauge!("distillguard_live_watermark_ms").set(wm as f64);
+            metrics::gauge!(metric::WATERMARK_MS).set(wm as f64);
             self.advanced_to = wm;
             // the tasks with work (evidence to rescore, or a step to take) work in parallel
             let ctx = StepCtx {
@@ -879,7 +876,7 @@ impl<F: EngineFactory> Advancer<F> {
                     let _ = resume.add_partition_offset(&self.topics.input, p, Offset::Invalid);
                 }
             }
-            metrics::gauge!("distillguard_live_paused_partitions")
+            metrics::gauge!(metric::PAUSED_PARTITIONS)
                 .set(parts.values().filter(|s| s.paused).count() as f64);
         }
         if pause.count() > 0 {

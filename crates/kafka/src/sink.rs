@@ -6,6 +6,7 @@
 //! asynchronously (the live loop) or by a blocking flush (the rebalance callback).
 
 use crate::error::KafkaError;
+use crate::metric;
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::RDKafkaErrorCode;
@@ -32,7 +33,7 @@ impl ProducerContext for SinkContext {
             if let Ok(mut last) = self.last_error.lock() {
                 *last = e.to_string();
             }
-            metrics::counter!("distillguard_live_delivery_failures_total").increment(1);
+            metrics::counter!(metric::DELIVERY_FAILURES).increment(1);
         }
     }
 }

@@ -56,10 +56,7 @@ impl StallWatch {
         self.last_check = Some(now);
         let mut stalled = Vec::new();
         for p in progress {
-            let (committed, since) = self
-                .seen
-                .entry(p.partition)
-                .or_insert((p.committed, now));
+            let (committed, since) = self.seen.entry(p.partition).or_insert((p.committed, now));
             if *committed != p.committed {
                 *committed = p.committed;
                 *since = now;

@@ -4,6 +4,7 @@
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::engine::{Engine, EngineFactory};
+use crate::metric;
 use crate::repartition::{KeyHeld, SplitState};
 use crate::summary::Summary;
 use crate::watermark::PartitionTime;
@@ -169,7 +170,7 @@ impl<E: Engine> Tasks<E> {
                     split: st.split.clone(),
                     held: encode_held(&st.held.items),
                 };
-                metrics::gauge!("distillguard_live_checkpoint_bytes", "partition" => p.to_string())
+                metrics::gauge!(metric::CHECKPOINT_BYTES, "partition" => p.to_string())
                     .set((ckpt.state.len() + ckpt.held.len()) as f64);
                 checkpoint::encode(topic, *p, &ckpt, chunk_bytes)
             })
@@ -198,7 +199,7 @@ impl<E: Engine> Tasks<E> {
         if !round.done.is_empty() {
             self.summary.commits += 1;
         }
-        metrics::counter!("distillguard_live_checkpoints_total").increment(round.done.len() as u64);
+        metrics::counter!(metric::CHECKPOINTS).increment(round.done.len() as u64);
     }
 
     /// Take over a partition: restore from its checkpoint when there is one.

@@ -1,7 +1,6 @@
 //! Unit-test helpers over librdkafka's mock cluster: a cluster with topics and a sink producing
 //! to it, and reading a topic back.
 
-use crate::emit::Topics;
 use crate::sink::Sink;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -86,16 +85,4 @@ pub fn read_messages(brokers: &str, topic: &str, parts: i32) -> Vec<Vec<Read>> {
         }
     }
     got
-}
-
-/// Topic names for emit tests, split mode with `parts` partitions on the internal topics.
-pub fn topics(parts: i32) -> Topics {
-    Topics {
-        input: "in".into(),
-        verdicts: "verdicts".into(),
-        campaigns: "campaigns".into(),
-        dead_letter: "dead".into(),
-        observations: Some(("obs".into(), parts)),
-        evidence: Some("evi".into()),
-    }
 }

@@ -428,7 +428,7 @@ impl Pipeline {
             out.to_keys.extend(self.obs.drain(..).map(ToKeys::Observe));
             note_template_request(st, ev, &[], cfg);
             let sigs = compute(st, f64::from(st.cohort_z), ev.ts_ms, cfg);
-            let d = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
+            let d = decide(&self.scorer, st, &sigs, ev.ts_ms, cfg);
             push_scored(st, &sigs, ev.ts_ms, d, None, self.record_scores, cfg, out);
             return;
         }
@@ -462,7 +462,7 @@ impl Pipeline {
                 );
             }
         }
-        let d = self.scorer.decide(st, &sigs, ev.ts_ms, cfg);
+        let d = decide(&self.scorer, st, &sigs, ev.ts_ms, cfg);
         let campaigns = &self.campaigns;
         push_scored(
             st,
@@ -631,7 +631,7 @@ impl Pipeline {
                     });
                 }
             }
-            let d = self.scorer.decide(st, &sigs, ts, cfg);
+            let d = decide(&self.scorer, st, &sigs, ts, cfg);
             push_scored(st, &sigs, ts, d, None, self.record_scores, cfg, out);
         }
     }
@@ -790,6 +790,19 @@ fn linking_views(st: &AccountState, sigs: &SignalSet, cfg: &Config) -> (Vec<View
         views.push(View::Timing);
     }
     (views, key)
+}
+
+/// Score an account and apply the decision to its ladder: the scorer only reads the state.
+fn decide(
+    scorer: &Scorer,
+    st: &mut AccountState,
+    sigs: &SignalSet,
+    ts: i64,
+    cfg: &Config,
+) -> Decision {
+    let d = scorer.decide(st, sigs, ts, cfg);
+    st.ladder = d.ladder;
+    d
 }
 
 /// Emit a scoring step: the verdict (with its campaign id) and the score sample.

@@ -10,8 +10,8 @@
 //!    event-time order — ties broken by request id, then content — so arrival order within the
 //!    allowed lateness never changes the result;
 //! 3. per event: the account stage updates the account and emits observations, the key stage
-//!    answers with evidence, the evidence is folded back, the scorer steps the ladder, and the
-//!    campaign registry follows the account's label.
+//!    answers with evidence, the evidence is folded back, the scorer decides the ladder's next
+//!    step (stored in the account), and the campaign registry follows the account's label.
 //!
 //! No I/O, no wall clock: a run is a pure function of the events and watermarks it is given.
 

@@ -7,10 +7,11 @@
 //! its group by fewer than `extraction.suspend_views` independent views is throttled at most.
 
 use distillguard_features::signals::SignalSet;
-use distillguard_features::{ramp, AccountState};
+use distillguard_features::AccountState;
 use distillguard_types::config::Config;
 use distillguard_types::corr::{byte_share, View};
 use distillguard_types::ladder::Action;
+use distillguard_types::sketch::ramp;
 use distillguard_types::Reason;
 
 /// The highest action an account's group assessment allows, and why.
@@ -141,7 +142,7 @@ mod tests {
         }
         let scorer = Scorer::new(&cfg);
         let sigs = compute(&mut st, 0.0, 0, &cfg);
-        let v = scorer.decide(&mut st, &sigs, 0, &cfg).verdict;
+        let v = scorer.decide(&st, &sigs, 0, &cfg).verdict;
         if expected == Action::Clear {
             assert!(v.is_none(), "{v:?}");
             assert_eq!(assess(&st, &sigs, 0, &cfg).max, Action::Monitor);
@@ -170,7 +171,7 @@ mod tests {
             sigs[id].value = 1.0;
             sigs[id].strength = 1.0;
         }
-        let v = Scorer::new(&cfg).decide(&mut st, &sigs, 0, &cfg).verdict;
+        let v = Scorer::new(&cfg).decide(&st, &sigs, 0, &cfg).verdict;
         let v = v.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);
         assert_eq!(v.reasons.last().unwrap().signal, "cohort");

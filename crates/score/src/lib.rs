@@ -6,7 +6,8 @@
 //! what separates a campaign from a busy CI pipeline. Each signal's contribution becomes a
 //! [`Reason`]; reasons are ordered by contribution and carry no prompt text. The action follows
 //! the hysteresis ladder ([`distillguard_types::ladder`]); an allowlist entry caps it at
-//! `monitor`; shadow mode marks verdicts as not enforced.
+//! `monitor`; shadow mode marks verdicts as not enforced. The scorer reads the account's state
+//! and returns a [`Decision`] holding the ladder's next position; the engine stores it.
 //!
 //! Deterministic: the same signals in the same order give the same verdicts. No I/O, no clock.
 
@@ -21,7 +22,7 @@ pub use reasons::reasons;
 use distillguard_features::signals::{SignalId, SignalSet};
 use distillguard_features::AccountState;
 use distillguard_types::config::Config;
-use distillguard_types::ladder::Action;
+use distillguard_types::ladder::{Action, LadderState};
 use distillguard_types::time::format_rfc3339_ms;
 use distillguard_types::Verdict;
 
@@ -54,18 +55,21 @@ impl Scorer {
         }
     }
 
-    /// Score an account at event time `ts` and step its ladder; the decision holds a verdict
-    /// when its action changes (the caller fills in `campaign_id`).
-    pub fn decide(&self, st: &mut AccountState, s: &SignalSet, ts: i64, cfg: &Config) -> Decision {
+    /// Score an account at event time `ts`: the decision holds the account's ladder after this
+    /// step, which the caller stores in the account, and a verdict when the action changes (the
+    /// caller fills in `campaign_id`). The account state is only read.
+    pub fn decide(&self, st: &AccountState, s: &SignalSet, ts: i64, cfg: &Config) -> Decision {
         let (total, _, _) = score(s, cfg);
         let sc = &cfg.score;
         let limit = assess(st, s, ts, cfg);
         let bounded = sc.thresholds.bounded(total, limit.max);
         let allowed = self.allow.lookup(st, ts);
-        let changed = st.ladder.step(bounded, ts, &sc.thresholds, &sc.hysteresis);
+        let mut ladder = st.ladder;
+        let changed = ladder.step(bounded, ts, &sc.thresholds, &sc.hysteresis);
         let decision = |verdict| Decision {
             score: total,
             bound: limit.max,
+            ladder,
             verdict,
         };
         let action = match changed {
@@ -117,6 +121,8 @@ pub struct Decision {
     pub score: f64,
     /// The highest action the group assessment allows.
     pub bound: Action,
+    /// The account's ladder after this step: the caller stores it in the account's state.
+    pub ladder: LadderState,
     /// The verdict, when the account's action changed.
     pub verdict: Option<Verdict>,
 }
@@ -181,11 +187,14 @@ mod tests {
         });
         let scorer = Scorer::new(&cfg);
         let ev = Event::sample("partner", 0, "1.2.3.4".parse().unwrap());
-        let mut st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
-        let v = scorer
-            .decide(&mut st, &set(&TEMPLATE_AND_POOL), 0, &cfg)
-            .verdict;
-        let v = v.expect("a verdict");
+        let st = AccountState::new(&ev, &cfg.signals, &cfg.correlate);
+        let d = scorer.decide(&st, &set(&TEMPLATE_AND_POOL), 0, &cfg);
+        assert_eq!(st.ladder, LadderState::default(), "the state is only read");
+        assert!(
+            d.ladder.action > Action::Monitor,
+            "the ladder steps in the decision"
+        );
+        let v = d.verdict.expect("a verdict");
         assert_eq!(v.action, Action::Monitor);
         assert_eq!(v.allowlisted.as_deref(), Some("eval partner"));
         assert!(!v.enforced);

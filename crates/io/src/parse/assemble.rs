@@ -6,9 +6,10 @@
 //! so the reported reason does not depend on key order).
 
 use super::fields::{tags, Field, FIELD_COUNT};
+use distillguard_fingerprint::PromptPrinter;
 use distillguard_types::hash::tagged_hash;
 use distillguard_types::time::parse_rfc3339_ms;
-use distillguard_types::{AccountId, Event, PromptPrinter, RejectReason};
+use distillguard_types::{AccountId, Event, RejectReason};
 use std::net::IpAddr;
 
 /// A JSON value reduced to what the contract's scalar rules need.

@@ -21,8 +21,8 @@
 //! UTF-16 surrogate escape (`"\ud800x"`, which simd-json would read as NUL) is `bad_json`.
 //!
 //! `content` is a string, `null`, or an array of blocks whose `"type": "text"` blocks carry
-//! `text`. User-role text (`user`, `human`) goes to [`PromptPrinter::user`](distillguard_types::PromptPrinter::user); system-role text
-//! (`system`, `developer`) and the `system` field go to [`PromptPrinter::system`](distillguard_types::PromptPrinter::system); assistant and
+//! `text`. User-role text (`user`, `human`) goes to [`PromptPrinter::user`](distillguard_fingerprint::PromptPrinter::user); system-role text
+//! (`system`, `developer`) and the `system` field go to [`PromptPrinter::system`](distillguard_fingerprint::PromptPrinter::system); assistant and
 //! tool turns are shape-checked but not read. Identifier fields are reduced to
 //! [`tagged_hash`](distillguard_types::hash::tagged_hash)es with the tags in [`tags`] (strings,
 //! or integers hashed as their decimal text; empty = absent). Token counts accept integral
@@ -33,12 +33,14 @@
 //! copied (the `PromptPrint` is all that remains).
 //!
 //! Two strategies read simd-json's output ([`Strategy`]); the tape strategy is the default
-//! (faster, see `benches/parse.rs`), the typed one is kept as a differential check.
+//! (faster, see `benches/parse.rs`) and the only one a normal build compiles. The typed one is
+//! kept as a differential check: it exists in tests and with the `typed` feature only.
 
 mod assemble;
 mod fields;
 mod surrogates;
 mod tape;
+#[cfg(any(test, feature = "typed"))]
 mod typed;
 
 #[cfg(test)]
@@ -58,12 +60,14 @@ pub enum Strategy {
     #[default]
     Tape,
     /// serde visitors over simd-json's deserializer, borrowing strings (one tape allocation per
-    /// record).
+    /// record); tests and the `typed` feature only.
+    #[cfg(any(test, feature = "typed"))]
     Typed,
 }
 
 enum Inner {
     Tape(tape::TapeParser),
+    #[cfg(any(test, feature = "typed"))]
     Typed(typed::TypedParser),
 }
 
@@ -87,6 +91,7 @@ impl RecordParser {
             max_record_bytes: cfg.max_record_bytes,
             inner: match strategy {
                 Strategy::Tape => Inner::Tape(tape::TapeParser::new()),
+                #[cfg(any(test, feature = "typed"))]
                 Strategy::Typed => Inner::Typed(typed::TypedParser::new()),
             },
         }
@@ -102,6 +107,7 @@ impl RecordParser {
         }
         match &mut self.inner {
             Inner::Tape(p) => p.parse(&self.fields, line),
+            #[cfg(any(test, feature = "typed"))]
             Inner::Typed(p) => p.parse(&self.fields, line),
         }
     }

@@ -3,7 +3,8 @@
 
 use super::assemble::{assemble, Role, Scalar};
 use super::fields::{Field, FieldIndex, FIELD_COUNT};
-use distillguard_types::{Event, PromptPrinter, RejectReason};
+use distillguard_fingerprint::PromptPrinter;
+use distillguard_types::{Event, RejectReason};
 use simd_json::prelude::*;
 use simd_json::tape::{Tape, Value};
 use simd_json::Buffers;

@@ -2,8 +2,9 @@
 //! tape and typed strategies agreeing on all of it.
 
 use super::*;
+use distillguard_fingerprint::PromptPrinter;
 use distillguard_types::hash::tagged_hash;
-use distillguard_types::{PromptPrint, PromptPrinter, RejectReason as R};
+use distillguard_types::{PromptPrint, RejectReason as R};
 
 fn both(cfg: &InputConfig, input: &str) -> Result<Event, RejectReason> {
     let mut tape = RecordParser::with_strategy(cfg, Strategy::Tape);

@@ -8,7 +8,8 @@
 
 use super::assemble::{assemble, Role, Scalar};
 use super::fields::{Field, FieldIndex, FIELD_COUNT};
-use distillguard_types::{Event, PromptPrinter, RejectReason};
+use distillguard_fingerprint::PromptPrinter;
+use distillguard_types::{Event, RejectReason};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use simd_json::Buffers;
 use std::fmt;

@@ -5,6 +5,7 @@
 //!
 //! Usage: `distillguard-kafka-fixture CONFIG.toml [--pipeline]` with `[live]` and optional
 //! `[windows]` sections; stops on SIGINT / SIGTERM and prints the run summary as JSON.
+//! Built only with the `testkit` feature, which the crate's own tests enable.
 
 #[path = "../../tests/common/engine.rs"]
 #[allow(dead_code, unused_imports)]

@@ -1,8 +1,9 @@
-//! Small distinct-count sketch.
+//! The bounded sketches both stages keep, and the ramp both map raw values to strengths with.
 //!
 //! [`Distinct256`] is a 256-bit linear-counting sketch (32 bytes): exact-ish for the few to few
 //! hundred distinct values an account shows (IPs, prefixes, ASNs, skeletons), saturating
-//! gracefully beyond.
+//! gracefully beyond. [`Hll64`] is a 64-register HyperLogLog for the key stage's member counts.
+//! [`ramp`] turns a raw value into a strength in 0..1 between a configured start and full point.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ impl Distinct256 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::hash::stable_hash;
+    use crate::hash::stable_hash;
 
     #[test]
     fn estimates_small_counts_closely() {
@@ -105,7 +106,7 @@ impl Hll64 {
 #[cfg(test)]
 mod hll_tests {
     use super::*;
-    use distillguard_types::hash::stable_hash;
+    use crate::hash::stable_hash;
 
     #[test]
     fn hll_is_within_a_third_across_magnitudes() {
@@ -117,5 +118,25 @@ mod hll_tests {
             let e = h.estimate();
             assert!((e - n as f64).abs() <= n as f64 * 0.35 + 1.0, "n={n} e={e}");
         }
+    }
+}
+
+/// Linear ramp: 0 at `r[0]`, 1 at `r[1]` (works for descending ramps too).
+#[inline]
+pub fn ramp(x: f64, r: [f64; 2]) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    ((x - r[0]) / (r[1] - r[0])).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod ramp_tests {
+    #[test]
+    fn ramp_clamps_both_ways() {
+        assert_eq!(super::ramp(0.0, [1.0, 3.0]), 0.0);
+        assert_eq!(super::ramp(2.0, [1.0, 3.0]), 0.5);
+        assert_eq!(super::ramp(9.0, [1.0, 3.0]), 1.0);
+        assert_eq!(super::ramp(f64::NAN, [1.0, 3.0]), 0.0);
     }
 }

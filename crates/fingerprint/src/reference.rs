@@ -4,8 +4,9 @@
 
 #![allow(dead_code)]
 
-use super::{Capability, PromptPrint, BANDS, BAND_ROWS, MAX_TOKENS, MINHASH_BINS};
-use crate::hash::{combine, finalize, tagged_hash};
+use super::{BAND_ROWS, MAX_TOKENS, MINHASH_BINS};
+use distillguard_types::hash::{combine, finalize, tagged_hash};
+use distillguard_types::prompt::{Capability, PromptPrint, BANDS};
 
 const TOK_NUM: u64 = 0x6e75_6d00;
 const TOK_ID: u64 = 0x6964_0000;

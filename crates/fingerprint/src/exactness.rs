@@ -4,8 +4,9 @@
 //! token cap, text split into many chunks) and on every prompt of the shipped fixture.
 
 use super::reference;
-use super::{PromptPrint, PromptPrinter, MAX_TOKENS};
-use crate::hash::tagged_hash;
+use super::{PromptPrinter, MAX_TOKENS};
+use distillguard_types::hash::tagged_hash;
+use distillguard_types::prompt::PromptPrint;
 use proptest::prelude::*;
 
 /// Every word `keyword()` knows (the arms of the reference `match`).
@@ -122,7 +123,7 @@ fn keyword_table_matches_reference_match() {
         for c in cases(w) {
             let lower = c.to_ascii_lowercase();
             let (cap, cue) =
-                super::keywords().get(tagged_hash(b'w', lower.as_bytes()), lower.as_bytes());
+                super::keywords::table().get(tagged_hash(b'w', lower.as_bytes()), lower.as_bytes());
             let (rcap, rcue) = reference::keyword(lower.as_bytes());
             assert_eq!(
                 (cap, format!("{cue:?}")),
