@@ -5,7 +5,6 @@
 //! as a high share of requests in the top three slots.
 
 use distillguard_types::prompt::{PromptPrint, BANDS};
-use distillguard_types::sketch::Distinct256;
 use serde::{Deserialize, Serialize};
 
 const SLOTS: usize = 6;
@@ -21,9 +20,6 @@ struct Slot {
 pub struct TemplateSlots {
     slots: [Slot; SLOTS],
     total: u32,
-    /// Distinct exact skeletons. No signal reads it; it stays because it is part of the
-    /// snapshot layout, and dropping it means a new `STATE_FORMAT`.
-    skeletons: Distinct256,
 }
 
 impl TemplateSlots {
@@ -33,7 +29,6 @@ impl TemplateSlots {
             return;
         }
         self.total += 1;
-        self.skeletons.insert(p.skeleton);
         let hit = self
             .slots
             .iter_mut()

@@ -134,7 +134,8 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// 2: extraction (account shares, key members' extraction, label assessment, record figures).
 /// 3: the event-time clock (recent record times), dedupe keys scoped to the account.
 /// 4: each account's latest API key and address (allowlists by key and IP range).
-/// 5: records held ahead of the clock, with their origins, and the arrival count.
+/// 5: records held ahead of the clock, with their origins, and the arrival count; template
+/// slots without the distinct-skeleton sketch no signal read.
 pub const STATE_FORMAT: u16 = 5;
 
 #[derive(Serialize, Deserialize)]
