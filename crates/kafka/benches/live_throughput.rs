@@ -14,9 +14,10 @@
 //! copy after copy and every copy scores like the first (the gap between copies is an hour; the
 //! bench reports the longest silence of a partition, which `input.max_future` is measured
 //! against only until the stage watermark passes it). Records are keyed
-//! by `account_id`, partition = `partition_of(account, partitions)`. One sentinel record per
-//! partition, 1 s after the last record, ends the input, so no finished partition holds the
-//! stage watermark back for `windows.idle_partition` (30 s of wall time) at the end.
+//! by `account_id`, partition = `partition_of(account, partitions)`. [`CLOCK_AGREE`] sentinel
+//! records per partition (the event-time clock moves only when that many agree), 5 min after
+//! the last record, end the input, so no finished partition holds the stage watermark back for
+//! `windows.idle_partition` (30 s of wall time) at the end.
 //!
 //! Figures (events/s over the same records, `Config::default()`, `NetData::default()`):
 //! - replay path: `distillguard_replay::replay` on a temporary JSONL file — what `distillguard
@@ -76,7 +77,7 @@ use common::split::{self, Outcome};
 use common::{partition_of, Counting};
 use distillguard_io::{InputSpec, RecordParser};
 use distillguard_kafka::{run, run_pipeline, LiveConfig, Summary};
-use distillguard_pipeline::{Outputs, Pipeline};
+use distillguard_pipeline::{Outputs, Pipeline, CLOCK_AGREE};
 use distillguard_replay::{replay, ReplayOptions, ReplaySummary};
 use distillguard_types::config::WindowsConfig;
 use distillguard_types::net::NetData;
@@ -203,10 +204,12 @@ fn keyed(recs: Vec<(String, i64, Vec<u8>)>, parts: i32) -> Vec<Rec> {
         .collect()
 }
 
-/// One record per partition at `ts` (a copy of `template` under an account keyed to it).
+/// [`CLOCK_AGREE`] records per partition at `ts` (copies of `template` under an account keyed
+/// to it).
 fn sentinels(template: &Value, ts: i64, prefix: &str, parts: i32) -> Vec<Rec> {
     (0..parts)
-        .map(|p| {
+        .flat_map(|p| (0..CLOCK_AGREE).map(move |copy| (p, copy)))
+        .map(|(p, copy)| {
             let key = (0..)
                 .map(|i| format!("{prefix}-{i}"))
                 .find(|a| partition_of(a, parts) == p)
@@ -217,7 +220,7 @@ fn sentinels(template: &Value, ts: i64, prefix: &str, parts: i32) -> Vec<Rec> {
                 set_time(t, ts);
             }
             o.insert("account_id".into(), Value::from(key.as_str()));
-            o.insert("request_id".into(), Value::from(format!("{key}-req")));
+            o.insert("request_id".into(), Value::from(format!("{key}-req{copy}")));
             Rec {
                 part: p,
                 value: serde_json::to_vec(&v).unwrap(),
@@ -462,8 +465,8 @@ impl Live<'_> {
         let mut want = high_watermarks(self.brokers, topic);
         want.retain(|_, hw| *hw > 0);
         let total: i64 = want.values().sum();
-        // one sentinel per partition
-        let sentinel_count = want.len() as i64;
+        // CLOCK_AGREE sentinels per partition
+        let sentinel_count = (want.len() * CLOCK_AGREE) as i64;
         let base = records_counter();
         let kind = self.kind;
         let split_mode = self.repartition && kind == Kind::Pipeline;
@@ -772,9 +775,10 @@ fn main() {
             .collect::<Vec<_>>(),
     );
     println!(
-        "records: {n} ({repeat} × input + {parts} sentinels, {:.1} MiB JSON; input topic \
+        "records: {n} ({repeat} × input + {} sentinels, {:.1} MiB JSON; input topic \
          {parts} partitions, compression {compression}; repartition {repartition}; longest \
          partition silence {:.1} h; warm-up {} records; {rounds} rounds)",
+        parts as usize * CLOCK_AGREE,
         bytes as f64 / 1048576.0,
         silence as f64 / HOUR_MS as f64,
         warm.len()

@@ -1,76 +1,212 @@
 //! The internal topics' wire format: [`KeyEnvelope`]s on the observation topic,
-//! [`EvidenceEnvelope`]s on the evidence topic, written and read by hand.
+//! [`EvidenceEnvelope`]s on the evidence topic, and a key side's held messages in its
+//! checkpoint, each a serde-derived wire struct encoded with postcard.
 //!
 //! One message packs up to [`PACK`](crate::repartition::PACK) items of one sender for one
 //! receiver, and most of an item repeats from item to item: the same few accounts (an account
 //! makes about ten observations per event, many events per step), the same keys, nearby event
-//! times and close sequence numbers. So a message starts with a table of the accounts it
+//! times and close sequence numbers. So a wire message holds a table of the accounts it
 //! mentions (with their org and freshness for observations) and one of its correlation keys;
-//! items refer to them by index, event times and observation numbers are differences from the
-//! previous item (zigzag varints; exact for any value), and evidence is numbered on from the
-//! message's first number. Campaign moves (rare) travel as bincode inside the message.
+//! its items refer to them by index, and event times and observation numbers are differences
+//! from the previous item, which postcard writes as zigzag varints (exact for any value);
+//! evidence is numbered on from the message's first number; campaign moves (rare) travel
+//! whole. Hashes (keys, orgs, labels) are eight fixed bytes, shorter than a varint of a
+//! uniformly spread 64-bit value.
 //!
 //! Why: the internal topics are split mode's biggest cost (every byte is produced, stored by
-//! the broker, fetched and copied), and this format takes less than half of bincode's bytes
-//! (sizes in benches/RESULTS.md).
+//! the broker, fetched and copied), so the tables keep messages small; the encoding itself is
+//! derived, so a field added to a wire struct is encoded and decoded without code of its own.
 //!
-//! A message starts with [`MAGIC`] and the format version. Messages without the magic byte are
-//! read as the previous format (bincode of the same types; its first byte, a small varint,
-//! never equals [`MAGIC`]), so internal topics written by an older version still drain after
-//! an upgrade. Anything undecodable is a [`WireError`], which the live loop counts and logs.
+//! Every message starts with [`MAGIC`] and [`VERSION`]. A message without the magic byte, or
+//! of another version, is refused with a [`WireError`] that says so, as snapshots refuse
+//! another state format: internal topics and checkpoints do not outlive an upgrade that changes
+//! the version (deploy/README.md, "Upgrades"). Anything undecodable is a [`WireError`], which
+//! the live loop counts and logs.
 
 use crate::repartition::{Ack, EvidenceEnvelope, HeldMsg, KeyEnvelope};
 use ahash::AHashMap;
-use bincode::Options;
 use distillguard_types::corr::{CampaignLabel, CorrKey, Evidence, KeyKind, Observation, ToKeys};
 use distillguard_types::event::AccountId;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::hash::Hash;
 
-/// First byte of every message of this format: a bincode varint marker for a 128-bit integer,
-/// which the previous format (bincode, starting with an `i32`) never starts with.
+/// First byte of every internal message.
 pub const MAGIC: u8 = 0xFE;
-/// The format version after [`MAGIC`].
-pub const VERSION: u8 = 2;
-
-/// Every key family, indexed by its wire code (`kind as u8`).
-const KINDS: [KeyKind; 8] = [
-    KeyKind::Template,
-    KeyKind::System,
-    KeyKind::Ip,
-    KeyKind::Prefix,
-    KeyKind::Asn,
-    KeyKind::Payment,
-    KeyKind::ApiKey,
-    KeyKind::Prompt,
-];
-
-/// Item tags on the observation topic.
-const OBSERVE: u8 = 0;
-const OBSERVE_LABELLED: u8 = 1;
-const OTHER: u8 = 2;
+/// The format version after [`MAGIC`]; the only one this build reads.
+pub const VERSION: u8 = 3;
 
 /// Why an internal message could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
-    /// The message ends inside an item.
-    #[error("truncated at byte {0}")]
-    Truncated(usize),
+    /// The message does not start with [`MAGIC`] (empty, or not written by distillguard).
+    #[error("not an internal message: it does not start with magic byte {MAGIC:#04x}")]
+    NoMagic,
+    /// The message ends after its magic byte.
+    #[error("truncated: the message ends before its version byte")]
+    NoVersion,
     /// A version this build does not read.
-    #[error("unknown internal format version {0}")]
+    #[error(
+        "internal wire version {0}, this build reads version {VERSION} only (reset the internal \
+         topics and checkpoints when upgrading)"
+    )]
     Version(u8),
-    /// A field holds an impossible value.
-    #[error("bad {what} at byte {at}")]
-    Bad {
-        /// The field.
-        what: &'static str,
-        /// Where.
-        at: usize,
-    },
+    /// The body after the header does not decode as the message's wire struct.
+    #[error("undecodable message body: {0}")]
+    Body(postcard::Error),
     /// Bytes left after the message.
     #[error("{0} trailing bytes")]
     Trailing(usize),
-    /// A message of the previous (bincode) format that does not decode.
-    #[error("legacy format: {0}")]
-    Legacy(String),
+    /// An item refers past the end of one of the message's tables.
+    #[error("{table} index {index} past the table's {len} entries")]
+    Index {
+        /// The table (`account` or `key`).
+        table: &'static str,
+        /// The index the item holds.
+        index: u32,
+        /// The table's length.
+        len: usize,
+    },
+}
+
+/// A correlation key as it travels: its hash in eight fixed bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+struct WireKey {
+    kind: KeyKind,
+    #[serde(with = "postcard::fixint::le")]
+    hash: u64,
+}
+
+impl From<CorrKey> for WireKey {
+    fn from(k: CorrKey) -> Self {
+        WireKey {
+            kind: k.kind,
+            hash: k.hash,
+        }
+    }
+}
+
+impl From<WireKey> for CorrKey {
+    fn from(k: WireKey) -> Self {
+        CorrKey {
+            kind: k.kind,
+            hash: k.hash,
+        }
+    }
+}
+
+/// A 64-bit hash (an org's) in eight fixed bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+struct FixedHash(#[serde(with = "postcard::fixint::le")] u64);
+
+/// A campaign label as it travels: the key's route hash in eight fixed bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct WireLabel {
+    cohort: bool,
+    since_ms: i64,
+    #[serde(with = "postcard::fixint::le")]
+    key: u64,
+}
+
+impl From<CampaignLabel> for WireLabel {
+    fn from(l: CampaignLabel) -> Self {
+        WireLabel {
+            cohort: l.cohort,
+            since_ms: l.since_ms,
+            key: l.key,
+        }
+    }
+}
+
+impl From<WireLabel> for CampaignLabel {
+    fn from(l: WireLabel) -> Self {
+        CampaignLabel {
+            cohort: l.cohort,
+            since_ms: l.since_ms,
+            key: l.key,
+        }
+    }
+}
+
+/// A message of the observation topic, and one sender's part of a key side's held messages.
+#[derive(Debug, Serialize, Deserialize)]
+struct ObservationMessage<'a> {
+    /// The sending task's input partition.
+    src: i32,
+    /// The sender's tick after the items.
+    tick: Option<i64>,
+    /// Every account the observations mention.
+    #[serde(borrow)]
+    accounts: Vec<ObservingAccount<'a>>,
+    /// Every key the observations mention.
+    keys: Vec<WireKey>,
+    /// The messages in the sender's order.
+    items: Vec<KeyItem<'a>>,
+}
+
+/// An entry of an observation message's account table: what an observation says about its
+/// account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+struct ObservingAccount<'a> {
+    id: &'a str,
+    fresh: bool,
+    org: Option<FixedHash>,
+}
+
+/// An item of an observation message. A label, when there is one, makes its own variant, so an
+/// unlabelled observation pays no option tag.
+#[derive(Debug, Serialize, Deserialize)]
+enum KeyItem<'a> {
+    /// An observation without a label.
+    Observe(ObservationItem),
+    /// An observation of a labelled account.
+    ObserveLabelled(ObservationItem, WireLabel),
+    /// A campaign move (rare), whole, with its number (boxed: items stay small).
+    Move { seq: u64, msg: Box<Cow<'a, ToKeys>> },
+}
+
+/// An observation, with its account and key as table indices and its number and event time
+/// as differences from the previous observation's.
+#[derive(Debug, Serialize, Deserialize)]
+struct ObservationItem {
+    seq_delta: i64,
+    account: u32,
+    key: u32,
+    ts_delta: i64,
+    activity: u64,
+    extraction: u8,
+}
+
+/// A message of the evidence topic.
+#[derive(Debug, Serialize, Deserialize)]
+struct EvidenceMessage<'a> {
+    /// The key partition.
+    from: i32,
+    /// The acknowledgement after the items.
+    ack: Option<Ack>,
+    /// Every account the evidence is for.
+    #[serde(borrow)]
+    accounts: Vec<&'a str>,
+    /// Every key the evidence is of.
+    keys: Vec<WireKey>,
+    /// The first item's number; the others follow one by one.
+    first_seq: u64,
+    items: Vec<EvidenceItem>,
+}
+
+/// A piece of evidence, with its account and key as table indices and its event time as the
+/// difference from the previous item's.
+#[derive(Debug, Serialize, Deserialize)]
+struct EvidenceItem {
+    account: u32,
+    key: u32,
+    ts_delta: i64,
+    strength: f64,
+    group_extraction: u8,
+    suspect_members: u32,
+    members: u32,
+    sync: f64,
+    label: Option<WireLabel>,
 }
 
 /// Encode a key-stage envelope into `buf` (cleared first; reused across messages): task
@@ -81,139 +217,14 @@ pub fn encode_key(
     (msgs, numbers, which): (&[ToKeys], &[u64], &[usize]),
     buf: &mut Vec<u8>,
 ) {
-    buf.clear();
-    buf.extend_from_slice(&[MAGIC, VERSION]);
-    put_zig(buf, i64::from(src));
-    put_opt_zig(buf, tick);
-    ENCODE_INDEX.with_borrow_mut(|t| {
-        t.clear();
-        let account = |i: usize| match &msgs[i] {
-            ToKeys::Observe(o) => (o.account.as_str(), o.org, o.fresh),
-            _ => ("", None, false),
-        };
-        for &i in which {
-            let r = match &msgs[i] {
-                ToKeys::Observe(o) => (t.account(i, account), t.key(o.key)),
-                _ => (0, 0),
-            };
-            t.refs.push(r);
-        }
-        put_var(buf, t.accounts.len() as u64);
-        for &i in &t.accounts {
-            let (id, org, fresh) = account(i);
-            put_str(buf, id);
-            buf.push(u8::from(fresh) | (u8::from(org.is_some()) << 1));
-            if let Some(org) = org {
-                buf.extend_from_slice(&org.to_le_bytes());
-            }
-        }
-        put_keys(buf, &t.keys);
-        put_var(buf, which.len() as u64);
-        let (mut seq0, mut ts0) = (0u64, 0i64);
-        for (&i, &(account, key)) in which.iter().zip(&t.refs) {
-            let seq = numbers[i];
-            match &msgs[i] {
-                ToKeys::Observe(o) => {
-                    buf.push(if o.label.is_some() {
-                        OBSERVE_LABELLED
-                    } else {
-                        OBSERVE
-                    });
-                    put_zig(buf, seq.wrapping_sub(seq0) as i64);
-                    put_var(buf, u64::from(account));
-                    put_var(buf, u64::from(key));
-                    put_zig(buf, o.ts_ms.wrapping_sub(ts0));
-                    put_var(buf, o.activity);
-                    buf.push(o.extraction);
-                    if let Some(l) = o.label {
-                        put_label(buf, l);
-                    }
-                    (seq0, ts0) = (seq, o.ts_ms);
-                }
-                other => {
-                    buf.push(OTHER);
-                    put_var(buf, seq);
-                    let blob = bincode()
-                        .serialize(other)
-                        .expect("campaign move serializes");
-                    put_var(buf, blob.len() as u64);
-                    buf.extend_from_slice(&blob);
-                }
-            }
-        }
-    });
+    let items = which.iter().map(|&i| (numbers[i], &msgs[i]));
+    let message = INTERNER.with_borrow_mut(|t| observation_message(src, tick, items, t));
+    write(&message, buf);
 }
 
 /// Decode a message of the observation topic.
 pub fn decode_key(bytes: &[u8]) -> Result<KeyEnvelope, WireError> {
-    if bytes.first() != Some(&MAGIC) {
-        return legacy(bytes);
-    }
-    let mut r = Reader::new(bytes)?;
-    let src = r.i32()?;
-    let tick = r.opt_zig()?;
-    let n = r.count()?;
-    let mut accounts: Vec<(AccountId, Option<u64>, bool)> = Vec::with_capacity(n);
-    for _ in 0..n {
-        let id = AccountId::from(r.str()?);
-        let at = r.pos;
-        let flags = r.u8()?;
-        if flags > 3 {
-            return Err(WireError::Bad { what: "flags", at });
-        }
-        let org = if flags & 2 != 0 { Some(r.u64()?) } else { None };
-        accounts.push((id, org, flags & 1 != 0));
-    }
-    let keys = r.keys()?;
-    let n = r.count()?;
-    let mut msgs = Vec::with_capacity(n);
-    let (mut seq0, mut ts0) = (0u64, 0i64);
-    for _ in 0..n {
-        let at = r.pos;
-        match r.u8()? {
-            tag @ (OBSERVE | OBSERVE_LABELLED) => {
-                let seq = seq0.wrapping_add(r.zig()? as u64);
-                let (account, org, fresh) = r.pick(&accounts, "account index")?.clone();
-                let key = *r.pick(&keys, "key index")?;
-                let ts_ms = ts0.wrapping_add(r.zig()?);
-                let activity = r.var()?;
-                let extraction = r.u8()?;
-                let label = if tag == OBSERVE_LABELLED {
-                    Some(r.label()?)
-                } else {
-                    None
-                };
-                (seq0, ts0) = (seq, ts_ms);
-                let o = Observation {
-                    key,
-                    account,
-                    ts_ms,
-                    fresh,
-                    extraction,
-                    org,
-                    activity,
-                    label,
-                };
-                msgs.push((seq, ToKeys::Observe(o)));
-            }
-            OTHER => {
-                let seq = r.var()?;
-                let len = r.count()?;
-                let at = r.pos;
-                let m: ToKeys =
-                    bincode()
-                        .deserialize(r.take(len)?)
-                        .map_err(|_| WireError::Bad {
-                            what: "campaign move",
-                            at,
-                        })?;
-                msgs.push((seq, m));
-            }
-            _ => return Err(WireError::Bad { what: "tag", at }),
-        }
-    }
-    r.end()?;
-    Ok(KeyEnvelope { src, msgs, tick })
+    key_envelope(read(bytes)?)
 }
 
 /// Encode a message of the evidence topic into `buf` (cleared first): key partition `from`'s
@@ -225,135 +236,91 @@ pub fn encode_back(
     items: &[Evidence],
     buf: &mut Vec<u8>,
 ) {
-    buf.clear();
-    buf.extend_from_slice(&[MAGIC, VERSION]);
-    put_zig(buf, i64::from(from));
-    match ack {
-        Some(Ack { wm, slowest }) => {
-            buf.push(1);
-            put_zig(buf, wm);
-            put_zig(buf, slowest);
-        }
-        None => buf.push(0),
-    }
-    ENCODE_INDEX.with_borrow_mut(|t| {
+    let message = INTERNER.with_borrow_mut(|t| {
         t.clear();
-        let account = |i: usize| (items[i].account.as_str(), None, false);
-        for (i, e) in items.iter().enumerate() {
-            let r = (t.account(i, account), t.key(e.key));
-            t.refs.push(r);
-        }
-        put_var(buf, t.accounts.len() as u64);
-        for &i in &t.accounts {
-            put_str(buf, account(i).0);
-        }
-        put_keys(buf, &t.keys);
-        put_var(buf, first_seq);
-        put_var(buf, items.len() as u64);
+        let mut message = EvidenceMessage {
+            from,
+            ack,
+            accounts: Vec::new(),
+            keys: Vec::new(),
+            first_seq,
+            items: Vec::with_capacity(items.len()),
+        };
         let mut ts0 = 0i64;
-        for (e, &(account, key)) in items.iter().zip(&t.refs) {
-            buf.push(u8::from(e.label.is_some()));
-            put_var(buf, u64::from(account));
-            put_var(buf, u64::from(key));
-            put_zig(buf, e.ts_ms.wrapping_sub(ts0));
-            buf.extend_from_slice(&e.strength.to_le_bytes());
-            buf.push(e.group_extraction);
-            put_var(buf, u64::from(e.suspect_members));
-            put_var(buf, u64::from(e.members));
-            buf.extend_from_slice(&e.sync.to_le_bytes());
-            if let Some(l) = e.label {
-                put_label(buf, l);
-            }
+        for e in items {
+            message.items.push(EvidenceItem {
+                account: t.account(e.account.as_str(), &mut message.accounts),
+                key: t.key(e.key, &mut message.keys),
+                ts_delta: e.ts_ms.wrapping_sub(ts0),
+                strength: e.strength,
+                group_extraction: e.group_extraction,
+                suspect_members: e.suspect_members,
+                members: e.members,
+                sync: e.sync,
+                label: e.label.map(WireLabel::from),
+            });
             ts0 = e.ts_ms;
         }
+        message
     });
+    write(&message, buf);
 }
 
 /// Decode a message of the evidence topic.
 pub fn decode_back(bytes: &[u8]) -> Result<EvidenceEnvelope, WireError> {
-    if bytes.first() != Some(&MAGIC) {
-        return legacy(bytes);
-    }
-    let mut r = Reader::new(bytes)?;
-    let from = r.i32()?;
-    let at = r.pos;
-    let ack = match r.u8()? {
-        0 => None,
-        1 => Some(Ack {
-            wm: r.zig()?,
-            slowest: r.zig()?,
-        }),
-        _ => return Err(WireError::Bad { what: "ack", at }),
-    };
-    let n = r.count()?;
-    let mut accounts: Vec<AccountId> = Vec::with_capacity(n);
-    for _ in 0..n {
-        accounts.push(AccountId::from(r.str()?));
-    }
-    let keys = r.keys()?;
-    let first_seq = r.var()?;
-    let n = r.count()?;
-    let mut items = Vec::with_capacity(n);
+    let message: EvidenceMessage = read(bytes)?;
+    let accounts: Vec<AccountId> = message.accounts.iter().map(|&a| a.into()).collect();
+    let mut items = Vec::with_capacity(message.items.len());
     let mut ts0 = 0i64;
-    for i in 0..n {
-        let at = r.pos;
-        let labelled = match r.u8()? {
-            0 => false,
-            1 => true,
-            _ => return Err(WireError::Bad { what: "flags", at }),
-        };
-        let seq = first_seq.wrapping_add(i as u64);
-        let account = r.pick(&accounts, "account index")?.clone();
-        let key = *r.pick(&keys, "key index")?;
-        let ts_ms = ts0.wrapping_add(r.zig()?);
-        let strength = r.f64()?;
-        let group_extraction = r.u8()?;
-        let suspect_members = r.u32()?;
-        let members = r.u32()?;
-        let sync = r.f64()?;
-        let label = if labelled { Some(r.label()?) } else { None };
+    for (i, e) in message.items.into_iter().enumerate() {
+        let seq = message.first_seq.wrapping_add(i as u64);
+        let ts_ms = ts0.wrapping_add(e.ts_delta);
         ts0 = ts_ms;
         items.push((
             seq,
             Evidence {
-                account,
-                key,
+                account: pick(&accounts, e.account, "account")?.clone(),
+                key: (*pick(&message.keys, e.key, "key")?).into(),
                 ts_ms,
-                strength,
-                group_extraction,
-                suspect_members,
-                members,
-                sync,
-                label,
+                strength: e.strength,
+                group_extraction: e.group_extraction,
+                suspect_members: e.suspect_members,
+                members: e.members,
+                sync: e.sync,
+                label: e.label.map(CampaignLabel::from),
             },
         ));
     }
-    r.end()?;
-    Ok(EvidenceEnvelope { from, items, ack })
+    Ok(EvidenceEnvelope {
+        from: message.from,
+        items,
+        ack: message.ack,
+    })
 }
 
 /// Encode a key side's held messages (for its checkpoint): [`MAGIC`], the version, then per
-/// sender, in sender order, one observation-topic message of that sender's held messages in
-/// arrival order (length-prefixed). Arrival order between senders is not kept: applying
-/// sorts by (event time, account, sender) and keeps only each sender's own order.
+/// sender, in sender order, one observation message of that sender's held messages in arrival
+/// order. Arrival order between senders is not kept: applying sorts by (event time, account,
+/// sender) and keeps only each sender's own order. Nothing held encodes as no bytes.
 pub fn encode_held(held: &[HeldMsg]) -> Vec<u8> {
     if held.is_empty() {
         return Vec::new();
     }
-    let mut by_src: std::collections::BTreeMap<i32, Vec<usize>> = Default::default();
-    for (i, h) in held.iter().enumerate() {
-        by_src.entry(h.src).or_default().push(i);
+    let mut by_src: std::collections::BTreeMap<i32, Vec<&HeldMsg>> = Default::default();
+    for h in held {
+        by_src.entry(h.src).or_default().push(h);
     }
-    let msgs: Vec<ToKeys> = held.iter().map(|h| h.msg.clone()).collect();
-    let numbers: Vec<u64> = held.iter().map(|h| h.seq).collect();
-    let mut out = vec![MAGIC, VERSION];
-    put_var(&mut out, by_src.len() as u64);
-    let mut buf = Vec::new();
-    for (src, which) in by_src {
-        encode_key(src, None, (&msgs, &numbers, &which), &mut buf);
-        put_var(&mut out, buf.len() as u64);
-        out.extend_from_slice(&buf);
-    }
+    let senders: Vec<ObservationMessage> = INTERNER.with_borrow_mut(|t| {
+        by_src
+            .into_iter()
+            .map(|(src, list)| {
+                let items = list.into_iter().map(|h| (h.seq, &h.msg));
+                observation_message(src, None, items, t)
+            })
+            .collect()
+    });
+    let mut out = Vec::new();
+    write(&senders, &mut out);
     out
 }
 
@@ -362,305 +329,230 @@ pub fn decode_held(bytes: &[u8]) -> Result<Vec<HeldMsg>, WireError> {
     if bytes.is_empty() {
         return Ok(Vec::new());
     }
-    if bytes[0] != MAGIC {
-        return Err(WireError::Bad {
-            what: "held messages",
-            at: 0,
-        });
-    }
-    let mut r = Reader::new(bytes)?;
-    let groups = r.count()?;
+    let senders: Vec<ObservationMessage> = read(bytes)?;
     let mut held = Vec::new();
-    for _ in 0..groups {
-        let len = r.count()?;
-        let env = decode_key(r.take(len)?)?;
+    for message in senders {
+        let env = key_envelope(message)?;
         held.extend(env.msgs.into_iter().map(|(seq, msg)| HeldMsg {
             src: env.src,
             seq,
             msg,
         }));
     }
-    r.end()?;
     Ok(held)
 }
 
-/// A message of the previous format (no [`MAGIC`]): bincode of the same type.
-fn legacy<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
-    bincode()
-        .deserialize(bytes)
-        .map_err(|e| WireError::Legacy(e.to_string()))
+/// The wire message of sender `src`'s numbered `items` and `tick`, its tables interned with
+/// `t`.
+fn observation_message<'a>(
+    src: i32,
+    tick: Option<i64>,
+    items: impl ExactSizeIterator<Item = (u64, &'a ToKeys)>,
+    t: &mut Interner,
+) -> ObservationMessage<'a> {
+    t.clear();
+    let mut message = ObservationMessage {
+        src,
+        tick,
+        accounts: Vec::new(),
+        keys: Vec::new(),
+        items: Vec::with_capacity(items.len()),
+    };
+    let (mut seq0, mut ts0) = (0u64, 0i64);
+    for (seq, msg) in items {
+        let ToKeys::Observe(o) = msg else {
+            message.items.push(KeyItem::Move {
+                seq,
+                msg: Box::new(Cow::Borrowed(msg)),
+            });
+            continue;
+        };
+        let account = ObservingAccount {
+            id: o.account.as_str(),
+            fresh: o.fresh,
+            org: o.org.map(FixedHash),
+        };
+        let item = ObservationItem {
+            seq_delta: seq.wrapping_sub(seq0) as i64,
+            account: t.account(account, &mut message.accounts),
+            key: t.key(o.key, &mut message.keys),
+            ts_delta: o.ts_ms.wrapping_sub(ts0),
+            activity: o.activity,
+            extraction: o.extraction,
+        };
+        message.items.push(match o.label {
+            Some(l) => KeyItem::ObserveLabelled(item, l.into()),
+            None => KeyItem::Observe(item),
+        });
+        (seq0, ts0) = (seq, o.ts_ms);
+    }
+    message
 }
 
-/// Bincode with variable-length integers: the previous format, and campaign moves inside this
-/// one.
-fn bincode() -> impl Options {
-    bincode::DefaultOptions::new()
+/// The envelope an observation message stands for.
+fn key_envelope(message: ObservationMessage) -> Result<KeyEnvelope, WireError> {
+    let accounts: Vec<(AccountId, Option<u64>, bool)> = message
+        .accounts
+        .iter()
+        .map(|a| (a.id.into(), a.org.map(|o| o.0), a.fresh))
+        .collect();
+    let mut msgs = Vec::with_capacity(message.items.len());
+    let (mut seq0, mut ts0) = (0u64, 0i64);
+    for item in message.items {
+        let (item, label) = match item {
+            KeyItem::Observe(item) => (item, None),
+            KeyItem::ObserveLabelled(item, l) => (item, Some(l.into())),
+            KeyItem::Move { seq, msg } => {
+                msgs.push((seq, (*msg).into_owned()));
+                continue;
+            }
+        };
+        let seq = seq0.wrapping_add(item.seq_delta as u64);
+        let ts_ms = ts0.wrapping_add(item.ts_delta);
+        (seq0, ts0) = (seq, ts_ms);
+        let (account, org, fresh) = pick(&accounts, item.account, "account")?.clone();
+        let o = Observation {
+            key: (*pick(&message.keys, item.key, "key")?).into(),
+            account,
+            ts_ms,
+            fresh,
+            extraction: item.extraction,
+            org,
+            activity: item.activity,
+            label,
+        };
+        msgs.push((seq, ToKeys::Observe(o)));
+    }
+    Ok(KeyEnvelope {
+        src: message.src,
+        msgs,
+        tick: message.tick,
+    })
 }
 
-/// The account and key tables of the message being encoded, kept per thread so that their
-/// maps and vectors are reused from message to message (a message is encoded per step and key
-/// partition, tens of thousands a second, and growing fresh maps each time was most of
-/// encoding).
+/// `buf` cleared, then [`MAGIC`], [`VERSION`] and `message`.
+fn write<T: Serialize>(message: &T, buf: &mut Vec<u8>) {
+    buf.clear();
+    buf.extend_from_slice(&[MAGIC, VERSION]);
+    postcard::serialize_with_flavor(message, Append(buf))
+        .expect("wire structs serialize into a vector");
+}
+
+/// Where postcard writes a message: the end of a reused vector (postcard's own vector flavors
+/// start a new one).
+struct Append<'b>(&'b mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+/// The message `bytes` holds, after a header of this version, with nothing after it.
+fn read<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, WireError> {
+    let body = match bytes {
+        [MAGIC, VERSION, body @ ..] => body,
+        [MAGIC, version, ..] => return Err(WireError::Version(*version)),
+        [MAGIC] => return Err(WireError::NoVersion),
+        _ => return Err(WireError::NoMagic),
+    };
+    let (message, rest) = postcard::take_from_bytes(body).map_err(WireError::Body)?;
+    match rest.len() {
+        0 => Ok(message),
+        n => Err(WireError::Trailing(n)),
+    }
+}
+
+/// Entry `index` of a message's `table` (named for the error).
+fn pick<'t, T>(table: &'t [T], index: u32, name: &'static str) -> Result<&'t T, WireError> {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| table.get(i))
+        .ok_or(WireError::Index {
+            table: name,
+            index,
+            len: table.len(),
+        })
+}
+
+/// The maps behind a message's account and key tables, kept per thread so that they are reused
+/// from message to message (a message is encoded per step and key partition, tens of thousands
+/// a second, and growing fresh maps each time was most of encoding).
 #[derive(Default)]
-struct EncodeIndex {
+struct Interner {
     /// Hash of an account entry → its index; a colliding different entry is found by scan.
-    by_hash: AHashMap<u64, u32>,
-    /// Per account entry, the item that introduced it.
-    accounts: Vec<usize>,
+    account_by_hash: AHashMap<u64, u32>,
     /// Key → its index.
-    by_key: AHashMap<CorrKey, u32>,
-    /// The keys in first-seen order.
-    keys: Vec<CorrKey>,
-    /// Per item, its (account, key) indices.
-    refs: Vec<(u32, u32)>,
+    key_index: AHashMap<CorrKey, u32>,
     hasher: ahash::RandomState,
 }
 
-/// An account entry: id, org, freshness (observations; evidence has none).
-type AccountEntry<'a> = (&'a str, Option<u64>, bool);
-
 thread_local! {
-    static ENCODE_INDEX: std::cell::RefCell<EncodeIndex> = std::cell::RefCell::default();
+    static INTERNER: std::cell::RefCell<Interner> = std::cell::RefCell::default();
 }
 
-impl EncodeIndex {
+impl Interner {
+    /// Forget the previous message's tables.
     fn clear(&mut self) {
-        self.by_hash.clear();
-        self.accounts.clear();
-        self.by_key.clear();
-        self.keys.clear();
-        self.refs.clear();
+        self.account_by_hash.clear();
+        self.key_index.clear();
     }
 
-    /// The index of item `i`'s account entry (`entry` reads any item's), added if new.
-    fn account<'a>(&mut self, i: usize, entry: impl Fn(usize) -> AccountEntry<'a>) -> u32 {
-        let e = entry(i);
-        let h = self.hasher.hash_one(e);
-        let next = self.accounts.len() as u32;
-        match self.by_hash.get(&h) {
-            Some(&t) if entry(self.accounts[t as usize]) == e => t,
+    /// The index of `entry` in `table`, appended if new.
+    fn account<E: Hash + Eq>(&mut self, entry: E, table: &mut Vec<E>) -> u32 {
+        let h = self.hasher.hash_one(&entry);
+        let next = table.len() as u32;
+        match self.account_by_hash.get(&h) {
+            Some(&i) if table[i as usize] == entry => i,
             Some(_) => {
                 // a hash collision: scan (never seen in practice, but exact all the same)
-                match self.accounts.iter().position(|&j| entry(j) == e) {
-                    Some(t) => t as u32,
+                match table.iter().position(|e| *e == entry) {
+                    Some(i) => i as u32,
                     None => {
-                        self.accounts.push(i);
+                        table.push(entry);
                         next
                     }
                 }
             }
             None => {
-                self.by_hash.insert(h, next);
-                self.accounts.push(i);
+                self.account_by_hash.insert(h, next);
+                table.push(entry);
                 next
             }
         }
     }
 
-    /// The index of `key`, added if new.
-    fn key(&mut self, key: CorrKey) -> u32 {
-        let next = self.keys.len() as u32;
-        *self.by_key.entry(key).or_insert_with(|| {
-            self.keys.push(key);
+    /// The index of `key` in `table`, appended if new.
+    fn key(&mut self, key: CorrKey, table: &mut Vec<WireKey>) -> u32 {
+        let next = table.len() as u32;
+        *self.key_index.entry(key).or_insert_with(|| {
+            table.push(key.into());
             next
         })
     }
 }
 
-fn put_var(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
-fn put_zig(buf: &mut Vec<u8>, v: i64) {
-    put_var(buf, ((v << 1) ^ (v >> 63)) as u64);
-}
-
-fn put_opt_zig(buf: &mut Vec<u8>, v: Option<i64>) {
-    match v {
-        Some(v) => {
-            buf.push(1);
-            put_zig(buf, v);
-        }
-        None => buf.push(0),
-    }
-}
-
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    put_var(buf, s.len() as u64);
-    buf.extend_from_slice(s.as_bytes());
-}
-
-fn put_keys(buf: &mut Vec<u8>, keys: &[CorrKey]) {
-    put_var(buf, keys.len() as u64);
-    for k in keys {
-        buf.push(k.kind as u8);
-        buf.extend_from_slice(&k.hash.to_le_bytes());
-    }
-}
-
-fn put_label(buf: &mut Vec<u8>, l: CampaignLabel) {
-    buf.push(u8::from(l.cohort));
-    put_zig(buf, l.since_ms);
-    buf.extend_from_slice(&l.key.to_le_bytes());
-}
-
-/// A cursor over one message; every read checks the bounds.
-struct Reader<'a> {
-    b: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    /// Past the magic byte and a version this build reads.
-    fn new(b: &'a [u8]) -> Result<Self, WireError> {
-        let mut r = Reader { b, pos: 1 };
-        match r.u8()? {
-            VERSION => Ok(r),
-            v => Err(WireError::Version(v)),
-        }
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|e| *e <= self.b.len())
-            .ok_or(WireError::Truncated(self.b.len()))?;
-        let s = &self.b[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u64(&mut self) -> Result<u64, WireError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-
-    fn f64(&mut self) -> Result<f64, WireError> {
-        Ok(f64::from_bits(self.u64()?))
-    }
-
-    fn var(&mut self) -> Result<u64, WireError> {
-        let at = self.pos;
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8()?;
-            if shift == 63 && b > 1 {
-                break;
-            }
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(WireError::Bad { what: "varint", at })
-    }
-
-    fn zig(&mut self) -> Result<i64, WireError> {
-        let v = self.var()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
-    }
-
-    fn opt_zig(&mut self) -> Result<Option<i64>, WireError> {
-        let at = self.pos;
-        match self.u8()? {
-            0 => Ok(None),
-            1 => Ok(Some(self.zig()?)),
-            _ => Err(WireError::Bad { what: "option", at }),
-        }
-    }
-
-    fn i32(&mut self) -> Result<i32, WireError> {
-        let at = self.pos;
-        i32::try_from(self.zig()?).map_err(|_| WireError::Bad {
-            what: "partition",
-            at,
-        })
-    }
-
-    fn u32(&mut self) -> Result<u32, WireError> {
-        let at = self.pos;
-        u32::try_from(self.var()?).map_err(|_| WireError::Bad { what: "count", at })
-    }
-
-    /// A length or count: never more than the bytes left (every item takes at least one), so a
-    /// corrupt count cannot ask for a huge allocation.
-    fn count(&mut self) -> Result<usize, WireError> {
-        let at = self.pos;
-        let n = self.var()?;
-        usize::try_from(n)
-            .ok()
-            .filter(|n| *n <= self.b.len() - self.pos)
-            .ok_or(WireError::Bad { what: "length", at })
-    }
-
-    fn str(&mut self) -> Result<&'a str, WireError> {
-        let n = self.count()?;
-        let at = self.pos;
-        std::str::from_utf8(self.take(n)?).map_err(|_| WireError::Bad { what: "utf-8", at })
-    }
-
-    fn keys(&mut self) -> Result<Vec<CorrKey>, WireError> {
-        let n = self.count()?;
-        let mut keys = Vec::with_capacity(n);
-        for _ in 0..n {
-            let at = self.pos;
-            let kind = *KINDS.get(usize::from(self.u8()?)).ok_or(WireError::Bad {
-                what: "key kind",
-                at,
-            })?;
-            keys.push(CorrKey {
-                kind,
-                hash: self.u64()?,
-            });
-        }
-        Ok(keys)
-    }
-
-    fn label(&mut self) -> Result<CampaignLabel, WireError> {
-        let at = self.pos;
-        let cohort = match self.u8()? {
-            0 => false,
-            1 => true,
-            _ => return Err(WireError::Bad { what: "label", at }),
-        };
-        Ok(CampaignLabel {
-            cohort,
-            since_ms: self.zig()?,
-            key: self.u64()?,
-        })
-    }
-
-    fn pick<'t, T>(&mut self, table: &'t [T], what: &'static str) -> Result<&'t T, WireError> {
-        let at = self.pos;
-        let i = self.var()?;
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| table.get(i))
-            .ok_or(WireError::Bad { what, at })
-    }
-
-    fn end(&self) -> Result<(), WireError> {
-        match self.b.len() - self.pos {
-            0 => Ok(()),
-            n => Err(WireError::Trailing(n)),
-        }
-    }
-}
+/// The messages the codec bench measures, which the tests use too.
+#[cfg(test)]
+#[path = "../benches/wire/messages.rs"]
+mod bench_messages;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distillguard_types::corr::View;
+    use bench_messages::{evidence, join, step, KINDS};
 
     fn key_bytes(env: &KeyEnvelope) -> Vec<u8> {
         let mut buf = vec![9; 3];
@@ -673,7 +565,7 @@ mod tests {
 
     /// `back`'s items must be numbered consecutively (as the key side numbers them).
     fn back_bytes(back: &EvidenceEnvelope) -> Vec<u8> {
-        let mut buf = Vec::new();
+        let mut buf = vec![9; 3];
         let first = back.items.first().map_or(0, |i| i.0);
         let evs: Vec<Evidence> = back.items.iter().map(|i| i.1.clone()).collect();
         encode_back(back.from, back.ack, first, &evs, &mut buf);
@@ -712,69 +604,165 @@ mod tests {
             sync: -0.25,
             label: (hash % 4 == 0).then_some(CampaignLabel {
                 cohort: false,
-                since_ms: -ts_ms,
+                since_ms: ts_ms.wrapping_neg(),
                 key: !hash,
             }),
         }
     }
 
-    /// A step's worth of observations: 20 accounts, ten keys an event, a campaign move.
+    /// The bench's step as task 4's envelope, with a tick.
     fn envelope() -> KeyEnvelope {
-        let mut msgs = Vec::new();
-        let mut seq = 40;
-        for e in 0..100u64 {
-            let account = format!("acct_2rrzaaw7wdnq-r{}", e % 20);
-            for k in 0..10u64 {
-                seq += 1 + k % 2;
-                let hash = (e % 7 * 10 + k).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                let ts = 1_776_812_601_862 + e as i64 * 3_100 - k as i64;
-                msgs.push((
-                    seq,
-                    ToKeys::Observe(obs(&account, KINDS[k as usize % 7], hash, ts)),
-                ));
-            }
-        }
-        msgs.insert(
-            7,
-            (
-                0,
-                ToKeys::Join {
-                    account: "acct-2".into(),
-                    label: CampaignLabel {
-                        cohort: false,
-                        since_ms: 1,
-                        key: 2,
-                    },
-                    views: vec![View::Template, View::Timing],
-                    key: Some("template:00ff".into()),
-                    figures: Default::default(),
-                    ts_ms: 3,
-                },
-            ),
-        );
+        let (msgs, numbers) = step();
         KeyEnvelope {
             src: 4,
-            msgs,
+            msgs: numbers.into_iter().zip(msgs).collect(),
             tick: Some(1_776_812_901_862),
         }
     }
 
     #[test]
     fn account_entries_survive_hash_collisions() {
-        let ids = ["a", "b", "a", "c", "b"];
-        let entry = |i: usize| (ids[i], None, false);
-        let mut t = EncodeIndex::default();
-        assert_eq!(t.account(0, entry), 0);
+        let mut t = Interner::default();
+        let mut table = Vec::new();
+        assert_eq!(t.account("a", &mut table), 0);
         // make every other entry collide with "a": found by scan, never merged with it
-        let h = |s: &str| t.hasher.hash_one((s, None::<u64>, false));
-        let (hb, hc) = (h("b"), h("c"));
-        t.by_hash.insert(hb, 0);
-        t.by_hash.insert(hc, 0);
-        let got: Vec<u32> = (1..5).map(|i| t.account(i, entry)).collect();
+        for id in ["b", "c"] {
+            let h = t.hasher.hash_one(id);
+            t.account_by_hash.insert(h, 0);
+        }
+        let got: Vec<u32> = ["b", "a", "c", "b"]
+            .into_iter()
+            .map(|id| t.account(id, &mut table))
+            .collect();
         assert_eq!(got, [1, 0, 2, 1]);
-        assert_eq!(t.accounts, [0, 1, 3]);
+        assert_eq!(table, ["a", "b", "c"]);
         t.clear();
-        assert_eq!(t.account(3, entry), 0);
+        assert_eq!(t.account("c", &mut Vec::new()), 0);
+    }
+
+    #[test]
+    fn observation_messages_of_every_kind_round_trip() {
+        let check = |env: KeyEnvelope| {
+            let bytes = key_bytes(&env);
+            assert_eq!(&bytes[..2], [MAGIC, VERSION]);
+            assert_eq!(decode_key(&bytes), Ok(env));
+        };
+        let mut unlabelled = obs("acct-1", KeyKind::Ip, 7, 1_776_812_601_862);
+        unlabelled.label = None;
+        let mut labelled = unlabelled.clone();
+        labelled.label = Some(CampaignLabel {
+            cohort: true,
+            since_ms: -3,
+            key: u64::MAX,
+        });
+        let leave = ToKeys::Leave {
+            account: "acct-1".into(),
+            label: CampaignLabel {
+                cohort: false,
+                since_ms: 9,
+                key: 1 << 63,
+            },
+            ts_ms: -1,
+        };
+        let of = |msgs: Vec<(u64, ToKeys)>, tick| KeyEnvelope { src: 3, msgs, tick };
+        // observations with and without a label, campaign moves, ticks, alone and together
+        check(of(vec![(1, ToKeys::Observe(unlabelled.clone()))], None));
+        check(of(vec![(1, ToKeys::Observe(labelled.clone()))], Some(5)));
+        check(of(vec![(0, join("acct-9"))], None));
+        check(of(vec![(0, leave.clone())], Some(-5)));
+        check(of(Vec::new(), Some(1_776_812_901_862)));
+        check(of(Vec::new(), None));
+        check(of(
+            vec![
+                (2, ToKeys::Observe(labelled.clone())),
+                (0, leave),
+                (3, ToKeys::Observe(unlabelled)),
+                (0, join("acct-1")),
+                (4, ToKeys::Observe(labelled)),
+            ],
+            Some(0),
+        ));
+        check(envelope());
+        // extreme values: every delta wraps and comes back exact
+        let mut o = obs("", KeyKind::ApiKey, u64::MAX, i64::MAX);
+        o.activity = u64::MAX;
+        o.org = Some(u64::MAX);
+        check(KeyEnvelope {
+            src: i32::MAX,
+            msgs: vec![
+                (u64::MAX, ToKeys::Observe(o.clone())),
+                (1, ToKeys::Observe(obs("é", KeyKind::Prompt, 0, i64::MIN))),
+                (u64::MAX, ToKeys::Observe(o)),
+            ],
+            tick: None,
+        });
+        check(of(Vec::new(), Some(i64::MIN)));
+    }
+
+    #[test]
+    fn evidence_messages_round_trip() {
+        let check = |back: EvidenceEnvelope| {
+            let bytes = back_bytes(&back);
+            assert_eq!(&bytes[..2], [MAGIC, VERSION]);
+            assert_eq!(decode_back(&bytes), Ok(back));
+        };
+        let numbered = |first: u64, n: usize| -> Vec<(u64, Evidence)> {
+            (first..).zip(evidence().into_iter().take(n)).collect()
+        };
+        let ack = Some(Ack {
+            wm: 9,
+            slowest: i64::MIN,
+        });
+        // evidence with and without labels, with and without an ack, an ack alone, nothing
+        check(EvidenceEnvelope {
+            from: 11,
+            items: numbered(1000, 300),
+            ack,
+        });
+        check(EvidenceEnvelope {
+            from: 0,
+            items: numbered(1, 3),
+            ack: None,
+        });
+        check(EvidenceEnvelope {
+            from: i32::MIN,
+            items: Vec::new(),
+            ack,
+        });
+        check(EvidenceEnvelope {
+            from: 0,
+            items: Vec::new(),
+            ack: None,
+        });
+        // numbers wrap past the largest; event times at both ends
+        check(EvidenceEnvelope {
+            from: 2,
+            items: vec![(u64::MAX, ev("a", 8, i64::MAX)), (0, ev("a", 8, i64::MIN))],
+            ack: None,
+        });
+    }
+
+    #[test]
+    fn messages_stay_compact() {
+        // the tables, the deltas and the varints are what keep items this small: a regression
+        // in any of them shows here
+        let env = envelope();
+        let bytes = key_bytes(&env);
+        assert!(
+            bytes.len() < 13 * env.msgs.len(),
+            "{} bytes for {} observations",
+            bytes.len(),
+            env.msgs.len()
+        );
+        let items = evidence();
+        let mut buf = Vec::new();
+        encode_back(1, None, 1, &items, &mut buf);
+        assert!(
+            buf.len() < 40 * items.len(),
+            "{} bytes for {} pieces of evidence",
+            buf.len(),
+            items.len()
+        );
     }
 
     #[test]
@@ -797,7 +785,9 @@ mod tests {
                 });
             }
         }
-        let back = decode_held(&encode_held(&held)).unwrap();
+        let bytes = encode_held(&held);
+        assert_eq!(&bytes[..2], [MAGIC, VERSION]);
+        let back = decode_held(&bytes).unwrap();
         let of = |src: i32, v: &[HeldMsg]| -> Vec<HeldMsg> {
             v.iter().filter(|h| h.src == src).cloned().collect()
         };
@@ -806,103 +796,37 @@ mod tests {
             assert_eq!(of(src, &back), of(src, &held));
         }
         assert!(encode_held(&[]).is_empty());
-        assert_eq!(decode_held(&[]).unwrap(), Vec::new());
-        let bytes = encode_held(&held);
+        assert_eq!(decode_held(&[]), Ok(Vec::new()));
         assert!(decode_held(&bytes[..bytes.len() - 1]).is_err());
-        assert!(decode_held(&[0, 1]).is_err());
+        assert_eq!(decode_held(&[0, 1]), Err(WireError::NoMagic));
     }
 
     #[test]
-    fn kinds_are_indexed_by_their_code() {
-        for (i, k) in KINDS.iter().enumerate() {
-            assert_eq!(*k as usize, i);
-        }
-    }
-
-    #[test]
-    fn envelopes_round_trip_in_under_half_of_bincode() {
-        let env = envelope();
-        let bytes = key_bytes(&env);
-        assert_eq!(decode_key(&bytes).unwrap(), env);
-        let legacy = bincode().serialize(&env).unwrap();
+    fn other_formats_and_versions_are_refused() {
+        let check = |bytes: &[u8], expected: WireError| {
+            assert_eq!(decode_key(bytes), Err(expected.clone()), "{bytes:?}");
+            assert_eq!(
+                decode_back(bytes).err(),
+                Some(expected.clone()),
+                "{bytes:?}"
+            );
+            if !bytes.is_empty() {
+                assert_eq!(decode_held(bytes), Err(expected), "{bytes:?}");
+            }
+        };
+        // the bincode format before version 2: an envelope of task 4 with a tick of 5
+        check(&[0x08, 0x00, 0x01, 0x0A], WireError::NoMagic);
+        // version 2: the same envelope
+        let v2 = [MAGIC, 2, 0x08, 0x01, 0x0A, 0x00, 0x00, 0x00];
+        check(&v2, WireError::Version(2));
+        check(&[MAGIC, VERSION + 1], WireError::Version(VERSION + 1));
+        check(&[MAGIC], WireError::NoVersion);
+        check(&[], WireError::NoMagic);
+        check(b"{\"json\": 1}", WireError::NoMagic);
+        let refusal = WireError::Version(2).to_string();
         assert!(
-            bytes.len() * 2 < legacy.len(),
-            "{} vs bincode {}",
-            bytes.len(),
-            legacy.len()
-        );
-        // a tick alone, and extreme values
-        let tick = KeyEnvelope {
-            src: i32::MIN,
-            msgs: Vec::new(),
-            tick: Some(i64::MIN),
-        };
-        assert_eq!(decode_key(&key_bytes(&tick)).unwrap(), tick);
-        let mut o = obs("", KeyKind::ApiKey, u64::MAX, i64::MAX);
-        o.activity = u64::MAX;
-        let odd = KeyEnvelope {
-            src: i32::MAX,
-            msgs: vec![
-                (u64::MAX, ToKeys::Observe(o.clone())),
-                (1, ToKeys::Observe(obs("é", KeyKind::Asn, 0, i64::MIN))),
-                (u64::MAX, ToKeys::Observe(o)),
-            ],
-            tick: None,
-        };
-        assert_eq!(decode_key(&key_bytes(&odd)).unwrap(), odd);
-    }
-
-    #[test]
-    fn evidence_round_trips_in_under_two_thirds_of_bincode() {
-        let items: Vec<(u64, Evidence)> = (0..300u64)
-            .map(|i| {
-                let account = format!("acct_2rrzaaw7wdnq-r{}", i % 25);
-                (
-                    1000 + i,
-                    ev(&account, i % 40, 1_776_812_601_862 + i as i64 * 700),
-                )
-            })
-            .collect();
-        let back = EvidenceEnvelope {
-            from: 11,
-            items,
-            ack: Some(Ack {
-                wm: 9,
-                slowest: i64::MIN,
-            }),
-        };
-        let bytes = back_bytes(&back);
-        assert_eq!(decode_back(&bytes).unwrap(), back);
-        let legacy = bincode().serialize(&back).unwrap();
-        assert!(
-            bytes.len() * 3 < legacy.len() * 2,
-            "{} vs bincode {}",
-            bytes.len(),
-            legacy.len()
-        );
-        let ack = EvidenceEnvelope {
-            from: 0,
-            items: Vec::new(),
-            ack: None,
-        };
-        assert_eq!(decode_back(&back_bytes(&ack)).unwrap(), ack);
-    }
-
-    #[test]
-    fn the_previous_format_still_decodes() {
-        let env = envelope();
-        assert_eq!(
-            decode_key(&bincode().serialize(&env).unwrap()).unwrap(),
-            env
-        );
-        let back = EvidenceEnvelope {
-            from: 3,
-            items: vec![(5, ev("a", 8, 10))],
-            ack: None,
-        };
-        assert_eq!(
-            decode_back(&bincode().serialize(&back).unwrap()).unwrap(),
-            back
+            refusal.contains("version 2") && refusal.contains("reset"),
+            "{refusal}"
         );
     }
 
@@ -916,11 +840,39 @@ mod tests {
             items: (0..20).map(|i| (i, ev("acct", i, i as i64))).collect(),
             ack: Some(Ack { wm: 1, slowest: 0 }),
         });
-        assert_eq!(decode_key(&[MAGIC, 9]), Err(WireError::Version(9)));
-        assert_eq!(decode_back(&[MAGIC]), Err(WireError::Truncated(1)));
         let mut long = key.clone();
         long.push(0);
         assert_eq!(decode_key(&long), Err(WireError::Trailing(1)));
+        // an index past a table: one account, one key, an item naming the second account
+        let mut bad = Vec::new();
+        let one = ObservationMessage {
+            src: 0,
+            tick: None,
+            accounts: vec![ObservingAccount {
+                id: "a",
+                fresh: false,
+                org: None,
+            }],
+            keys: vec![WireKey {
+                kind: KeyKind::Ip,
+                hash: 1,
+            }],
+            items: vec![KeyItem::Observe(ObservationItem {
+                seq_delta: 1,
+                account: 1,
+                key: 0,
+                ts_delta: 0,
+                activity: 0,
+                extraction: 0,
+            })],
+        };
+        write(&one, &mut bad);
+        let past = WireError::Index {
+            table: "account",
+            index: 1,
+            len: 1,
+        };
+        assert_eq!(decode_key(&bad), Err(past));
         // every truncation is an error; every single-byte change decodes or is an error
         for cut in 0..key.len() {
             assert!(decode_key(&key[..cut]).is_err(), "cut at {cut}");
@@ -935,8 +887,17 @@ mod tests {
                     b[i] ^= flip;
                     let _ = decode_key(&b);
                     let _ = decode_back(&b);
+                    let _ = decode_held(&b);
                 }
             }
+        }
+        // garbage after a valid header
+        for len in 0..64u8 {
+            let mut b = vec![MAGIC, VERSION];
+            b.extend((0..len).map(|i| i.wrapping_mul(37) ^ 0xA5));
+            let _ = decode_key(&b);
+            let _ = decode_back(&b);
+            let _ = decode_held(&b);
         }
     }
 }
