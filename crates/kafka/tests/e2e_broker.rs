@@ -215,7 +215,13 @@ fn kill_9_and_an_immediate_restart() {
         }
         eprintln!("kill -9 and an immediate restart: stuck, and said so; restarting the group");
         for i in instances.iter_mut() {
-            i.take().unwrap().stop();
+            let instance = i.take().unwrap();
+            let log = instance.log.clone();
+            if !instance.stop_within(Duration::from_secs(60)) {
+                // keep what it was doing: a stop that needs SIGKILL is worth a look
+                eprintln!("an instance of the stuck group needed SIGKILL");
+                print_logs(&[log]);
+            }
         }
         std::thread::sleep(Duration::from_secs(10));
         for (i, slot) in instances.iter_mut().enumerate() {

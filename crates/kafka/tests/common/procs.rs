@@ -129,6 +129,23 @@ impl Instance {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// SIGTERM, then SIGKILL if it has not exited after `grace`, as an orchestrator stops a
+    /// pod; returns whether it exited by itself.
+    pub fn stop_within(mut self, grace: Duration) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        false
+    }
+
     /// SIGTERM, then wait for a clean exit; returns the summary JSON.
     pub fn stop(mut self) -> serde_json::Value {
         let pid = self.child.id().to_string();
