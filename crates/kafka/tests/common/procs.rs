@@ -129,11 +129,15 @@ impl Instance {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// SIGTERM, then SIGKILL if it has not exited after `grace`, as an orchestrator stops a
-    /// pod; returns whether it exited by itself.
-    pub fn stop_within(mut self, grace: Duration) -> bool {
+    /// Send SIGTERM (see [`Instance::wait_or_kill`]).
+    pub fn terminate(&self) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    }
+
+    /// Wait up to `grace` for the instance to exit, then SIGKILL it, as an orchestrator stops
+    /// a pod; returns whether it exited by itself.
+    pub fn wait_or_kill(mut self, grace: Duration) -> bool {
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if self.child.try_wait().unwrap().is_some() {
