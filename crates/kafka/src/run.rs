@@ -168,6 +168,8 @@ struct Live<F: EngineFactory> {
     unowned: Unowned,
     /// Input partitions with lag whose committed offset does not move.
     stall: StallWatch,
+    /// Structures whose state gauges have been set.
+    footprint_names: Vec<&'static str>,
 }
 
 impl<F: EngineFactory> Live<F> {
@@ -246,6 +248,7 @@ impl<F: EngineFactory> Live<F> {
             last_report: Instant::now(),
             unowned: Unowned::default(),
             stall: StallWatch::default(),
+            footprint_names: Vec::new(),
         })
     }
 
@@ -640,8 +643,12 @@ impl<F: EngineFactory> Live<F> {
 
     /// What the owned engines hold, by structure, as gauges (at checkpoint rounds: measuring
     /// walks every account).
-    fn report_footprint(&self) {
+    fn report_footprint(&mut self) {
         let mut by: std::collections::BTreeMap<&'static str, (usize, usize)> = Default::default();
+        // structures reported before read 0 once no owned engine holds them
+        for name in &self.footprint_names {
+            by.insert(name, (0, 0));
+        }
         for st in self.advancer.shared.tasks().parts.values() {
             for (name, entries, bytes) in st.engine.footprint() {
                 let e = by.entry(name).or_default();
@@ -649,6 +656,7 @@ impl<F: EngineFactory> Live<F> {
                 e.1 += bytes;
             }
         }
+        self.footprint_names = by.keys().copied().collect();
         for (name, (entries, bytes)) in by {
             metrics::gauge!(metric::STATE_ENTRIES, "structure" => name).set(entries as f64);
             metrics::gauge!(metric::STATE_BYTES, "structure" => name).set(bytes as f64);

@@ -4,8 +4,10 @@
 //! instance's join overtook): its partitions stay assigned to it and nobody reads them, while
 //! every live instance owns something and looks healthy. Every instance therefore also watches
 //! the partitions it does not own: one with lag whose committed offset has not moved for
-//! `live.unowned_timeout` is stalled. While any is, the instance is not ready (the reason names
-//! them), logs them once and sets `distillguard_live_stalled_partitions`.
+//! `live.unowned_timeout` is stalled: the instance logs them once per change and sets
+//! `distillguard_live_stalled_partitions` (readiness is left alone: the instance itself is
+//! fine). A partition its owner keeps paused far ahead of the others through a long backlog
+//! looks the same for a while, hence the alert's own delay.
 
 use crate::error::KafkaError;
 use rdkafka::consumer::Consumer;
