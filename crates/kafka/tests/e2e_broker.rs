@@ -10,7 +10,7 @@
 mod common;
 
 use common::kafka::{create_topics, produce, produce_with, read_all};
-use common::procs::{all_committed, print_logs, spawn, wait_commits, Setup};
+use common::procs::{all_committed, commits_reach, print_logs, spawn, wait_commits, Setup};
 use common::{partition_of, replay_actioned, sentinels, stream};
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -132,15 +132,9 @@ fn kill_9_one_of_three_mid_stream() {
     std::fs::create_dir_all(&logs).unwrap();
     let s = setup(&b, "kill", &logs, false);
     let (records, recs) = recorded();
-    let chunks: Vec<Recs> = recs
-        .chunks(recs.len() / 10 + 1)
-        .map(|c| c.to_vec())
-        .collect();
     let mut instances: Vec<_> = (0..3).map(|i| Some(spawn(&s, i, ""))).collect();
     let mut killed_at = None;
-    for (n, chunk) in chunks.iter().enumerate() {
-        produce(&b, &s.input, chunk);
-        std::thread::sleep(Duration::from_millis(700));
+    produce_in_tenths(&s, &recs, |n| {
         if n == 4 {
             instances[1].take().unwrap().kill9();
             killed_at = Some(std::time::Instant::now());
@@ -153,7 +147,7 @@ fn kill_9_one_of_three_mid_stream() {
             std::thread::sleep(Duration::from_secs(10).saturating_sub(since));
             instances[1] = Some(spawn(&s, 1, ""));
         }
-    }
+    });
     wait_commits(&s, Duration::from_secs(180), all_committed);
     for i in instances.into_iter().flatten() {
         i.stop();
@@ -177,31 +171,14 @@ fn kill_9_and_an_immediate_restart() {
     let s = setup(&b, "restart", dir.path(), false);
     let more = "unowned_timeout = \"10s\"";
     let (records, recs) = recorded();
-    let chunks: Vec<Recs> = recs
-        .chunks(recs.len() / 10 + 1)
-        .map(|c| c.to_vec())
-        .collect();
     let mut instances: Vec<_> = (0..3).map(|i| Some(spawn(&s, i, more))).collect();
-    for (n, chunk) in chunks.iter().enumerate() {
-        produce(&b, &s.input, chunk);
-        std::thread::sleep(Duration::from_millis(700));
+    produce_in_tenths(&s, &recs, |n| {
         if n == 4 {
             instances[1].take().unwrap().kill9();
             instances[1] = Some(spawn(&s, 1, more));
         }
-    }
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    let converged = loop {
-        let c = common::kafka::committed(&s.brokers, &s.group, &s.input);
-        if all_committed(&c, &common::kafka::high_watermarks(&s.brokers, &s.input)) {
-            break true;
-        }
-        if std::time::Instant::now() > deadline {
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    if converged {
+    });
+    if commits_reach(&s, Duration::from_secs(90), all_committed).is_ok() {
         eprintln!("kill -9 and an immediate restart: the group converged by itself");
     } else {
         let said = |i: &common::procs::Instance| {
@@ -225,6 +202,15 @@ fn kill_9_and_an_immediate_restart() {
     // nothing below
     stop_group(instances.into_iter().flatten().collect());
     assert_eq!(actioned(&s), replay_actioned(&records));
+}
+
+/// Produce `recs` in ten parts, 700 ms apart; `after(n)` runs once part `n` is sent.
+fn produce_in_tenths(s: &Setup, recs: &Recs, mut after: impl FnMut(usize)) {
+    for (n, chunk) in recs.chunks(recs.len() / 10 + 1).enumerate() {
+        produce(&s.brokers, &s.input, chunk);
+        std::thread::sleep(Duration::from_millis(700));
+        after(n);
+    }
 }
 
 /// Stop every instance at once (no member is left alone to take the others' partitions over),

@@ -58,12 +58,7 @@ impl Writers {
             return Ok(());
         }
         sum.rejected += 1;
-        let w = match &mut self.rejects {
-            Some(w) => w,
-            None => self
-                .rejects
-                .insert(RejectWriter::create(&self.rejects_path)?),
-        };
+        let w = open_rejects(&mut self.rejects, &self.rejects_path)?;
         if well_formed {
             w.write_fields(at.name, at.line, reason, at.raw, &self.keep)?;
         } else {
@@ -94,18 +89,14 @@ impl Writers {
             }
             sum.rejected += 1;
             let name = names.get(origin.source as usize).map_or("", String::as_str);
-            self.rejects()?
-                .write_kept(name, origin.position, reason, &origin.kept_fields)?;
+            open_rejects(&mut self.rejects, &self.rejects_path)?.write_kept(
+                name,
+                origin.position,
+                reason,
+                &origin.kept_fields,
+            )?;
         }
         Ok(n)
-    }
-
-    fn rejects(&mut self) -> Result<&mut RejectWriter, ReplayError> {
-        let w = match self.rejects.take() {
-            Some(w) => w,
-            None => RejectWriter::create(&self.rejects_path)?,
-        };
-        Ok(self.rejects.insert(w))
     }
 
     /// Write what the engine produced.
@@ -157,4 +148,16 @@ impl Writers {
         kept.retain(|p| p.as_os_str() != "-");
         Ok(kept)
     }
+}
+
+/// The reject file, created when the first reject arrives.
+fn open_rejects<'a>(
+    slot: &'a mut Option<RejectWriter>,
+    path: &Path,
+) -> Result<&'a mut RejectWriter, ReplayError> {
+    let w = match slot.take() {
+        Some(w) => w,
+        None => RejectWriter::create(path)?,
+    };
+    Ok(slot.insert(w))
 }

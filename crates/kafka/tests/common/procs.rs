@@ -194,17 +194,28 @@ pub fn wait_commits(
     timeout: Duration,
     pred: impl Fn(&std::collections::BTreeMap<i32, i64>, &std::collections::BTreeMap<i32, i64>) -> bool,
 ) {
+    if let Err(e) = commits_reach(setup, timeout, pred) {
+        panic!("{e}");
+    }
+}
+
+/// Whether `pred(committed offsets, high watermarks)` comes to hold within `timeout`; Err
+/// says where the commits stood.
+pub fn commits_reach(
+    setup: &Setup,
+    timeout: Duration,
+    pred: impl Fn(&std::collections::BTreeMap<i32, i64>, &std::collections::BTreeMap<i32, i64>) -> bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
     let hw = high_watermarks(&setup.brokers, &setup.input);
     loop {
         let c = committed(&setup.brokers, &setup.group, &setup.input);
         if pred(&c, &hw) {
-            return;
+            return Ok(());
         }
-        assert!(
-            Instant::now() < deadline,
-            "commits {c:?} vs high watermarks {hw:?}"
-        );
+        if Instant::now() >= deadline {
+            return Err(format!("commits {c:?} vs high watermarks {hw:?}"));
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
