@@ -238,6 +238,34 @@ impl KeyStage {
         self.shared.retain(|_, k| k.last_ms >= idle);
     }
 
+    /// Drop about `n` of the keys seen by one account and whole prompts, oldest first (all
+    /// those as old as the `n`-th oldest). Returns how many were dropped.
+    pub fn drop_oldest_singles(&mut self, n: usize) -> usize {
+        let before = self.singles.len() + self.prompts.len();
+        if n == 0 || before == 0 {
+            return 0;
+        }
+        let mut ts: Vec<i64> = self.singles.values().map(|s| s.ts_ms).collect();
+        ts.extend(self.prompts.values().copied());
+        let cut = *ts.select_nth_unstable(n.min(before) - 1).1;
+        self.singles.retain(|_, s| s.ts_ms > cut);
+        self.prompts.retain(|_, t| *t > cut);
+        before - self.singles.len() - self.prompts.len()
+    }
+
+    /// Drop about `n` shared keys, least recently touched first (all those touched as late as
+    /// the `n`-th). Returns how many were dropped.
+    pub fn drop_idlest_shared(&mut self, n: usize) -> usize {
+        let before = self.shared.len();
+        if n == 0 || before == 0 {
+            return 0;
+        }
+        let mut last: Vec<i64> = self.shared.values().map(|k| k.last_ms).collect();
+        let cut = *last.select_nth_unstable(n.min(before) - 1).1;
+        self.shared.retain(|_, k| k.last_ms > cut);
+        before - self.shared.len()
+    }
+
     /// (single keys and whole prompts, shared keys) held.
     pub fn sizes(&self) -> (usize, usize) {
         (self.singles.len() + self.prompts.len(), self.shared.len())
@@ -371,6 +399,41 @@ mod tests {
         assert_eq!(s.sizes(), (0, 1));
         s.expire(30 * 24 * HOUR_MS);
         assert_eq!(s.sizes(), (0, 0));
+    }
+
+    #[test]
+    fn over_budget_the_oldest_single_keys_and_the_idlest_shared_keys_go() {
+        let mut s = KeyStage::new(Arc::new(Config::default()));
+        let mut out = Vec::new();
+        // keys 0..10 seen once each at time 10*k; keys 100..105 shared, touched at 100+k
+        for k in 0..10u64 {
+            s.observe(&obs("a", k, true, 10 * k as i64, 1), &mut out);
+        }
+        for k in 100..105u64 {
+            s.observe(&obs("a", k, true, 0, 1), &mut out);
+            s.observe(&obs("b", k, true, k as i64, 1), &mut out);
+        }
+        assert_eq!(s.sizes(), (10, 5));
+        assert_eq!(s.drop_oldest_singles(4), 4);
+        assert_eq!(s.sizes(), (6, 5));
+        // the six left are the latest
+        s.observe(&obs("c", 2, true, 500, 1), &mut out);
+        s.observe(&obs("c", 3, true, 500, 1), &mut out);
+        assert_eq!(
+            s.sizes(),
+            (8, 5),
+            "2 and 3 were dropped: c starts them afresh"
+        );
+        s.observe(&obs("c", 4, true, 500, 1), &mut out);
+        assert_eq!(s.sizes(), (7, 6), "4 was kept: c shares it with a");
+        assert_eq!(s.drop_idlest_shared(2), 2);
+        assert!(s.key(&obs("a", 100, true, 0, 1).key).is_none());
+        assert!(s.key(&obs("a", 101, true, 0, 1).key).is_none());
+        assert!(s.key(&obs("a", 102, true, 0, 1).key).is_some());
+        assert_eq!(
+            (s.drop_oldest_singles(0), s.drop_idlest_shared(100)),
+            (0, 4)
+        );
     }
 
     #[test]

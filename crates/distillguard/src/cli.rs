@@ -90,6 +90,10 @@ pub struct ReplayArgs {
     /// Reject file (JSONL: source, line, reason, raw); created only when something is rejected.
     #[arg(long, default_value = "rejects.jsonl")]
     pub rejects: PathBuf,
+    /// Threads stepping the engine's shards (default: the cores available). Verdicts do not
+    /// depend on it (`[replay]` in the configuration: shards and step).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Input files: .jsonl, .jsonl.gz, .jsonl.zst or - (stdin); several are merged in event time.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,

@@ -131,6 +131,9 @@ fn run_replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
         rejects: a.rejects.clone(),
         batch: 4096,
         stop: Some(interrupt.flag.clone()),
+        threads: a
+            .threads
+            .map_or_else(distillguard_replay::default_threads, usize::from),
     };
     let bar = crate::progress::bar("records");
     let sum = replay(
@@ -199,7 +202,10 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
         "  lines: {} (blank: {})  bytes: {}",
         s.lines, s.blank, s.bytes
     );
-    eprintln!("  events: {}", s.events);
+    eprintln!(
+        "  events: {}  ({} shards on {} threads)",
+        s.events, s.shards, s.threads
+    );
     let nonzero: Vec<String> = s
         .rejects
         .nonzero()
@@ -250,6 +256,11 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
     eprintln!(
         "  accounts dropped: {} idle past windows.idle_expiry, {} evicted over windows.max_accounts",
         s.counters.expired, s.counters.evicted
+    );
+    let c = &s.counters;
+    eprintln!(
+        "  dropped over windows.state_budget_mib: {} single-account keys, {} accounts, {} shared keys",
+        c.budget_single_keys, c.budget_accounts, c.budget_shared_keys
     );
     if let Some(b) = crate::memory::peak_rss_bytes() {
         eprintln!(

@@ -23,13 +23,21 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let mut e = Explanation::new(&a.account, names, cfg.score.thresholds);
     let run = crate::recorded::replay_recording(cfg, &a.inputs, "explain", &mut |samples| {
         for s in samples.iter().filter(|s| s.account == a.account.as_str()) {
-            e.points.push(distillguard_report::explain::Point {
+            let point = distillguard_report::explain::Point {
                 ts_ms: s.ts_ms,
                 n_request: s.n_request,
                 score: s.score,
                 bound: s.bound,
                 strengths: s.signals.iter().map(|(_, g)| g.strength).collect(),
-            });
+            };
+            // a rescore at the same request (its step's evidence arrived) replaces the score
+            // taken before it
+            match e.points.last_mut() {
+                Some(last) if (last.ts_ms, last.n_request) == (s.ts_ms, s.n_request) => {
+                    *last = point;
+                }
+                _ => e.points.push(point),
+            }
             for (view, held) in VIEWS.iter().zip(&s.views) {
                 if let Some(key) = held.key.filter(|_| held.members >= 2) {
                     e.note_key(

@@ -49,6 +49,7 @@ pub fn replay_recording(
         rejects: scratch("rejects"),
         batch: 4096,
         stop: None,
+        threads: distillguard_replay::default_threads(),
     };
     let (verdicts, campaigns, rejects) = (
         opts.verdicts.clone(),

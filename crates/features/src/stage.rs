@@ -108,7 +108,16 @@ impl AccountStage {
         if self.accounts.len() <= max {
             return 0;
         }
-        let drop = self.accounts.len() - (max - max / 10);
+        self.evict_to(max - max / 10)
+    }
+
+    /// Hold at most `keep` accounts: drop the least recently active ones (ties in id order).
+    /// Returns how many were dropped.
+    pub fn evict_to(&mut self, keep: usize) -> usize {
+        if self.accounts.len() <= keep {
+            return 0;
+        }
+        let drop = self.accounts.len() - keep;
         let mut last: Vec<i64> = self.accounts.values().map(|s| s.last_ms).collect();
         let cut = *last.select_nth_unstable(drop - 1).1;
         let below = last.iter().filter(|t| **t < cut).count();

@@ -311,6 +311,7 @@ fn replay_path(cfg: &Arc<Config>, recs: &[Rec]) -> (Duration, ReplaySummary, Dur
         rejects: dir.path().join("rejects.jsonl"),
         batch: BATCH,
         stop: None,
+        threads: distillguard_replay::default_threads(),
     };
     let (start, cpu0) = (Instant::now(), cpu_time());
     let sum = replay(

@@ -1,8 +1,8 @@
 //! The in-process engine.
 
 use crate::campaigns::CampaignRegistry;
-use crate::clock::{EventClock, CLOCK_AGREE};
-use crate::held::{AheadOfClock, Release};
+use crate::clock::EventClock;
+use crate::held::{future_limit, take_releases, AheadGate, Release};
 use crate::order::ReorderBuffer;
 use crate::size::{Footprint, StateSize};
 use crate::split::ToKeys;
@@ -22,6 +22,7 @@ use distillguard_types::time::HOUR_MS;
 use distillguard_types::{AccountId, CampaignRecord, Event, RecordOrigin, RejectReason, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::mem::take;
 use std::sync::Arc;
 
 /// A score of one account at one event (recorded for `tune` and `explain` when enabled).
@@ -90,6 +91,42 @@ pub struct Counters {
     pub expired: u64,
     /// Accounts dropped, least recently active first, to stay within `windows.max_accounts`.
     pub evicted: u64,
+    /// Keys seen by one account (and whole prompts) dropped to stay within
+    /// `windows.state_budget_mib`, oldest first.
+    pub budget_single_keys: u64,
+    /// Accounts dropped to stay within `windows.state_budget_mib`, least recently active first.
+    pub budget_accounts: u64,
+    /// Shared keys dropped to stay within `windows.state_budget_mib`, least recently touched
+    /// first.
+    pub budget_shared_keys: u64,
+}
+
+impl Counters {
+    /// Add `other`'s counts to these (engines of one run held side by side).
+    pub fn add(&mut self, other: &Counters) {
+        let Counters {
+            processed,
+            late,
+            future,
+            duplicate,
+            observations,
+            expired,
+            evicted,
+            budget_single_keys,
+            budget_accounts,
+            budget_shared_keys,
+        } = other;
+        self.processed += processed;
+        self.late += late;
+        self.future += future;
+        self.duplicate += duplicate;
+        self.observations += observations;
+        self.expired += expired;
+        self.evicted += evicted;
+        self.budget_single_keys += budget_single_keys;
+        self.budget_accounts += budget_accounts;
+        self.budget_shared_keys += budget_shared_keys;
+    }
 }
 
 /// The engine.
@@ -104,16 +141,18 @@ pub struct Pipeline {
     dedupe: HashMap<u64, i64, ahash::RandomState>,
     dedupe_swept_ms: i64,
     max_ts: i64,
-    clock: EventClock,
-    /// Records offered so far (held records age by it).
-    arrivals: u64,
-    ahead: AheadOfClock,
+    /// The event-time clock, the arrival count and the records held ahead of the clock.
+    gate: AheadGate,
     releases: Vec<Release>,
     refused: Vec<(RecordOrigin, RejectReason)>,
     watermark: i64,
     counters: Counters,
+    /// The processed count at the last state budget check.
+    budget_checked_at: u64,
     record_scores: bool,
     split: bool,
+    /// False when the caller holds records ahead of the clock for a whole run of engines.
+    holds_ahead: bool,
     dirty: Dirty,
     early: Vec<Evidence>,
     obs: Vec<Observation>,
@@ -123,6 +162,10 @@ pub struct Pipeline {
 /// Split mode: accounts whose evidence changed since they were last scored, with the event
 /// time to score them at and the label they had before.
 type Dirty = HashMap<AccountId, (i64, Option<CampaignLabel>), ahash::RandomState>;
+
+/// Processed events between two checks of `windows.state_budget_mib` (a check walks the
+/// accounts and shared keys).
+const BUDGET_CHECK_EVENTS: u64 = 8192;
 
 /// Leads every snapshot, followed by [`STATE_FORMAT`] (2 bytes, little-endian).
 const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
@@ -136,7 +179,9 @@ const SNAPSHOT_MAGIC: &[u8; 3] = b"DGS";
 /// 4: each account's latest API key and address (allowlists by key and IP range).
 /// 5: records held ahead of the clock, with their origins, and the arrival count; template
 /// slots without the distinct-skeleton sketch no signal read.
-pub const STATE_FORMAT: u16 = 5;
+/// 6: the counters of what the state budget dropped; the processed count of the last budget
+/// check.
+pub const STATE_FORMAT: u16 = 6;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -152,6 +197,7 @@ struct Snapshot {
     refused: Vec<(RecordOrigin, RejectReason)>,
     watermark: i64,
     counters: Counters,
+    budget_checked_at: u64,
     dirty: Vec<(AccountId, i64, Option<CampaignLabel>)>,
     early: Vec<Evidence>,
 }
@@ -169,15 +215,15 @@ impl Pipeline {
             dedupe: HashMap::default(),
             dedupe_swept_ms: i64::MIN,
             max_ts: i64::MIN,
-            clock: EventClock::default(),
-            arrivals: 0,
-            ahead: AheadOfClock::default(),
+            gate: AheadGate::default(),
             releases: Vec::new(),
             refused: Vec::new(),
             watermark: i64::MIN,
             counters: Counters::default(),
+            budget_checked_at: 0,
             record_scores: false,
             split: false,
+            holds_ahead: true,
             dirty: Dirty::default(),
             early: Vec::new(),
             obs: Vec::with_capacity(32),
@@ -194,6 +240,13 @@ impl Pipeline {
     /// [`Outputs::to_keys`], evidence comes back through [`Pipeline::evidence`].
     pub fn set_split(&mut self, on: bool) {
         self.split = on;
+    }
+
+    /// Whether this engine holds records ahead of its clock (the default). A driver running
+    /// several engines over one input turns it off and holds them itself, by the run's clock
+    /// (one engine's clock sees only its accounts).
+    pub fn set_holds_ahead(&mut self, on: bool) {
+        self.holds_ahead = on;
     }
 
     /// The configuration.
@@ -226,7 +279,7 @@ impl Pipeline {
     /// reached; `i64::MIN` until there are enough to say). The watermark follows it, not the
     /// highest time seen.
     pub fn clock_ms(&self) -> i64 {
-        self.clock.now().unwrap_or(i64::MIN)
+        self.gate.clock.now().unwrap_or(i64::MIN)
     }
 
     /// Current watermark.
@@ -249,12 +302,12 @@ impl Pipeline {
 
     /// Events waiting for the watermark, and records held ahead of the clock.
     pub fn pending(&self) -> usize {
-        self.buffer.len() + self.ahead.len()
+        self.buffer.len() + self.gate.ahead.len()
     }
 
     /// Records held ahead of the clock (see [`crate::held`]).
     pub fn held_ahead(&self) -> usize {
-        self.ahead.len()
+        self.gate.ahead.len()
     }
 
     /// [`Pipeline::offer_from`] for a caller that writes no reject rows for held records.
@@ -271,55 +324,48 @@ impl Pipeline {
         ev: Event,
         origin: impl FnOnce() -> RecordOrigin,
     ) -> Result<(), RejectReason> {
-        self.arrivals += 1;
-        self.clock.observe(ev.ts_ms);
-        let limit = self.future_limit();
-        self.release_ahead(limit);
-        // The first CLOCK_AGREE records are never ahead: there is no agreement to judge by.
-        if self.clock.len() > CLOCK_AGREE && ev.ts_ms > limit {
-            self.ahead.hold(ev, origin(), self.arrivals);
-            return Ok(());
+        if !self.holds_ahead {
+            self.gate.arrivals += 1;
+            self.gate.clock.observe(ev.ts_ms);
+            return self.admit(ev);
         }
-        self.admit(ev)
+        let (wm, lateness, max_future) = self.limits();
+        let mut released = take(&mut self.releases);
+        let limit = |agreed| future_limit(agreed, wm, lateness, max_future);
+        let ev = self.gate.arrive(ev, origin, limit, &mut released);
+        self.take_released(&mut released);
+        self.releases = released;
+        ev.map_or(Ok(()), |ev| self.admit(ev))
     }
 
-    /// The latest time a record may have and be taken now: `max_future` past the time recent
-    /// records agree on (EventClock::agreed, so one outlier cannot move it), or past the
-    /// watermark it was given if later (in live mode a partition silent for longer than
-    /// `max_future` must take its next record once the other partitions moved the watermark).
-    fn future_limit(&self) -> i64 {
+    /// (watermark, allowed lateness, `max_future`) in ms: what [`future_limit`] reads.
+    fn limits(&self) -> (i64, i64, i64) {
         let c = &self.cfg;
-        let lateness = c.windows.allowed_lateness.as_millis() as i64;
-        let agreed = self.clock.agreed().unwrap_or(i64::MIN);
-        let reference = if self.watermark == i64::MIN {
-            agreed
-        } else {
-            agreed.max(self.watermark.saturating_add(lateness))
-        };
-        reference.saturating_add(c.input.max_future.as_millis() as i64)
+        (
+            self.watermark,
+            c.windows.allowed_lateness.as_millis() as i64,
+            c.input.max_future.as_millis() as i64,
+        )
     }
 
     /// Admit held records the clock has reached; refuse those it never reached.
-    fn release_ahead(&mut self, limit: i64) {
-        if self.ahead.is_empty() {
+    fn release_ahead(&mut self) {
+        let (wm, lateness, max_future) = self.limits();
+        let limit = future_limit(self.gate.clock.agreed(), wm, lateness, max_future);
+        let mut released = take(&mut self.releases);
+        self.gate.release(limit, &mut released);
+        self.take_released(&mut released);
+        self.releases = released;
+    }
+
+    /// Admit released records; refused ones go out with their origins.
+    fn take_released(&mut self, released: &mut Vec<Release>) {
+        if released.is_empty() {
             return;
         }
-        let mut releases = std::mem::take(&mut self.releases);
-        self.ahead.release(limit, self.arrivals, &mut releases);
-        for r in releases.drain(..) {
-            match r {
-                Release::Admit(ev, origin) => {
-                    if let Err(reason) = self.admit(ev) {
-                        self.refused.push((origin, reason));
-                    }
-                }
-                Release::Refuse(origin) => {
-                    self.counters.future += 1;
-                    self.refused.push((origin, RejectReason::FutureTs));
-                }
-            }
-        }
-        self.releases = releases;
+        let mut refused = take(&mut self.refused);
+        self.counters.future += take_releases(released, &mut refused, |ev| self.admit(ev));
+        self.refused = refused;
     }
 
     /// Take a record that is not ahead of the clock: refuse it when late or a duplicate.
@@ -358,7 +404,7 @@ impl Pipeline {
             return;
         }
         self.watermark = wm;
-        self.release_ahead(self.future_limit());
+        self.release_ahead();
         out.refused.append(&mut self.refused);
         self.rescore(out);
         self.order_early();
@@ -369,6 +415,7 @@ impl Pipeline {
         self.apply_early(wm);
         self.counters.expired += self.accounts.expire(wm) as u64;
         self.counters.evicted += self.accounts.evict_over(self.cfg.windows.max_accounts) as u64;
+        self.hold_to_budget();
         if !self.split {
             // split mode: the key side's clock comes from its own input (Self::key_clock)
             self.keys.expire(wm);
@@ -384,8 +431,16 @@ impl Pipeline {
 
     /// End of input: process everything left and write the final campaign records.
     pub fn finish(&mut self, out: &mut Outputs) {
-        self.release_ahead(self.future_limit());
-        for origin in self.ahead.refuse_all() {
+        self.finish_events(out);
+        self.finish_campaigns(self.max_ts, out);
+    }
+
+    /// End of input, events only: refuse the records held ahead that the clock never reached
+    /// and process everything left. Split mode drivers deliver what that sends before
+    /// [`Pipeline::finish_campaigns`].
+    pub fn finish_events(&mut self, out: &mut Outputs) {
+        self.release_ahead();
+        for origin in self.gate.ahead.refuse_all() {
             self.counters.future += 1;
             self.refused.push((origin, RejectReason::FutureTs));
         }
@@ -400,6 +455,13 @@ impl Pipeline {
         self.apply_early(i64::MAX);
         if end != i64::MIN {
             self.watermark = self.watermark.max(end);
+        }
+    }
+
+    /// The final record of every campaign this engine holds, at event time `end` (the
+    /// highest event time of the run; nothing when the run had no event).
+    pub fn finish_campaigns(&mut self, end: i64, out: &mut Outputs) {
+        if end != i64::MIN {
             let c = &self.cfg.correlate;
             out.campaigns.extend(self.campaigns.finish(
                 end,
@@ -407,6 +469,47 @@ impl Pipeline {
                 c.campaign_members_listed,
             ));
         }
+    }
+
+    /// Every [`BUDGET_CHECK_EVENTS`] processed events: past `windows.state_budget_mib`, drop
+    /// state down to 90% of it, cheapest loss first (see the field's docs).
+    fn hold_to_budget(&mut self) {
+        if self.counters.processed < self.budget_checked_at + BUDGET_CHECK_EVENTS {
+            return;
+        }
+        self.budget_checked_at = self.counters.processed;
+        let budget = self.cfg.windows.state_budget_mib.saturating_mul(1 << 20) as usize;
+        let size = self.state_size();
+        let total = size.total_bytes();
+        if total <= budget {
+            return;
+        }
+        let mut excess = total - (budget - budget / 10);
+        let c = &mut self.counters;
+        let per = |f: Footprint| f.bytes.div_ceil(f.entries.max(1)).max(1);
+        let singles = self
+            .keys
+            .drop_oldest_singles(excess.div_ceil(per(size.single_keys)));
+        c.budget_single_keys += singles as u64;
+        excess = excess.saturating_sub(singles * per(size.single_keys));
+        let keep = size
+            .accounts
+            .entries
+            .saturating_sub(excess.div_ceil(per(size.accounts)));
+        let accounts = if excess > 0 {
+            self.accounts.evict_to(keep)
+        } else {
+            0
+        };
+        c.budget_accounts += accounts as u64;
+        excess = excess.saturating_sub(accounts * per(size.accounts));
+        let shared = if excess > 0 {
+            self.keys
+                .drop_idlest_shared(excess.div_ceil(per(size.shared_keys)))
+        } else {
+            0
+        };
+        c.budget_shared_keys += shared as u64;
     }
 
     fn sweep_dedupe(&mut self, wm: i64) {
@@ -642,7 +745,7 @@ impl Pipeline {
         let (single_keys, shared_keys) = self.keys.sizes();
         let (single_bytes, shared_bytes) = self.keys.state_bytes();
         let (campaigns, campaign_bytes) = self.campaigns.held();
-        let buffered = self.buffer.len() + self.ahead.len();
+        let buffered = self.buffer.len() + self.gate.ahead.len();
         let event = std::mem::size_of::<Event>() + 24;
         let dedupe = self.dedupe.len();
         StateSize {
@@ -690,9 +793,10 @@ impl Pipeline {
             dedupe,
             dedupe_swept_ms: self.dedupe_swept_ms,
             max_ts: self.max_ts,
-            clock: self.clock.clone(),
-            arrivals: self.arrivals,
+            clock: self.gate.clock.clone(),
+            arrivals: self.gate.arrivals,
             ahead: self
+                .gate
                 .ahead
                 .entries()
                 .iter()
@@ -701,6 +805,7 @@ impl Pipeline {
             refused: self.refused.clone(),
             watermark: self.watermark,
             counters: self.counters.clone(),
+            budget_checked_at: self.budget_checked_at,
             early: self.early.clone(),
             dirty: {
                 let mut d: Vec<_> = self
@@ -751,14 +856,15 @@ impl Pipeline {
         p.dedupe = snap.dedupe.into_iter().collect();
         p.dedupe_swept_ms = snap.dedupe_swept_ms;
         p.max_ts = snap.max_ts;
-        p.clock = snap.clock;
-        p.arrivals = snap.arrivals;
+        p.gate.clock = snap.clock;
+        p.gate.arrivals = snap.arrivals;
         for (e, origin, arrival) in snap.ahead {
-            p.ahead.hold(e.into(), origin, arrival);
+            p.gate.ahead.hold(e.into(), origin, arrival);
         }
         p.refused = snap.refused;
         p.watermark = snap.watermark;
         p.counters = snap.counters;
+        p.budget_checked_at = snap.budget_checked_at;
         p.early = snap.early;
         p.dirty = snap
             .dirty

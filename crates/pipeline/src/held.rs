@@ -7,12 +7,98 @@
 //! outlier: refused as `future_ts`, with the [`RecordOrigin`] its caller gave, since by then
 //! the caller has let go of its bytes).
 
-use crate::clock::CLOCK_RING;
-use distillguard_types::{Event, RecordOrigin};
+use crate::clock::{EventClock, CLOCK_AGREE, CLOCK_RING};
+use distillguard_types::{Event, RecordOrigin, RejectReason};
+
+/// The latest time a record may have and be taken now: `max_future_ms` past the time recent
+/// records agree on (`agreed`, [`crate::EventClock::agreed`]: one outlier cannot move it), or
+/// past the watermark plus the allowed lateness if later (in live mode a partition silent for
+/// longer than `max_future` must take its next record once the other partitions moved the
+/// watermark).
+pub fn future_limit(
+    agreed: Option<i64>,
+    watermark: i64,
+    lateness_ms: i64,
+    max_future_ms: i64,
+) -> i64 {
+    let agreed = agreed.unwrap_or(i64::MIN);
+    let reference = if watermark == i64::MIN {
+        agreed
+    } else {
+        agreed.max(watermark.saturating_add(lateness_ms))
+    };
+    reference.saturating_add(max_future_ms)
+}
+
+/// Act on `releases` (emptied): offer each record the clock reached to `admit`, and put
+/// those it refuses and those refused as `future_ts` in `refused`. Returns how many were
+/// refused as `future_ts`.
+pub fn take_releases(
+    releases: &mut Vec<Release>,
+    refused: &mut Vec<(RecordOrigin, RejectReason)>,
+    mut admit: impl FnMut(Event) -> Result<(), RejectReason>,
+) -> u64 {
+    let mut future = 0;
+    for r in releases.drain(..) {
+        match r {
+            Release::Admit(ev, origin) => {
+                if let Err(reason) = admit(ev) {
+                    refused.push((origin, reason));
+                }
+            }
+            Release::Refuse(origin) => {
+                future += 1;
+                refused.push((origin, RejectReason::FutureTs));
+            }
+        }
+    }
+    future
+}
+
+/// Admission by a run's event-time clock: the clock, the arrival count and the records held
+/// ahead of it.
+#[derive(Debug, Default)]
+pub struct AheadGate {
+    /// The clock records are judged by.
+    pub clock: EventClock,
+    /// Records offered so far (held records age by it).
+    pub arrivals: u64,
+    /// Records held ahead of the clock.
+    pub ahead: AheadOfClock,
+}
+
+impl AheadGate {
+    /// A record arrives: note its time, put in `released` the held records the clock has
+    /// reached or given up on (`limit` maps [`EventClock::agreed`] to the latest time taken
+    /// now, [`future_limit`]), then hold the record (`None`) or hand it back to be admitted.
+    pub fn arrive(
+        &mut self,
+        ev: Event,
+        origin: impl FnOnce() -> RecordOrigin,
+        limit: impl Fn(Option<i64>) -> i64,
+        released: &mut Vec<Release>,
+    ) -> Option<Event> {
+        self.arrivals += 1;
+        self.clock.observe(ev.ts_ms);
+        let limit = limit(self.clock.agreed());
+        self.ahead.release(limit, self.arrivals, released);
+        // the first CLOCK_AGREE records are never ahead: there is no agreement to judge by
+        if self.clock.len() > CLOCK_AGREE && ev.ts_ms > limit {
+            self.ahead.hold(ev, origin(), self.arrivals);
+            return None;
+        }
+        Some(ev)
+    }
+
+    /// Put in `released` the held records that `limit` reaches or that waited too long.
+    pub fn release(&mut self, limit: i64, released: &mut Vec<Release>) {
+        self.ahead.release(limit, self.arrivals, released);
+    }
+}
 
 /// Held records in arrival order, each with its origin and the arrival count when it came.
 #[derive(Debug, Default)]
-pub(crate) struct AheadOfClock {
+pub struct AheadOfClock {
     held: Vec<(Event, RecordOrigin, u64)>,
 }
 
@@ -20,7 +106,7 @@ pub(crate) struct AheadOfClock {
 /// do not matter).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Release {
+pub enum Release {
     /// The clock reached it: offer it to the engine (the origin, should it still be refused).
     Admit(Event, RecordOrigin),
     /// Too many later records never reached it: refuse it as `future_ts`.

@@ -43,6 +43,21 @@ impl StateSize {
         ]
     }
 
+    /// Add `other`'s structures to these (engines of one run held side by side).
+    pub fn add(&mut self, other: &StateSize) {
+        for (mine, theirs) in [
+            (&mut self.accounts, other.accounts),
+            (&mut self.single_keys, other.single_keys),
+            (&mut self.shared_keys, other.shared_keys),
+            (&mut self.reorder_buffer, other.reorder_buffer),
+            (&mut self.campaigns, other.campaigns),
+            (&mut self.dedupe, other.dedupe),
+        ] {
+            mine.entries += theirs.entries;
+            mine.bytes += theirs.bytes;
+        }
+    }
+
     /// Estimated bytes of all structures.
     pub fn total_bytes(&self) -> usize {
         self.named().iter().map(|(_, h)| h.bytes).sum()

@@ -1,8 +1,9 @@
 //! Offline replay: the same engine as live mode, fed from files.
 //!
 //! The io crate's source stage reads, decompresses, parses and merges the inputs on its own
-//! thread (core 1); this driver offers the events to the [`Pipeline`], advances the watermark
-//! after each batch and writes verdicts, campaign records and rejects (core 2). Rejects from the
+//! thread; this driver offers the events to a [`ShardedEngine`] (the engine spread over
+//! `replay.shards` shards stepped on [`ReplayOptions::threads`] threads), advances the
+//! watermark after each batch and writes verdicts, campaign records and rejects. Rejects from the
 //! parser go to the reject file with their raw bytes, rejects from the engine (`future_ts`,
 //! `late`: well-formed records) with their non-text fields only; repeated request ids are
 //! counted as `duplicate` and not written.
@@ -21,7 +22,8 @@ mod summary;
 pub use summary::{ReplaySummary, Stopped};
 
 use distillguard_io::{check_paths, spawn_sources, InputSpec, KeptFields, Role};
-use distillguard_pipeline::{Outputs, Pipeline, ScoreSample};
+use distillguard_pipeline::{Outputs, ScoreSample};
+use distillguard_topology::{ShardedEngine, TopologyError};
 use distillguard_types::config::Config;
 use distillguard_types::net::NetData;
 use distillguard_types::RecordOrigin;
@@ -43,6 +45,9 @@ pub enum ReplayError {
     /// Reading or writing failed, or the paths clash.
     #[error(transparent)]
     Io(#[from] distillguard_io::IoError),
+    /// The engine's threads could not start.
+    #[error(transparent)]
+    Topology(#[from] TopologyError),
 }
 
 /// What to replay and where to write.
@@ -59,6 +64,14 @@ pub struct ReplayOptions {
     pub batch: usize,
     /// Raised to stop the run early (the binary raises it on SIGINT / SIGTERM).
     pub stop: Option<Arc<AtomicBool>>,
+    /// Threads stepping the engine's shards (outputs do not depend on it; see
+    /// [`default_threads`]).
+    pub threads: usize,
+}
+
+/// The cores available to this process (1 when that cannot be told).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Replay `opts.inputs` through a new engine. `progress(records, bytes)` is called after each
@@ -89,7 +102,8 @@ pub fn replay(
         &opts.rejects,
         KeptFields::new(&cfg.input.fields),
     )?;
-    let mut engine = Pipeline::new(cfg.clone(), net);
+    let threads = opts.threads.max(1);
+    let mut engine = ShardedEngine::new(cfg.clone(), net, threads)?;
     engine.record_scores(record_scores);
     let stage = spawn_sources(opts.inputs, cfg.input.clone(), opts.batch);
     let names = stage.names.clone();
@@ -167,7 +181,9 @@ pub fn replay(
     } else {
         w.finish()?;
     }
-    sum.counters = engine.counters().clone();
+    sum.counters = engine.counters();
+    sum.shards = engine.shards();
+    sum.threads = threads;
     sum.events = sum.counters.processed;
     sum.rejected = sum.rejects.total_rejected();
     sum.campaigns = engine.campaign_count();

@@ -38,6 +38,10 @@ pub struct ReplaySummary {
     pub campaign_records: u64,
     /// Campaigns at the end.
     pub campaigns: usize,
+    /// Shards the engine was spread over (`replay.shards`).
+    pub shards: usize,
+    /// Threads that stepped them.
+    pub threads: usize,
     /// Engine counters.
     pub counters: Counters,
     /// What the engine held at the end, by structure.

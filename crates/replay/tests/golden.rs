@@ -34,6 +34,7 @@ fn run_files(inputs: &[PathBuf], dir: &Path) -> Verdicts {
         rejects: dir.join("rejects.jsonl"),
         batch: 512,
         stop: None,
+        threads: 2,
     };
     let cfg = Arc::new(Config::default());
     let sum = replay(

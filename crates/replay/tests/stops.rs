@@ -2,14 +2,14 @@
 //! keeps whole lines as `.partial` and leaves existing outputs alone; well-formed rejects
 //! keep their fields, never prompt text.
 
-use distillguard_io::InputSpec;
-use distillguard_replay::{
-    replay, ReplayOptions, ReplaySummary, Stopped, REJECT_SHARE_MIN_RECORDS,
-};
+#[path = "harness/files.rs"]
+mod files;
+
+use distillguard_replay::{replay, ReplaySummary, Stopped, REJECT_SHARE_MIN_RECORDS};
 use distillguard_types::config::Config;
 use distillguard_types::net::NetData;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use files::{opts, run_with, write_input};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -24,38 +24,9 @@ fn record(i: u64, ts: u64) -> String {
     )
 }
 
-fn opts(dir: &Path, input: &Path, stop: Option<Arc<AtomicBool>>) -> ReplayOptions {
-    ReplayOptions {
-        inputs: vec![InputSpec::new(input)],
-        verdicts: dir.join("v.jsonl"),
-        campaigns: Some(dir.join("c.jsonl")),
-        rejects: dir.join("r.jsonl"),
-        batch: 256,
-        stop,
-    }
-}
-
-fn write_input(dir: &Path, lines: impl Iterator<Item = String>) -> PathBuf {
-    let p = dir.join("in.jsonl");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&p).unwrap());
-    for l in lines {
-        writeln!(f, "{l}").unwrap();
-    }
-    f.flush().unwrap();
-    p
-}
-
 /// Replay `input` to the outputs of [`opts`], to the end.
 fn run(d: &Path, input: &Path) -> ReplaySummary {
-    replay(
-        Arc::new(Config::default()),
-        Arc::new(NetData::default()),
-        opts(d, input, None),
-        false,
-        &mut |_, _| {},
-        &mut |_| {},
-    )
-    .unwrap()
+    run_with(opts(d, input, None))
 }
 
 fn whole_lines(p: &Path) -> usize {

@@ -313,6 +313,49 @@ fn an_account_flood_is_held_to_max_accounts() {
     assert!(c.evicted > 2000, "{c:?}");
 }
 
+/// A flood of accounts on addresses of their own, one request each, replayed with
+/// `state_budget_mib`; returns the largest estimated state after an advance, and the counters.
+fn flood(budget_mib: u64) -> (usize, Counters, usize) {
+    let mut cfg = Config::default();
+    cfg.windows.state_budget_mib = budget_mib;
+    let mut p = Pipeline::new(Arc::new(cfg), Arc::new(NetData::default()));
+    let mut out = Outputs::default();
+    let mut peak = 0;
+    for i in 0..60_000i64 {
+        let ip = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        let mut e = Event::sample(&format!("flood{i}"), i * 50, ip.parse().unwrap());
+        e.api_key = Some(i as u64 * 7_919 + 1);
+        p.offer(e).unwrap();
+        if i % 1000 == 999 {
+            p.advance(&mut out);
+            peak = peak.max(p.state_size().total_bytes());
+        }
+    }
+    p.finish(&mut out);
+    (peak, p.counters().clone(), p.state_size().accounts.entries)
+}
+
+#[test]
+fn an_account_flood_is_held_to_the_state_budget_cheapest_loss_first() {
+    let (free_peak, free, _) = flood(4096);
+    let budget = 16 << 20;
+    assert!(
+        free_peak > 3 * budget,
+        "the flood must need more: {free_peak}"
+    );
+    assert_eq!(free.budget_accounts + free.budget_single_keys, 0);
+    let (peak, c, held) = flood(16);
+    // checked every BUDGET_CHECK_EVENTS events: between checks it grows by at most that many
+    // events' worth of state
+    let between = free_peak * BUDGET_CHECK_EVENTS as usize / 60_000;
+    assert!(peak <= budget + between, "{peak} > {budget} + {between}");
+    // keys seen by one account go first; accounts only when that is not enough
+    assert!(c.budget_single_keys > 0, "{c:?}");
+    assert!(c.budget_accounts > 0, "{c:?}");
+    // every account is held or counted as dropped
+    assert_eq!(c.budget_accounts as usize + held, 60_000, "{c:?}");
+}
+
 #[test]
 fn snapshot_round_trips_pending_events() {
     let mut p = engine(LatePolicy::Reject);

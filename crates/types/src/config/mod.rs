@@ -9,6 +9,7 @@ mod correlate;
 mod extraction;
 mod input;
 mod netdata;
+mod replay;
 mod score;
 mod signals;
 mod windows;
@@ -18,6 +19,7 @@ pub use correlate::CorrelateConfig;
 pub use extraction::ExtractionConfig;
 pub use input::{FieldMap, InputConfig};
 pub use netdata::NetDataConfig;
+pub use replay::{ReplayConfig, MAX_SHARDS};
 pub use score::{ScoreConfig, Weights};
 pub use signals::SignalsConfig;
 pub use windows::{LatePolicy, WindowSpec, WindowsConfig};
@@ -51,6 +53,8 @@ pub struct Config {
     pub netdata: NetDataConfig,
     /// Accounts and orgs whose action is capped at monitor.
     pub allowlist: Allowlist,
+    /// Replay's shards and step (offline only).
+    pub replay: ReplayConfig,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             score: ScoreConfig::default(),
             netdata: NetDataConfig::default(),
             allowlist: Allowlist::default(),
+            replay: ReplayConfig::default(),
         }
     }
 }
@@ -149,6 +154,7 @@ impl Config {
         self.score.validate(&mut p);
         self.netdata.validate(&mut p);
         self.allowlist.validate(&mut p);
+        self.replay.validate(&mut p);
         if p.0.is_empty() {
             Ok(())
         } else {

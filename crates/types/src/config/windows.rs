@@ -77,6 +77,11 @@ pub struct WindowsConfig {
     /// budget of the per-account stage. Past it the
     /// least recently active accounts are dropped first, down to 90% of it.
     pub max_accounts: usize,
+    /// Most estimated state bytes one engine holds, in MiB (replay: divided among the shards;
+    /// live: per input partition's task). Past it, checked every few thousand events, the
+    /// engine drops down to 90% of it in this order: keys seen by one account (oldest first),
+    /// accounts (least recently active first), shared keys (least recently touched first).
+    pub state_budget_mib: u64,
 }
 
 impl Default for WindowsConfig {
@@ -87,6 +92,7 @@ impl Default for WindowsConfig {
             idle_expiry: Duration::from_secs(14 * 86_400),
             idle_partition: Duration::from_secs(30),
             max_accounts: 2_000_000,
+            state_budget_mib: 4096,
         }
     }
 }
@@ -98,6 +104,9 @@ impl WindowsConfig {
         p.positive("windows.idle_partition", self.idle_partition);
         if self.max_accounts < 1000 {
             p.add("windows.max_accounts", "must be at least 1000");
+        }
+        if self.state_budget_mib < 16 {
+            p.add("windows.state_budget_mib", "must be at least 16");
         }
         if self.idle_expiry < self.allowed_lateness {
             p.add(

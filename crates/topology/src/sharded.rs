@@ -1,0 +1,353 @@
+//! [`ShardedEngine`]: shards of the engine stepped through event time in lockstep.
+
+use crate::phase::each;
+use distillguard_pipeline::{
+    future_limit, take_releases, AheadGate, Counters, Outputs, Pipeline, Release, StateSize, ToKeys,
+};
+use distillguard_types::config::Config;
+use distillguard_types::corr::Evidence;
+use distillguard_types::hash::stable_hash;
+use distillguard_types::net::NetData;
+use distillguard_types::{Event, RecordOrigin, RejectReason};
+use rayon::ThreadPool;
+use std::mem::take;
+use std::sync::Arc;
+
+/// Why a sharded engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// What the thread pool said.
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// One run over `replay.shards` split-mode engines (see the crate docs). Used like one
+/// [`Pipeline`]: [`ShardedEngine::offer_from`], [`ShardedEngine::advance`],
+/// [`ShardedEngine::finish`].
+pub struct ShardedEngine {
+    shards: Vec<Shard>,
+    pool: Option<ThreadPool>,
+    /// The run's event-time clock and the records held ahead of it, for the whole run (each
+    /// shard's own clock sees only its accounts).
+    gate: AheadGate,
+    releases: Vec<Release>,
+    refused: Vec<(RecordOrigin, RejectReason)>,
+    /// Records refused as `future_ts` here.
+    future: u64,
+    lateness_ms: i64,
+    max_future_ms: i64,
+    step_ms: i64,
+    watermark: i64,
+    /// Messages for each shard's key side: (sender, message), in the senders' order.
+    to_keys: Vec<Vec<(u32, ToKeys)>>,
+    /// Evidence for each shard's account side.
+    evidence: Vec<Vec<Evidence>>,
+}
+
+/// One shard: its engine, what it produced, and its messages of the current round.
+struct Shard {
+    engine: Pipeline,
+    out: Outputs,
+    inbox: Vec<(u32, ToKeys)>,
+    /// Evidence answered this round, with the shard of the account it is for.
+    answers: Vec<(u32, Evidence)>,
+    evidence: Vec<Evidence>,
+    scratch: Vec<Evidence>,
+}
+
+impl ShardedEngine {
+    /// `cfg.replay.shards` engines run on `threads` threads (1: the calling thread only).
+    /// `windows.max_accounts`, `windows.state_budget_mib` and `correlate.single_cap` are
+    /// divided among the shards.
+    pub fn new(cfg: Arc<Config>, net: Arc<NetData>, threads: usize) -> Result<Self, TopologyError> {
+        let n = cfg.replay.shards.max(1) as usize;
+        let mut shard_cfg = (*cfg).clone();
+        shard_cfg.windows.max_accounts = cfg.windows.max_accounts.div_ceil(n);
+        shard_cfg.correlate.single_cap = cfg.correlate.single_cap.div_ceil(n);
+        shard_cfg.windows.state_budget_mib = cfg.windows.state_budget_mib.div_ceil(n as u64);
+        let shard_cfg = Arc::new(shard_cfg);
+        let shards = (0..n)
+            .map(|_| {
+                let mut engine = Pipeline::new(shard_cfg.clone(), net.clone());
+                engine.set_split(true);
+                engine.set_holds_ahead(false);
+                Shard {
+                    engine,
+                    out: Outputs::default(),
+                    inbox: Vec::new(),
+                    answers: Vec::new(),
+                    evidence: Vec::new(),
+                    scratch: Vec::new(),
+                }
+            })
+            .collect();
+        let pool = if threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("shard-worker-{i}"))
+                .build()
+                .map_err(|source| TopologyError::Threads { threads, source })?;
+            Some(pool)
+        } else {
+            None
+        };
+        Ok(ShardedEngine {
+            shards,
+            pool,
+            gate: AheadGate::default(),
+            releases: Vec::new(),
+            refused: Vec::new(),
+            future: 0,
+            lateness_ms: cfg.windows.allowed_lateness.as_millis() as i64,
+            max_future_ms: cfg.input.max_future.as_millis() as i64,
+            step_ms: (cfg.replay.step.as_millis() as i64).max(1),
+            watermark: i64::MIN,
+            to_keys: (0..n).map(|_| Vec::new()).collect(),
+            evidence: (0..n).map(|_| Vec::new()).collect(),
+        })
+    }
+
+    /// Record a score sample per event (for `tune`).
+    pub fn record_scores(&mut self, on: bool) {
+        for s in &mut self.shards {
+            s.engine.record_scores(on);
+        }
+    }
+
+    /// Offer an event ([`Pipeline::offer_from`]): a record too far ahead of the run's clock
+    /// is held here, the others go to their account's shard.
+    pub fn offer_from(
+        &mut self,
+        ev: Event,
+        origin: impl FnOnce() -> RecordOrigin,
+    ) -> Result<(), RejectReason> {
+        let (wm, lateness, max_future) = (self.watermark, self.lateness_ms, self.max_future_ms);
+        let mut released = take(&mut self.releases);
+        let limit = |agreed| future_limit(agreed, wm, lateness, max_future);
+        let ev = self.gate.arrive(ev, origin, limit, &mut released);
+        self.take_released(&mut released);
+        self.releases = released;
+        ev.map_or(Ok(()), |ev| self.admit(ev))
+    }
+
+    fn admit(&mut self, ev: Event) -> Result<(), RejectReason> {
+        let s = self.shard_of(ev.account.as_bytes());
+        self.shards[s].engine.offer_from(ev, RecordOrigin::default)
+    }
+
+    /// Admit the held records a watermark at `wm` reaches; refuse those it never reached.
+    fn release_ahead(&mut self, wm: i64) {
+        let agreed = self.gate.clock.agreed();
+        let limit = future_limit(agreed, wm, self.lateness_ms, self.max_future_ms);
+        let mut released = take(&mut self.releases);
+        self.gate.release(limit, &mut released);
+        self.take_released(&mut released);
+        self.releases = released;
+    }
+
+    /// Admit released records; refused ones go out with their origins.
+    fn take_released(&mut self, released: &mut Vec<Release>) {
+        if released.is_empty() {
+            return;
+        }
+        let mut refused = take(&mut self.refused);
+        self.future += take_releases(released, &mut refused, |ev| self.admit(ev));
+        self.refused = refused;
+    }
+
+    /// [`ShardedEngine::offer_from`] for a caller that writes no reject rows for held records.
+    pub fn offer(&mut self, ev: Event) -> Result<(), RejectReason> {
+        self.offer_from(ev, RecordOrigin::default)
+    }
+
+    fn shard_of(&self, account: &[u8]) -> usize {
+        (stable_hash(account) % self.shards.len() as u64) as usize
+    }
+
+    /// Current watermark.
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// Advance to the watermark the run's clock implies (its time − allowed lateness).
+    pub fn advance(&mut self, out: &mut Outputs) {
+        if let Some(now) = self.gate.clock.now() {
+            self.advance_to(now.saturating_sub(self.lateness_ms), out);
+        }
+    }
+
+    /// Advance every shard to `wm`, one step at a time (steps without events are skipped).
+    pub fn advance_to(&mut self, wm: i64, out: &mut Outputs) {
+        if wm <= self.watermark {
+            return;
+        }
+        self.release_ahead(wm);
+        out.refused.append(&mut self.refused);
+        while wm > self.watermark {
+            let earliest = self
+                .shards
+                .iter()
+                .filter_map(|s| s.engine.earliest_pending_ms())
+                .min();
+            let end = match earliest {
+                Some(t) if t <= wm => step_end(t, self.step_ms).min(wm),
+                _ => wm,
+            };
+            self.step(end, out);
+        }
+    }
+
+    /// One step: every shard processes its events up to `end`, then the messages they send are
+    /// delivered until nothing is in flight, then the key sides' clocks move to `end`.
+    fn step(&mut self, end: i64, out: &mut Outputs) {
+        self.watermark = end;
+        let load = self.shards.iter().map(|s| s.engine.pending()).sum();
+        each(self.pool.as_ref(), &mut self.shards, load, |s| {
+            s.engine.advance_to(end, &mut s.out);
+        });
+        self.gather(out);
+        self.settle(out);
+        each(self.pool.as_ref(), &mut self.shards, 0, |s| {
+            s.engine.key_clock(end)
+        });
+    }
+
+    /// End of input: process everything left, deliver what that sends, then the final
+    /// campaign records at the run's highest event time.
+    pub fn finish(&mut self, out: &mut Outputs) {
+        self.release_ahead(self.watermark);
+        for origin in self.gate.ahead.refuse_all() {
+            self.future += 1;
+            self.refused.push((origin, RejectReason::FutureTs));
+        }
+        out.refused.append(&mut self.refused);
+        let load = self.shards.iter().map(|s| s.engine.pending()).sum();
+        each(self.pool.as_ref(), &mut self.shards, load, |s| {
+            s.engine.finish_events(&mut s.out);
+        });
+        self.gather(out);
+        self.settle(out);
+        let end = self.max_event_ms();
+        self.watermark = self.watermark.max(end);
+        each(self.pool.as_ref(), &mut self.shards, 0, |s| {
+            s.engine.finish_campaigns(end, &mut s.out);
+        });
+        self.gather(out);
+    }
+
+    /// Move the shards' outputs to `out` in shard order, and their key messages to the
+    /// shards that own the keys.
+    fn gather(&mut self, out: &mut Outputs) {
+        let n = self.shards.len() as u32;
+        for (i, s) in self.shards.iter_mut().enumerate() {
+            out.verdicts.append(&mut s.out.verdicts);
+            out.campaigns.append(&mut s.out.campaigns);
+            out.scores.append(&mut s.out.scores);
+            out.refused.append(&mut s.out.refused);
+            for m in s.out.to_keys.drain(..) {
+                self.to_keys[m.partition(n) as usize].push((i as u32, m));
+            }
+        }
+    }
+
+    /// Deliver key messages and the evidence they produce until nothing is in flight.
+    fn settle(&mut self, out: &mut Outputs) {
+        loop {
+            let load: usize = self.to_keys.iter().map(Vec::len).sum();
+            if load == 0 {
+                return;
+            }
+            for (s, q) in self.shards.iter_mut().zip(&mut self.to_keys) {
+                std::mem::swap(&mut s.inbox, q);
+            }
+            each(self.pool.as_ref(), &mut self.shards, load, |s| {
+                // event-time order, as one engine would observe them; one account's messages
+                // come from one shard, in the order it sent them (the sort is stable)
+                s.inbox
+                    .sort_by(|a, b| a.1.time_and_account().cmp(&b.1.time_and_account()));
+                for (from, m) in s.inbox.drain(..) {
+                    s.engine.key_message(&m, &mut s.scratch, &mut s.out);
+                    s.answers.extend(s.scratch.drain(..).map(|e| (from, e)));
+                }
+            });
+            let mut load = 0;
+            for s in &mut self.shards {
+                out.campaigns.append(&mut s.out.campaigns);
+                load += s.answers.len();
+                for (to, e) in s.answers.drain(..) {
+                    self.evidence[to as usize].push(e);
+                }
+            }
+            for (s, q) in self.shards.iter_mut().zip(&mut self.evidence) {
+                std::mem::swap(&mut s.evidence, q);
+            }
+            each(self.pool.as_ref(), &mut self.shards, load, |s| {
+                // in the order of the observations answered, whichever shards answered
+                s.evidence.sort_by(|a, b| {
+                    (a.ts_ms, &a.account, a.key).cmp(&(b.ts_ms, &b.account, b.key))
+                });
+                for e in s.evidence.drain(..) {
+                    s.engine.evidence(&e);
+                }
+                s.engine.rescore(&mut s.out);
+            });
+            self.gather(out);
+        }
+    }
+
+    /// Highest event time admitted by any shard.
+    pub fn max_event_ms(&self) -> i64 {
+        self.shards
+            .iter()
+            .map(|s| s.engine.max_event_ms())
+            .max()
+            .unwrap_or(i64::MIN)
+    }
+
+    /// The shards' counters, summed.
+    pub fn counters(&self) -> Counters {
+        let mut c = Counters {
+            future: self.future,
+            ..Counters::default()
+        };
+        for s in &self.shards {
+            c.add(s.engine.counters());
+        }
+        c
+    }
+
+    /// What the shards hold, by structure, summed.
+    pub fn state_size(&self) -> StateSize {
+        let mut size = StateSize::default();
+        for s in &self.shards {
+            size.add(&s.engine.state_size());
+        }
+        size
+    }
+
+    /// Campaigns of at least the configured size (each label lives on one shard).
+    pub fn campaign_count(&self) -> usize {
+        self.shards.iter().map(|s| s.engine.campaign_count()).sum()
+    }
+
+    /// Number of shards.
+    pub fn shards(&self) -> usize {
+        self.shards.len()
+    }
+}
+
+/// The last millisecond of the step holding `ts` (steps are aligned to multiples of `step`
+/// from the epoch, so they do not depend on where a run starts).
+fn step_end(ts: i64, step: i64) -> i64 {
+    ts.div_euclid(step)
+        .saturating_mul(step)
+        .saturating_add(step - 1)
+}
+
+#[cfg(test)]
+mod tests;
