@@ -43,21 +43,27 @@ pub struct ShardedEngine {
     max_future_ms: i64,
     step_ms: i64,
     watermark: i64,
-    /// Messages for each shard's key side: (sender, message), in the senders' order.
-    to_keys: Vec<Vec<(u32, ToKeys)>>,
-    /// Evidence for each shard's account side.
-    evidence: Vec<Vec<Evidence>>,
+    /// Key messages each shard sent this round (delivered by reference, never moved).
+    outbox: Vec<Vec<ToKeys>>,
+    /// For each shard's key side: (sender, index in its outbox), in the senders' order.
+    routes: Vec<Vec<(u32, u32)>>,
+    /// Evidence each shard's key side answered this round.
+    answered: Vec<Vec<Evidence>>,
+    /// For each shard's account side: (answering shard, index in what it answered).
+    evidence_routes: Vec<Vec<(u32, u32)>>,
 }
 
 /// One shard: its engine, what it produced, and its messages of the current round.
 struct Shard {
     engine: Pipeline,
     out: Outputs,
-    inbox: Vec<(u32, ToKeys)>,
-    /// Evidence answered this round, with the shard of the account it is for.
-    answers: Vec<(u32, Evidence)>,
-    evidence: Vec<Evidence>,
-    scratch: Vec<Evidence>,
+    /// Key messages to apply: (sender, index in its outbox).
+    inbox: Vec<(u32, u32)>,
+    /// Evidence answered this round, and the shard of the account each is for.
+    answers: Vec<Evidence>,
+    answer_to: Vec<u32>,
+    /// Evidence to apply: (answering shard, index in what it answered).
+    evidence: Vec<(u32, u32)>,
 }
 
 impl ShardedEngine {
@@ -81,8 +87,8 @@ impl ShardedEngine {
                     out: Outputs::default(),
                     inbox: Vec::new(),
                     answers: Vec::new(),
+                    answer_to: Vec::new(),
                     evidence: Vec::new(),
-                    scratch: Vec::new(),
                 }
             })
             .collect();
@@ -107,8 +113,10 @@ impl ShardedEngine {
             max_future_ms: cfg.input.max_future.as_millis() as i64,
             step_ms: (cfg.replay.step.as_millis() as i64).max(1),
             watermark: i64::MIN,
-            to_keys: (0..n).map(|_| Vec::new()).collect(),
-            evidence: (0..n).map(|_| Vec::new()).collect(),
+            outbox: (0..n).map(|_| Vec::new()).collect(),
+            routes: (0..n).map(|_| Vec::new()).collect(),
+            answered: (0..n).map(|_| Vec::new()).collect(),
+            evidence_routes: (0..n).map(|_| Vec::new()).collect(),
         })
     }
 
@@ -241,7 +249,7 @@ impl ShardedEngine {
     }
 
     /// Move the shards' outputs to `out` in shard order, and their key messages to the
-    /// shards that own the keys.
+    /// outboxes (emptied by the round before), routed to the shards that own the keys.
     fn gather(&mut self, out: &mut Outputs) {
         let n = self.shards.len() as u32;
         for (i, s) in self.shards.iter_mut().enumerate() {
@@ -249,8 +257,11 @@ impl ShardedEngine {
             out.campaigns.append(&mut s.out.campaigns);
             out.scores.append(&mut s.out.scores);
             out.refused.append(&mut s.out.refused);
-            for m in s.out.to_keys.drain(..) {
-                self.to_keys[m.partition(n) as usize].push((i as u32, m));
+            let sent = &mut self.outbox[i];
+            debug_assert!(sent.is_empty());
+            std::mem::swap(sent, &mut s.out.to_keys);
+            for (at, m) in sent.iter().enumerate() {
+                self.routes[m.partition(n) as usize].push((i as u32, at as u32));
             }
         }
     }
@@ -258,44 +269,54 @@ impl ShardedEngine {
     /// Deliver key messages and the evidence they produce until nothing is in flight.
     fn settle(&mut self, out: &mut Outputs) {
         loop {
-            let load: usize = self.to_keys.iter().map(Vec::len).sum();
+            let load: usize = self.routes.iter().map(Vec::len).sum();
             if load == 0 {
                 return;
             }
-            for (s, q) in self.shards.iter_mut().zip(&mut self.to_keys) {
-                std::mem::swap(&mut s.inbox, q);
+            for (s, r) in self.shards.iter_mut().zip(&mut self.routes) {
+                std::mem::swap(&mut s.inbox, r);
             }
+            let outbox = &self.outbox;
             each(self.pool.as_ref(), &mut self.shards, load, |s| {
+                let msg = |&(from, at): &(u32, u32)| &outbox[from as usize][at as usize];
                 // event-time order, as one engine would observe them; one account's messages
                 // come from one shard, in the order it sent them (the sort is stable)
                 s.inbox
-                    .sort_by(|a, b| a.1.time_and_account().cmp(&b.1.time_and_account()));
-                for (from, m) in s.inbox.drain(..) {
-                    s.engine.key_message(&m, &mut s.scratch, &mut s.out);
-                    s.answers.extend(s.scratch.drain(..).map(|e| (from, e)));
+                    .sort_by(|a, b| msg(a).time_and_account().cmp(&msg(b).time_and_account()));
+                for r in &s.inbox {
+                    s.engine.key_message(msg(r), &mut s.answers, &mut s.out);
+                    s.answer_to.resize(s.answers.len(), r.0);
                 }
+                s.inbox.clear();
             });
+            self.outbox.iter_mut().for_each(Vec::clear);
             let mut load = 0;
-            for s in &mut self.shards {
+            for (k, s) in self.shards.iter_mut().enumerate() {
                 out.campaigns.append(&mut s.out.campaigns);
                 load += s.answers.len();
-                for (to, e) in s.answers.drain(..) {
-                    self.evidence[to as usize].push(e);
+                for (at, to) in s.answer_to.drain(..).enumerate() {
+                    self.evidence_routes[to as usize].push((k as u32, at as u32));
                 }
+                std::mem::swap(&mut s.answers, &mut self.answered[k]);
             }
-            for (s, q) in self.shards.iter_mut().zip(&mut self.evidence) {
-                std::mem::swap(&mut s.evidence, q);
+            for (s, r) in self.shards.iter_mut().zip(&mut self.evidence_routes) {
+                std::mem::swap(&mut s.evidence, r);
             }
+            let answered = &self.answered;
             each(self.pool.as_ref(), &mut self.shards, load, |s| {
+                let ev = |&(from, at): &(u32, u32)| &answered[from as usize][at as usize];
                 // in the order of the observations answered, whichever shards answered
                 s.evidence.sort_by(|a, b| {
+                    let (a, b) = (ev(a), ev(b));
                     (a.ts_ms, &a.account, a.key).cmp(&(b.ts_ms, &b.account, b.key))
                 });
-                for e in s.evidence.drain(..) {
-                    s.engine.evidence(&e);
+                for r in &s.evidence {
+                    s.engine.evidence(ev(r));
                 }
+                s.evidence.clear();
                 s.engine.rescore(&mut s.out);
             });
+            self.answered.iter_mut().for_each(Vec::clear);
             self.gather(out);
         }
     }
