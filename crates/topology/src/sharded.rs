@@ -5,7 +5,7 @@ use distillguard_pipeline::{
     future_limit, take_releases, AheadGate, Counters, Outputs, Pipeline, Release, StateSize, ToKeys,
 };
 use distillguard_types::config::Config;
-use distillguard_types::corr::Evidence;
+use distillguard_types::corr::{CorrKey, Evidence};
 use distillguard_types::hash::stable_hash;
 use distillguard_types::net::NetData;
 use distillguard_types::{Event, RecordOrigin, RejectReason};
@@ -59,11 +59,15 @@ struct Shard {
     out: Outputs,
     /// Key messages to apply: (sender, index in its outbox).
     inbox: Vec<(u32, u32)>,
+    /// The inbox in delivery order: (event time, account hash, sender, index).
+    inbox_order: Vec<(i64, u64, u32, u32)>,
     /// Evidence answered this round, and the shard of the account each is for.
     answers: Vec<Evidence>,
     answer_to: Vec<u32>,
     /// Evidence to apply: (answering shard, index in what it answered).
     evidence: Vec<(u32, u32)>,
+    /// The evidence in delivery order: (event time, account hash, key, shard, index).
+    evidence_order: Vec<(i64, u64, CorrKey, u32, u32)>,
 }
 
 impl ShardedEngine {
@@ -86,9 +90,11 @@ impl ShardedEngine {
                     engine,
                     out: Outputs::default(),
                     inbox: Vec::new(),
+                    inbox_order: Vec::new(),
                     answers: Vec::new(),
                     answer_to: Vec::new(),
                     evidence: Vec::new(),
+                    evidence_order: Vec::new(),
                 }
             })
             .collect();
@@ -278,16 +284,19 @@ impl ShardedEngine {
             }
             let outbox = &self.outbox;
             each(self.pool.as_ref(), &mut self.shards, load, |s| {
-                let msg = |&(from, at): &(u32, u32)| &outbox[from as usize][at as usize];
-                // event-time order, as one engine would observe them; one account's messages
-                // come from one shard, in the order it sent them (the sort is stable)
-                s.inbox
-                    .sort_by(|a, b| msg(a).time_and_account().cmp(&msg(b).time_and_account()));
-                for r in &s.inbox {
-                    s.engine.key_message(msg(r), &mut s.answers, &mut s.out);
-                    s.answer_to.resize(s.answers.len(), r.0);
+                // event-time order, as one engine would observe them, then by account; one
+                // account's messages come from one shard, in the order it sent them
+                s.inbox_order.extend(s.inbox.drain(..).map(|(from, at)| {
+                    let (ts, account) = outbox[from as usize][at as usize].time_and_account();
+                    (ts, stable_hash(account.as_bytes()), from, at)
+                }));
+                s.inbox_order.sort_unstable();
+                for &(_, _, from, at) in &s.inbox_order {
+                    let m = &outbox[from as usize][at as usize];
+                    s.engine.key_message(m, &mut s.answers, &mut s.out);
+                    s.answer_to.resize(s.answers.len(), from);
                 }
-                s.inbox.clear();
+                s.inbox_order.clear();
             });
             self.outbox.iter_mut().for_each(Vec::clear);
             let mut load = 0;
@@ -304,16 +313,17 @@ impl ShardedEngine {
             }
             let answered = &self.answered;
             each(self.pool.as_ref(), &mut self.shards, load, |s| {
-                let ev = |&(from, at): &(u32, u32)| &answered[from as usize][at as usize];
                 // in the order of the observations answered, whichever shards answered
-                s.evidence.sort_by(|a, b| {
-                    let (a, b) = (ev(a), ev(b));
-                    (a.ts_ms, &a.account, a.key).cmp(&(b.ts_ms, &b.account, b.key))
-                });
-                for r in &s.evidence {
-                    s.engine.evidence(ev(r));
+                s.evidence_order
+                    .extend(s.evidence.drain(..).map(|(from, at)| {
+                        let e = &answered[from as usize][at as usize];
+                        (e.ts_ms, stable_hash(e.account.as_bytes()), e.key, from, at)
+                    }));
+                s.evidence_order.sort_unstable();
+                for &(.., from, at) in &s.evidence_order {
+                    s.engine.evidence(&answered[from as usize][at as usize]);
                 }
-                s.evidence.clear();
+                s.evidence_order.clear();
                 s.engine.rescore(&mut s.out);
             });
             self.answered.iter_mut().for_each(Vec::clear);
