@@ -148,7 +148,7 @@ pub(crate) fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit:
     let n = s.len();
     let mut i = 0;
     let mut lower = [0u8; 24];
-    while i < n {
+    'bytes: while i < n {
         let b = s[i];
         let k = class(b);
         if k & WORD != 0 {
@@ -188,10 +188,19 @@ pub(crate) fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit:
                         lower[off..off + 8].copy_from_slice(&x.to_le_bytes());
                         let len = lower_prefix(x);
                         if len < 8 {
-                            if class(s[i + off + len]) & WORD != 0 {
+                            let next = s[i + off + len];
+                            if class(next) & WORD != 0 {
                                 break;
                             }
                             i += off + len;
+                            if next != b':' && next != b'.' {
+                                // No URL starts here: a plain word, and a space after it is
+                                // skipped at once.
+                                let w = &lower[..i - start];
+                                i += usize::from(next == b' ');
+                                emit!(tagged_hash(b'w', w), Some(w));
+                                continue 'bytes;
+                            }
                             all = 0;
                             break 'scan;
                         }
