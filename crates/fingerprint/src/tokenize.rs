@@ -128,9 +128,7 @@ fn lower_prefix(x: u64) -> usize {
 fn closed_span(s: &[u8], i: usize, limit: usize) -> Option<usize> {
     let delim = s[i];
     let end = (i + limit).min(s.len());
-    let p = s[i + 1..end]
-        .iter()
-        .position(|c| *c == delim || *c == b'\n')?;
+    let p = memchr::memchr2(delim, b'\n', &s[i + 1..end])?;
     (s[i + 1 + p] == delim).then_some(i + 2 + p)
 }
 
@@ -313,7 +311,7 @@ fn find_fence(s: &[u8], from: usize) -> Option<usize> {
     let n = s.len();
     let mut j = from;
     while j + 3 <= n {
-        let p = j + s[j..n - 2].iter().position(|c| *c == b'`')?;
+        let p = j + memchr::memchr(b'`', &s[j..n - 2])?;
         if s[p + 1] == b'`' && s[p + 2] == b'`' {
             return Some(p);
         }
