@@ -128,16 +128,19 @@ impl PromptPrinter {
     fn classify(&mut self, (cap, cue): (u8, Cue)) {
         self.caps |= cap;
         let window = [self.cues[0], self.cues[1], cue];
-        if matches!(
-            window,
-            [Cue::Step, Cue::By, Cue::Step]
-                | [Cue::Chain, Cue::Of, Cue::Thought]
-                | [_, Cue::Think, Cue::Carefully]
-                | [_, Cue::Think, Cue::Through]
-                | [Cue::Show, Cue::Your, Cue::Work]
-                | [Cue::Show, Cue::Your, Cue::Reasoning]
-                | [Cue::Explain, Cue::Your, Cue::Reasoning]
-        ) {
+        // Every phrase ends in a cue word, so most words skip the window test.
+        if cue != Cue::None
+            && matches!(
+                window,
+                [Cue::Step, Cue::By, Cue::Step]
+                    | [Cue::Chain, Cue::Of, Cue::Thought]
+                    | [_, Cue::Think, Cue::Carefully]
+                    | [_, Cue::Think, Cue::Through]
+                    | [Cue::Show, Cue::Your, Cue::Work]
+                    | [Cue::Show, Cue::Your, Cue::Reasoning]
+                    | [Cue::Explain, Cue::Your, Cue::Reasoning]
+            )
+        {
             self.asks_reasoning = true;
             self.caps |= Capability::REASONING.0;
         }

@@ -3,7 +3,8 @@
 //! Numbers, identifiers, code, quoted strings and URLs each become one class token; plain words
 //! are lower-cased and hashed (`tagged_hash(b'w', word)`) and handed to the caller for keyword
 //! classes. Bytes are classified with one table load each, and words are scanned eight bytes at
-//! a time (SWAR), which is where the fingerprinter spends its time.
+//! a time (SWAR), which is where the fingerprinter spends its time; plain lower-case words (most
+//! of prose) take a shorter path than words that may be identifiers.
 
 use distillguard_types::hash::{finalize, tagged_hash};
 
@@ -112,6 +113,14 @@ impl WordBytes {
     }
 }
 
+/// Number of leading ASCII lower-case bytes of the 8 bytes `x` (little-endian: first byte lowest).
+#[inline(always)]
+fn lower_prefix(x: u64) -> usize {
+    let y = x & !HIGHS;
+    let lower = at_least(y, b'a') & !at_least(y, b'z' + 1) & !x;
+    ((!lower & HIGHS).trailing_zeros() / 8) as usize
+}
+
 /// The end (just past the closing delimiter) of the inline span opened by the delimiter at
 /// `s[i]` (a backtick or a double quote), when it closes on the same line within `limit` bytes
 /// of `i`.
@@ -119,126 +128,149 @@ impl WordBytes {
 fn closed_span(s: &[u8], i: usize, limit: usize) -> Option<usize> {
     let delim = s[i];
     let end = (i + limit).min(s.len());
-    let p = s[i + 1..end]
-        .iter()
-        .position(|c| *c == delim || *c == b'\n')?;
+    let p = memchr::memchr2(delim, b'\n', &s[i + 1..end])?;
     (s[i + 1 + p] == delim).then_some(i + 2 + p)
 }
 
 /// Tokenise `s`, calling `emit(token_hash, lowercase_word)` per token until it returns false;
 /// the word is given only for plain words of at most 16 bytes (for keyword classes).
+///
+/// Every branch ends in one call of `emit`, so that the caller's per-token work is inlined once.
 #[inline(always)]
 pub(crate) fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit: F) {
-    macro_rules! emit {
-        ($tok:expr, $word:expr) => {
-            if !emit($tok, $word) {
-                return;
-            }
-        };
-    }
     let n = s.len();
     let mut i = 0;
     let mut lower = [0u8; 24];
-    while i < n {
+    'bytes: while i < n {
         let b = s[i];
         let k = class(b);
-        if k & WORD != 0 {
-            if k & DIGIT != 0 {
-                i += 1;
-                while i < n && class(s[i]) & NUMBER != 0 {
+        let (tok, word) = 'token: {
+            if k & WORD != 0 {
+                if k & DIGIT != 0 {
                     i += 1;
-                }
-                if i < n && class(s[i]) & WORD != 0 {
-                    i += 1;
-                    while i < n && class(s[i]) & WORD != 0 {
+                    while i < n && class(s[i]) & NUMBER != 0 {
                         i += 1;
                     }
-                    emit!(TOK_ID, None);
-                } else {
-                    emit!(TOK_NUM, None);
+                    if i < n && class(s[i]) & WORD != 0 {
+                        i += 1;
+                        while i < n && class(s[i]) & WORD != 0 {
+                            i += 1;
+                        }
+                        break 'token (TOK_ID, None);
+                    }
+                    break 'token (TOK_NUM, None);
                 }
-                continue;
-            }
-            let start = i;
-            // `id`: non-zero once a digit, an underscore, or an upper-case letter right after a
-            // lower-case one was seen; `all`: AND of the class bits; `prev`: class of the byte
-            // before `i`. The word is scanned 8 bytes at a time while 8 bytes remain, then
-            // byte by byte; `lower` receives its lower-case bytes (meaningful up to 16).
-            let (mut id, mut all, mut prev) = (0u8, 0xFFu8, 0u8);
-            'scan: {
-                while i + 8 <= n {
-                    let mut x = [0u8; 8];
-                    x.copy_from_slice(&s[i..i + 8]);
-                    let b = WordBytes::of(u64::from_le_bytes(x));
-                    let stop = !b.word & HIGHS;
-                    // Mask of the bytes before the first non-word byte (all when none).
-                    let m = (stop & stop.wrapping_neg()).wrapping_sub(1) & HIGHS;
-                    let carry = u64::from(prev & LOWER) << 5;
-                    let inner = b.upper & ((b.lower << 8) | carry);
-                    id |= u8::from((b.digit | b.underscore | inner) & m != 0);
-                    if !b.upper & m != 0 {
-                        all = 0;
+                let start = i;
+                // `id`: non-zero once a digit, an underscore, or an upper-case letter right after
+                // a lower-case one was seen; `all`: AND of the class bits; `prev`: class of the
+                // byte before `i`. The word is scanned 8 bytes at a time while 8 bytes remain,
+                // then byte by byte; `lower` receives its lower-case bytes (meaningful up to 16).
+                let (mut id, mut all, mut prev) = (0u8, 0xFFu8, 0u8);
+                'scan: {
+                    // Most words of prose: under 16 letters, lower-case but maybe the first, then
+                    // a non-word byte; read 8 bytes at a time, and left to the general scan below
+                    // at the first other byte. Setting bit 5 of the first byte lower-cases it
+                    // (`UPPER`).
+                    if k & (LOWER | UPPER) != 0 {
+                        let mut fold = u64::from(k & UPPER);
+                        let mut off = 0;
+                        while off < 16 && i + off + 8 <= n {
+                            let mut x = [0u8; 8];
+                            x.copy_from_slice(&s[i + off..i + off + 8]);
+                            let x = u64::from_le_bytes(x) | fold;
+                            lower[off..off + 8].copy_from_slice(&x.to_le_bytes());
+                            let len = lower_prefix(x);
+                            if len < 8 {
+                                let next = s[i + off + len];
+                                if class(next) & WORD != 0 {
+                                    break;
+                                }
+                                i += off + len;
+                                if next != b':' && next != b'.' {
+                                    // No URL starts here: a plain word, and a space after it is
+                                    // skipped at once.
+                                    let w = &lower[..i - start];
+                                    i += usize::from(next == b' ');
+                                    break 'token (tagged_hash(b'w', w), Some(w));
+                                }
+                                all = 0;
+                                break 'scan;
+                            }
+                            fold = 0;
+                            off += 8;
+                        }
                     }
-                    let off = i - start;
-                    if off < 16 {
-                        lower[off..off + 8].copy_from_slice(&b.lowered.to_le_bytes());
+                    while i + 8 <= n {
+                        let mut x = [0u8; 8];
+                        x.copy_from_slice(&s[i..i + 8]);
+                        let b = WordBytes::of(u64::from_le_bytes(x));
+                        let stop = !b.word & HIGHS;
+                        // Mask of the bytes before the first non-word byte (all when none).
+                        let m = (stop & stop.wrapping_neg()).wrapping_sub(1) & HIGHS;
+                        let carry = u64::from(prev & LOWER) << 5;
+                        let inner = b.upper & ((b.lower << 8) | carry);
+                        id |= u8::from((b.digit | b.underscore | inner) & m != 0);
+                        if !b.upper & m != 0 {
+                            all = 0;
+                        }
+                        let off = i - start;
+                        if off < 16 {
+                            lower[off..off + 8].copy_from_slice(&b.lowered.to_le_bytes());
+                        }
+                        let count = (stop.trailing_zeros() / 8) as usize;
+                        i += count;
+                        if count < 8 {
+                            break 'scan;
+                        }
+                        prev = class(s[i - 1]);
                     }
-                    let count = (stop.trailing_zeros() / 8) as usize;
-                    i += count;
-                    if count < 8 {
-                        break 'scan;
-                    }
-                    prev = class(s[i - 1]);
-                }
-                while i < n {
-                    let c = s[i];
-                    let k = class(c);
-                    if k & WORD == 0 {
-                        break;
-                    }
-                    id |= k & (DIGIT | UNDERSCORE) | k & (prev << 3) & UPPER;
-                    all &= k;
-                    prev = k;
-                    lower[(i - start) & 15] = c | (k & UPPER);
-                    i += 1;
-                }
-            }
-            let word = &s[start..i];
-            let len = word.len();
-            if i < n && (3..=5).contains(&len) {
-                let next = s[i];
-                if next == b':' && (word == b"http" || word == b"https" || word == b"www")
-                    || next == b'.' && word == b"www"
-                {
-                    while i < n && !s[i].is_ascii_whitespace() {
+                    while i < n {
+                        let c = s[i];
+                        let k = class(c);
+                        if k & WORD == 0 {
+                            break;
+                        }
+                        id |= k & (DIGIT | UNDERSCORE) | k & (prev << 3) & UPPER;
+                        all &= k;
+                        prev = k;
+                        lower[(i - start) & 15] = c | (k & UPPER);
                         i += 1;
                     }
-                    emit!(TOK_URL, None);
-                    continue;
                 }
-            }
-            if id != 0 || all & UPPER != 0 && len > 4 {
-                emit!(TOK_ID, None);
-                continue;
-            }
-            if len <= 16 {
-                let w = &lower[..len];
-                emit!(tagged_hash(b'w', w), Some(w));
-            } else {
+                let word = &s[start..i];
+                let len = word.len();
+                if i < n && (3..=5).contains(&len) {
+                    let next = s[i];
+                    if next == b':' && (word == b"http" || word == b"https" || word == b"www")
+                        || next == b'.' && word == b"www"
+                    {
+                        while i < n && !s[i].is_ascii_whitespace() {
+                            i += 1;
+                        }
+                        break 'token (TOK_URL, None);
+                    }
+                }
+                if id != 0 || all & UPPER != 0 && len > 4 {
+                    break 'token (TOK_ID, None);
+                }
+                if len <= 16 {
+                    let w = &lower[..len];
+                    break 'token (tagged_hash(b'w', w), Some(w));
+                }
                 let mut h = 0x00C0_FFEE_u64;
                 for &c in word {
                     h = h.wrapping_mul(0x100_0000_01B3) ^ u64::from(c | (class(c) & UPPER));
                 }
-                emit!(finalize(h), None);
+                break 'token (finalize(h), None);
             }
-            continue;
-        }
-        if k & SPECIAL != 0 {
+            if k & SPECIAL == 0 {
+                i += 1;
+                continue 'bytes;
+            }
             match b {
                 b'`' if s[i..].starts_with(b"```") => {
                     i = find_fence(s, i + 3).map_or(n, |e| e + 3);
-                    emit!(TOK_CODE, None);
-                    continue;
+                    (TOK_CODE, None)
                 }
                 b'`' | b'"' => {
                     // inline code or a quoted string, closed on its line within a limit
@@ -250,25 +282,27 @@ pub(crate) fn tokenize<F: FnMut(u64, Option<&[u8]>) -> bool>(s: &[u8], mut emit:
                     match closed_span(s, i, limit) {
                         Some(end) => {
                             i = end;
-                            emit!(tok, None);
+                            (tok, None)
                         }
-                        None => i += 1,
+                        None => {
+                            i += 1;
+                            continue 'bytes;
+                        }
                     }
-                    continue;
                 }
                 b'?' => {
                     i += 1;
-                    emit!(TOK_Q, None);
-                    continue;
+                    (TOK_Q, None)
                 }
                 _ => {
                     i += 1;
-                    emit!(TOK_COLON, None);
-                    continue;
+                    (TOK_COLON, None)
                 }
             }
+        };
+        if !emit(tok, word) {
+            return;
         }
-        i += 1;
     }
 }
 
@@ -277,7 +311,7 @@ fn find_fence(s: &[u8], from: usize) -> Option<usize> {
     let n = s.len();
     let mut j = from;
     while j + 3 <= n {
-        let p = j + s[j..n - 2].iter().position(|c| *c == b'`')?;
+        let p = j + memchr::memchr(b'`', &s[j..n - 2])?;
         if s[p + 1] == b'`' && s[p + 2] == b'`' {
             return Some(p);
         }
