@@ -16,7 +16,9 @@ pub struct ReplayConfig {
     /// Engines a run is spread over (each holds the accounts and keys hashed to it).
     pub shards: u32,
     /// Event time between exchanges of observations and evidence: an event's cross-account
-    /// evidence reaches its account at the end of its step.
+    /// evidence reaches its account at the end of its step. An account keeps its last
+    /// `features::evidence::OPEN_REQUESTS` requests open for late evidence, so a step should
+    /// hold fewer than that many requests of one account.
     #[serde(with = "humantime_serde")]
     pub step: Duration,
 }
@@ -25,7 +27,7 @@ impl Default for ReplayConfig {
     fn default() -> Self {
         ReplayConfig {
             shards: 16,
-            step: Duration::from_secs(60),
+            step: Duration::from_secs(10),
         }
     }
 }
