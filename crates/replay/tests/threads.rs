@@ -1,40 +1,54 @@
-//! Replay on any number of threads writes the same bytes: the fixture, and a log with the
-//! records a driver handles itself (held ahead of the clock, late, duplicated, malformed).
+//! Replay on any number of threads writes the same bytes, over one shard (the default) and
+//! over 16: the fixture, and a log with the records a driver handles itself (held ahead of the
+//! clock, late, duplicated, malformed).
 
 #[path = "harness/files.rs"]
 mod files;
 
 use distillguard_replay::ReplayOptions;
-use files::{opts, run_with, write_input};
+use distillguard_types::config::Config;
+use files::{opts, run_cfg, write_input};
 use std::path::Path;
 
 const T0: u64 = 1_776_852_000_000;
 
-/// The three output files of a replay of `input` on `threads` threads.
-fn outputs(input: &Path, threads: usize) -> [Vec<u8>; 3] {
+/// The three output files of a replay of `input` over `shards` shards on `threads` threads.
+fn outputs(input: &Path, shards: u32, threads: usize) -> [Vec<u8>; 3] {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let sum = run_with(ReplayOptions {
-        batch: 700,
-        threads,
-        ..opts(d, input, None)
-    });
+    let mut cfg = Config::default();
+    cfg.replay.shards = shards;
+    let sum = run_cfg(
+        cfg,
+        ReplayOptions {
+            batch: 700,
+            threads,
+            ..opts(d, input, None)
+        },
+    );
     assert_eq!(sum.threads, threads);
     ["v.jsonl", "c.jsonl", "r.jsonl"].map(|f| std::fs::read(d.join(f)).unwrap_or_default())
 }
 
+/// The outputs of one shard on one thread, after checking that 1, 2, 3 and 7 threads give
+/// the same bytes over 1 and over 16 shards.
 fn check_same_on_every_thread_count(input: &Path) -> [Vec<u8>; 3] {
-    let one = outputs(input, 1);
-    for threads in [2, 3, 7] {
-        let got = outputs(input, threads);
-        for (name, (a, b)) in ["verdicts", "campaigns", "rejects"]
-            .iter()
-            .zip(one.iter().zip(&got))
-        {
-            assert!(a == b, "{name} differ on {threads} threads");
+    for shards in [16, 1] {
+        let one = outputs(input, shards, 1);
+        for threads in [2, 3, 7] {
+            let got = outputs(input, shards, threads);
+            for (name, (a, b)) in ["verdicts", "campaigns", "rejects"]
+                .iter()
+                .zip(one.iter().zip(&got))
+            {
+                assert!(
+                    a == b,
+                    "{name} differ on {threads} threads, {shards} shards"
+                );
+            }
         }
     }
-    one
+    outputs(input, 1, 1)
 }
 
 #[test]

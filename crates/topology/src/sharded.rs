@@ -26,7 +26,8 @@ pub enum TopologyError {
     },
 }
 
-/// One run over `replay.shards` split-mode engines (see the crate docs). Used like one
+/// One run over `replay.shards` split-mode engines (see the crate docs); with one shard, one
+/// engine that answers each event's observations at once, as it always did. Used like one
 /// [`Pipeline`]: [`ShardedEngine::offer_from`], [`ShardedEngine::advance`],
 /// [`ShardedEngine::finish`].
 pub struct ShardedEngine {
@@ -84,7 +85,8 @@ impl ShardedEngine {
         let shards = (0..n)
             .map(|_| {
                 let mut engine = Pipeline::new(shard_cfg.clone(), net.clone());
-                engine.set_split(true);
+                // one shard is the whole engine: nothing to exchange, evidence answers at once
+                engine.set_split(n > 1);
                 engine.set_holds_ahead(false);
                 Shard {
                     engine,
@@ -195,13 +197,18 @@ impl ShardedEngine {
         }
     }
 
-    /// Advance every shard to `wm`, one step at a time (steps without events are skipped).
+    /// Advance every shard to `wm`, one step at a time (steps without events are skipped; one
+    /// shard takes one step).
     pub fn advance_to(&mut self, wm: i64, out: &mut Outputs) {
         if wm <= self.watermark {
             return;
         }
         self.release_ahead(wm);
         out.refused.append(&mut self.refused);
+        if self.shards.len() == 1 {
+            self.step(wm, out);
+            return;
+        }
         while wm > self.watermark {
             let earliest = self
                 .shards

@@ -37,8 +37,13 @@ pub fn write_input(dir: &Path, lines: impl Iterator<Item = String>) -> PathBuf {
 
 /// Replay with `opts` and the default configuration, to the end.
 pub fn run_with(opts: ReplayOptions) -> ReplaySummary {
+    run_cfg(Config::default(), opts)
+}
+
+/// Replay with `opts` and `cfg`, to the end.
+pub fn run_cfg(cfg: Config, opts: ReplayOptions) -> ReplaySummary {
     replay(
-        Arc::new(Config::default()),
+        Arc::new(cfg),
         Arc::new(NetData::default()),
         opts,
         false,

@@ -99,5 +99,5 @@ fn no_event_no_output() {
     e.advance(&mut out);
     e.finish(&mut out);
     assert!(out.is_empty());
-    assert_eq!(e.shards(), 16);
+    assert_eq!(e.shards(), 1);
 }

@@ -13,7 +13,8 @@ pub const MAX_SHARDS: u32 = 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplayConfig {
-    /// Engines a run is spread over (each holds the accounts and keys hashed to it).
+    /// Engines a run is spread over (each holds the accounts and keys hashed to it). One: the
+    /// engine answers each event's observations at once (no steps, no lag).
     pub shards: u32,
     /// Event time between exchanges of observations and evidence: an event's cross-account
     /// evidence reaches its account at the end of its step. An account keeps its last
@@ -26,7 +27,7 @@ pub struct ReplayConfig {
 impl Default for ReplayConfig {
     fn default() -> Self {
         ReplayConfig {
-            shards: 16,
+            shards: 1,
             step: Duration::from_secs(10),
         }
     }
