@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use rayon::ThreadPool;
 
 /// Events or messages in a phase below which the shards run on the calling thread.
-const PARALLEL_MIN: usize = 64;
+const PARALLEL_MIN: usize = 1024;
 
 /// Run `work` on every item of `shards`, in parallel on `pool` when `load` is large enough.
 pub(crate) fn each<S, F>(pool: Option<&ThreadPool>, shards: &mut [S], load: usize, work: F)

@@ -10,6 +10,7 @@ use distillguard_types::hash::stable_hash;
 use distillguard_types::net::NetData;
 use distillguard_types::{Event, RecordOrigin, RejectReason};
 use rayon::ThreadPool;
+use std::collections::BTreeMap;
 use std::mem::take;
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub struct ShardedEngine {
     max_future_ms: i64,
     step_ms: i64,
     watermark: i64,
+    /// Events offered per step (by the step's end), to tell whether a step is worth the pool.
+    per_step: BTreeMap<i64, usize>,
     /// Key messages each shard sent this round (delivered by reference, never moved).
     outbox: Vec<Vec<ToKeys>>,
     /// For each shard's key side: (sender, index in its outbox), in the senders' order.
@@ -121,6 +124,7 @@ impl ShardedEngine {
             max_future_ms: cfg.input.max_future.as_millis() as i64,
             step_ms: (cfg.replay.step.as_millis() as i64).max(1),
             watermark: i64::MIN,
+            per_step: BTreeMap::new(),
             outbox: (0..n).map(|_| Vec::new()).collect(),
             routes: (0..n).map(|_| Vec::new()).collect(),
             answered: (0..n).map(|_| Vec::new()).collect(),
@@ -153,7 +157,23 @@ impl ShardedEngine {
 
     fn admit(&mut self, ev: Event) -> Result<(), RejectReason> {
         let s = self.shard_of(ev.account.as_bytes());
+        *self
+            .per_step
+            .entry(step_end(ev.ts_ms, self.step_ms))
+            .or_default() += 1;
         self.shards[s].engine.offer_from(ev, RecordOrigin::default)
+    }
+
+    /// Events offered for the steps up to `end` (taken off the count).
+    fn take_load(&mut self, end: i64) -> usize {
+        let mut load = 0;
+        while let Some(e) = self.per_step.first_entry() {
+            if *e.key() > end {
+                break;
+            }
+            load += e.remove();
+        }
+        load
     }
 
     /// Admit the held records a watermark at `wm` reaches; refuse those it never reached.
@@ -227,7 +247,7 @@ impl ShardedEngine {
     /// delivered until nothing is in flight, then the key sides' clocks move to `end`.
     fn step(&mut self, end: i64, out: &mut Outputs) {
         self.watermark = end;
-        let load = self.shards.iter().map(|s| s.engine.pending()).sum();
+        let load = self.take_load(end);
         each(self.pool.as_ref(), &mut self.shards, load, |s| {
             s.engine.advance_to(end, &mut s.out);
         });
@@ -241,6 +261,7 @@ impl ShardedEngine {
     /// End of input: process everything left, deliver what that sends, then the final
     /// campaign records at the run's highest event time.
     pub fn finish(&mut self, out: &mut Outputs) {
+        self.per_step.clear();
         self.release_ahead(self.watermark);
         for origin in self.gate.ahead.refuse_all() {
             self.future += 1;
