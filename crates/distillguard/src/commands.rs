@@ -202,10 +202,14 @@ pub fn print_summary(s: &ReplaySummary, rejects: &std::path::Path) {
         "  lines: {} (blank: {})  bytes: {}",
         s.lines, s.blank, s.bytes
     );
-    eprintln!(
-        "  events: {}  ({} shards on {} threads)",
-        s.events, s.shards, s.threads
-    );
+    if s.shards > 1 {
+        eprintln!(
+            "  events: {}  ({} shards on {} threads)",
+            s.events, s.shards, s.threads
+        );
+    } else {
+        eprintln!("  events: {}", s.events);
+    }
     let nonzero: Vec<String> = s
         .rejects
         .nonzero()
