@@ -244,7 +244,8 @@ impl Pipeline {
 
     /// Whether this engine holds records ahead of its clock (the default). A driver running
     /// several engines over one input turns it off and holds them itself, by the run's clock
-    /// (one engine's clock sees only its accounts).
+    /// (one engine's clock sees only its accounts); the engine then keeps no clock of its own
+    /// ([`Pipeline::natural_watermark`] stays unknown).
     pub fn set_holds_ahead(&mut self, on: bool) {
         self.holds_ahead = on;
     }
@@ -325,8 +326,8 @@ impl Pipeline {
         origin: impl FnOnce() -> RecordOrigin,
     ) -> Result<(), RejectReason> {
         if !self.holds_ahead {
+            // the caller's clock judges records: this engine's is not kept
             self.gate.arrivals += 1;
-            self.gate.clock.observe(ev.ts_ms);
             return self.admit(ev);
         }
         let (wm, lateness, max_future) = self.limits();

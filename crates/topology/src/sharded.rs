@@ -103,7 +103,7 @@ impl ShardedEngine {
                 }
             })
             .collect();
-        let pool = if threads > 1 {
+        let pool = if threads > 1 && n > 1 {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(|i| format!("shard-worker-{i}"))
@@ -157,10 +157,12 @@ impl ShardedEngine {
 
     fn admit(&mut self, ev: Event) -> Result<(), RejectReason> {
         let s = self.shard_of(ev.account.as_bytes());
-        *self
-            .per_step
-            .entry(step_end(ev.ts_ms, self.step_ms))
-            .or_default() += 1;
+        if self.pool.is_some() {
+            *self
+                .per_step
+                .entry(step_end(ev.ts_ms, self.step_ms))
+                .or_default() += 1;
+        }
         self.shards[s].engine.offer_from(ev, RecordOrigin::default)
     }
 
@@ -202,7 +204,10 @@ impl ShardedEngine {
     }
 
     fn shard_of(&self, account: &[u8]) -> usize {
-        (stable_hash(account) % self.shards.len() as u64) as usize
+        match self.shards.len() {
+            1 => 0,
+            n => (stable_hash(account) % n as u64) as usize,
+        }
     }
 
     /// Current watermark.
