@@ -1,9 +1,9 @@
 //! Offline replay: the same engine as live mode, fed from files.
 //!
 //! The io crate's source stage reads, decompresses, parses and merges the inputs on its own
-//! thread; this driver offers the events to a [`ShardedEngine`] (the engine spread over
-//! `replay.shards` shards stepped on [`ReplayOptions::threads`] threads), advances the
-//! watermark after each batch and writes verdicts, campaign records and rejects. Rejects from the
+//! thread; this driver offers the events to a [`ShardedEngine`] (one engine by default; with
+//! `replay.shards` above 1, that many shards stepped on [`ReplayOptions::threads`] threads),
+//! advances the watermark after each batch and writes verdicts, campaign records and rejects. Rejects from the
 //! parser go to the reject file with their raw bytes, rejects from the engine (`future_ts`,
 //! `late`: well-formed records) with their non-text fields only; repeated request ids are
 //! counted as `duplicate` and not written.
