@@ -2,7 +2,7 @@
 
 use crate::campaigns::CampaignRegistry;
 use crate::clock::EventClock;
-use crate::held::{future_limit, take_releases, AheadGate, Release};
+use crate::held::{take_releases, AheadGate};
 use crate::order::ReorderBuffer;
 use crate::size::{Footprint, StateSize};
 use crate::split::ToKeys;
@@ -143,7 +143,6 @@ pub struct Pipeline {
     max_ts: i64,
     /// The event-time clock, the arrival count and the records held ahead of the clock.
     gate: AheadGate,
-    releases: Vec<Release>,
     refused: Vec<(RecordOrigin, RejectReason)>,
     watermark: i64,
     counters: Counters,
@@ -209,14 +208,13 @@ impl Pipeline {
             accounts: AccountStage::new(cfg.clone(), net),
             keys: KeyStage::new(cfg.clone()),
             scorer: Scorer::new(&cfg),
+            gate: AheadGate::new(&cfg),
             cfg,
             campaigns: CampaignRegistry::default(),
             buffer: ReorderBuffer::default(),
             dedupe: HashMap::default(),
             dedupe_swept_ms: i64::MIN,
             max_ts: i64::MIN,
-            gate: AheadGate::default(),
-            releases: Vec::new(),
             refused: Vec::new(),
             watermark: i64::MIN,
             counters: Counters::default(),
@@ -326,47 +324,25 @@ impl Pipeline {
         origin: impl FnOnce() -> RecordOrigin,
     ) -> Result<(), RejectReason> {
         if !self.holds_ahead {
-            // the caller's clock judges records: this engine's is not kept
-            self.gate.arrivals += 1;
+            // the caller's clock judges records: this engine keeps no clock or arrival count
             return self.admit(ev);
         }
-        let (wm, lateness, max_future) = self.limits();
-        let mut released = take(&mut self.releases);
-        let limit = |agreed| future_limit(agreed, wm, lateness, max_future);
-        let ev = self.gate.arrive(ev, origin, limit, &mut released);
-        self.take_released(&mut released);
-        self.releases = released;
+        let ev = self.gate.arrive(ev, origin, self.watermark);
+        self.take_released();
         ev.map_or(Ok(()), |ev| self.admit(ev))
-    }
-
-    /// (watermark, allowed lateness, `max_future`) in ms: what [`future_limit`] reads.
-    fn limits(&self) -> (i64, i64, i64) {
-        let c = &self.cfg;
-        (
-            self.watermark,
-            c.windows.allowed_lateness.as_millis() as i64,
-            c.input.max_future.as_millis() as i64,
-        )
     }
 
     /// Admit held records the clock has reached; refuse those it never reached.
     fn release_ahead(&mut self) {
-        let (wm, lateness, max_future) = self.limits();
-        let limit = future_limit(self.gate.clock.agreed(), wm, lateness, max_future);
-        let mut released = take(&mut self.releases);
-        self.gate.release(limit, &mut released);
-        self.take_released(&mut released);
-        self.releases = released;
+        self.gate.release(self.watermark);
+        self.take_released();
     }
 
-    /// Admit released records; refused ones go out with their origins.
-    fn take_released(&mut self, released: &mut Vec<Release>) {
-        if released.is_empty() {
-            return;
-        }
-        let mut refused = take(&mut self.refused);
-        self.counters.future += take_releases(released, &mut refused, |ev| self.admit(ev));
-        self.refused = refused;
+    /// Admit what the gate released; refused records go out with their origins.
+    fn take_released(&mut self) {
+        let (mut released, mut refused) = (take(&mut self.gate.released), take(&mut self.refused));
+        self.counters.future += take_releases(&mut released, &mut refused, |ev| self.admit(ev));
+        (self.gate.released, self.refused) = (released, refused);
     }
 
     /// Take a record that is not ahead of the clock: refuse it when late or a duplicate.

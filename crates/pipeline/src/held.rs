@@ -8,6 +8,7 @@
 //! the caller has let go of its bytes).
 
 use crate::clock::{EventClock, CLOCK_AGREE, CLOCK_RING};
+use distillguard_types::config::Config;
 use distillguard_types::{Event, RecordOrigin, RejectReason};
 
 /// The latest time a record may have and be taken now: `max_future_ms` past the time recent
@@ -15,12 +16,7 @@ use distillguard_types::{Event, RecordOrigin, RejectReason};
 /// past the watermark plus the allowed lateness if later (in live mode a partition silent for
 /// longer than `max_future` must take its next record once the other partitions moved the
 /// watermark).
-pub fn future_limit(
-    agreed: Option<i64>,
-    watermark: i64,
-    lateness_ms: i64,
-    max_future_ms: i64,
-) -> i64 {
+fn future_limit(agreed: Option<i64>, watermark: i64, lateness_ms: i64, max_future_ms: i64) -> i64 {
     let agreed = agreed.unwrap_or(i64::MIN);
     let reference = if watermark == i64::MIN {
         agreed
@@ -56,8 +52,9 @@ pub fn take_releases(
 }
 
 /// Admission by a run's event-time clock: the clock, the arrival count and the records held
-/// ahead of it.
-#[derive(Debug, Default)]
+/// ahead of it. What the clock releases waits in [`AheadGate::released`] for its owner to
+/// admit or refuse ([`take_releases`]).
+#[derive(Debug)]
 pub struct AheadGate {
     /// The clock records are judged by.
     pub clock: EventClock,
@@ -65,23 +62,43 @@ pub struct AheadGate {
     pub arrivals: u64,
     /// Records held ahead of the clock.
     pub ahead: AheadOfClock,
+    /// Held records released and not yet taken by the owner.
+    pub released: Vec<Release>,
+    lateness_ms: i64,
+    max_future_ms: i64,
 }
 
 impl AheadGate {
-    /// A record arrives: note its time, put in `released` the held records the clock has
-    /// reached or given up on (`limit` maps [`EventClock::agreed`] to the latest time taken
-    /// now, [`future_limit`]), then hold the record (`None`) or hand it back to be admitted.
+    /// A gate for `windows.allowed_lateness` and `input.max_future`.
+    pub fn new(cfg: &Config) -> Self {
+        AheadGate {
+            clock: EventClock::default(),
+            arrivals: 0,
+            ahead: AheadOfClock::default(),
+            released: Vec::new(),
+            lateness_ms: cfg.windows.allowed_lateness.as_millis() as i64,
+            max_future_ms: cfg.input.max_future.as_millis() as i64,
+        }
+    }
+
+    /// The latest time a record may have and be taken now, at `watermark`.
+    fn limit(&self, watermark: i64) -> i64 {
+        let (lateness, max_future) = (self.lateness_ms, self.max_future_ms);
+        future_limit(self.clock.agreed(), watermark, lateness, max_future)
+    }
+
+    /// A record arrives at `watermark`: note its time, release the held records the clock has
+    /// reached or given up on, then hold the record (`None`) or hand it back to be admitted.
     pub fn arrive(
         &mut self,
         ev: Event,
         origin: impl FnOnce() -> RecordOrigin,
-        limit: impl Fn(Option<i64>) -> i64,
-        released: &mut Vec<Release>,
+        watermark: i64,
     ) -> Option<Event> {
         self.arrivals += 1;
         self.clock.observe(ev.ts_ms);
-        let limit = limit(self.clock.agreed());
-        self.ahead.release(limit, self.arrivals, released);
+        let limit = self.limit(watermark);
+        self.ahead.release(limit, self.arrivals, &mut self.released);
         // the first CLOCK_AGREE records are never ahead: there is no agreement to judge by
         if self.clock.len() > CLOCK_AGREE && ev.ts_ms > limit {
             self.ahead.hold(ev, origin(), self.arrivals);
@@ -90,9 +107,10 @@ impl AheadGate {
         Some(ev)
     }
 
-    /// Put in `released` the held records that `limit` reaches or that waited too long.
-    pub fn release(&mut self, limit: i64, released: &mut Vec<Release>) {
-        self.ahead.release(limit, self.arrivals, released);
+    /// Release the held records a watermark at `watermark` reaches or that waited too long.
+    pub fn release(&mut self, watermark: i64) {
+        let limit = self.limit(watermark);
+        self.ahead.release(limit, self.arrivals, &mut self.released);
     }
 }
 

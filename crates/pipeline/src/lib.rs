@@ -26,7 +26,7 @@ pub mod split;
 pub use campaigns::CampaignRegistry;
 pub use clock::{EventClock, CLOCK_AGREE, CLOCK_RING};
 pub use engine::{Counters, Outputs, Pipeline, ScoreSample, STATE_FORMAT};
-pub use held::{future_limit, take_releases, AheadGate, AheadOfClock, Release};
+pub use held::{take_releases, AheadGate, AheadOfClock, Release};
 pub use size::StateSize;
 pub use split::ToKeys;
 

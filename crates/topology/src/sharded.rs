@@ -2,7 +2,7 @@
 
 use crate::phase::each;
 use distillguard_pipeline::{
-    future_limit, take_releases, AheadGate, Counters, Outputs, Pipeline, Release, StateSize, ToKeys,
+    take_releases, AheadGate, Counters, Outputs, Pipeline, StateSize, ToKeys,
 };
 use distillguard_types::config::Config;
 use distillguard_types::corr::{CorrKey, Evidence};
@@ -37,12 +37,10 @@ pub struct ShardedEngine {
     /// The run's event-time clock and the records held ahead of it, for the whole run (each
     /// shard's own clock sees only its accounts).
     gate: AheadGate,
-    releases: Vec<Release>,
     refused: Vec<(RecordOrigin, RejectReason)>,
     /// Records refused as `future_ts` here.
     future: u64,
     lateness_ms: i64,
-    max_future_ms: i64,
     step_ms: i64,
     watermark: i64,
     /// Events offered per step (by the step's end), to tell whether a step is worth the pool.
@@ -116,12 +114,10 @@ impl ShardedEngine {
         Ok(ShardedEngine {
             shards,
             pool,
-            gate: AheadGate::default(),
-            releases: Vec::new(),
+            gate: AheadGate::new(&cfg),
             refused: Vec::new(),
             future: 0,
             lateness_ms: cfg.windows.allowed_lateness.as_millis() as i64,
-            max_future_ms: cfg.input.max_future.as_millis() as i64,
             step_ms: (cfg.replay.step.as_millis() as i64).max(1),
             watermark: i64::MIN,
             per_step: BTreeMap::new(),
@@ -146,12 +142,8 @@ impl ShardedEngine {
         ev: Event,
         origin: impl FnOnce() -> RecordOrigin,
     ) -> Result<(), RejectReason> {
-        let (wm, lateness, max_future) = (self.watermark, self.lateness_ms, self.max_future_ms);
-        let mut released = take(&mut self.releases);
-        let limit = |agreed| future_limit(agreed, wm, lateness, max_future);
-        let ev = self.gate.arrive(ev, origin, limit, &mut released);
-        self.take_released(&mut released);
-        self.releases = released;
+        let ev = self.gate.arrive(ev, origin, self.watermark);
+        self.take_released();
         ev.map_or(Ok(()), |ev| self.admit(ev))
     }
 
@@ -178,24 +170,11 @@ impl ShardedEngine {
         load
     }
 
-    /// Admit the held records a watermark at `wm` reaches; refuse those it never reached.
-    fn release_ahead(&mut self, wm: i64) {
-        let agreed = self.gate.clock.agreed();
-        let limit = future_limit(agreed, wm, self.lateness_ms, self.max_future_ms);
-        let mut released = take(&mut self.releases);
-        self.gate.release(limit, &mut released);
-        self.take_released(&mut released);
-        self.releases = released;
-    }
-
-    /// Admit released records; refused ones go out with their origins.
-    fn take_released(&mut self, released: &mut Vec<Release>) {
-        if released.is_empty() {
-            return;
-        }
-        let mut refused = take(&mut self.refused);
-        self.future += take_releases(released, &mut refused, |ev| self.admit(ev));
-        self.refused = refused;
+    /// Admit what the gate released to the shards; refused records go out with their origins.
+    fn take_released(&mut self) {
+        let (mut released, mut refused) = (take(&mut self.gate.released), take(&mut self.refused));
+        self.future += take_releases(&mut released, &mut refused, |ev| self.admit(ev));
+        (self.gate.released, self.refused) = (released, refused);
     }
 
     /// [`ShardedEngine::offer_from`] for a caller that writes no reject rows for held records.
@@ -208,11 +187,6 @@ impl ShardedEngine {
             1 => 0,
             n => (stable_hash(account) % n as u64) as usize,
         }
-    }
-
-    /// Current watermark.
-    pub fn watermark(&self) -> i64 {
-        self.watermark
     }
 
     /// Advance to the watermark the run's clock implies (its time − allowed lateness).
@@ -228,7 +202,8 @@ impl ShardedEngine {
         if wm <= self.watermark {
             return;
         }
-        self.release_ahead(wm);
+        self.gate.release(wm);
+        self.take_released();
         out.refused.append(&mut self.refused);
         if self.shards.len() == 1 {
             self.step(wm, out);
@@ -267,7 +242,8 @@ impl ShardedEngine {
     /// campaign records at the run's highest event time.
     pub fn finish(&mut self, out: &mut Outputs) {
         self.per_step.clear();
-        self.release_ahead(self.watermark);
+        self.gate.release(self.watermark);
+        self.take_released();
         for origin in self.gate.ahead.refuse_all() {
             self.future += 1;
             self.refused.push((origin, RejectReason::FutureTs));
@@ -365,7 +341,7 @@ impl ShardedEngine {
     }
 
     /// Highest event time admitted by any shard.
-    pub fn max_event_ms(&self) -> i64 {
+    fn max_event_ms(&self) -> i64 {
         self.shards
             .iter()
             .map(|s| s.engine.max_event_ms())
